@@ -1,0 +1,70 @@
+"""`convprop ...` subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from . import __version__
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="convprop",
+        description="Backpropagation through convolutional networks, as the course teaches it.",
+    )
+    parser.add_argument("--version", action="version", version=f"convprop {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    shape = sub.add_parser(
+        "shape",
+        help="walk a stack of conv (and pool) layers through W2 = (W1 - F + 2P)/S + 1",
+        description=(
+            "Explain the output-size arithmetic of a stack of convolutional layers, each "
+            "optionally followed by a max pool. Options taking several values describe one "
+            "layer each; a single value applies to every layer. Example (LeNet-5): "
+            "convprop shape 32x32x1 --filters 6 16 --kernel 5 --pool 2"
+        ),
+    )
+    shape.add_argument("input", help="input size as HxWxC, e.g. 32x32x3 (or HxW for one channel)")
+    shape.add_argument("--filters", nargs="+", type=int, default=[1], help="filters per layer (K)")
+    shape.add_argument("--kernel", nargs="+", type=int, default=[3], help="filter size F")
+    shape.add_argument("--stride", nargs="+", type=int, default=[1], help="stride S")
+    shape.add_argument(
+        "--padding", nargs="+", default=["0"], help="zero padding P: an int, 'valid' or 'same'"
+    )
+    shape.add_argument("--dilation", nargs="+", type=int, default=[1], help="dilation D")
+    shape.add_argument(
+        "--pool", nargs="+", type=int, default=[0], help="max-pool size after each layer (0: none)"
+    )
+    shape.add_argument(
+        "--pool-stride", nargs="+", type=int, default=None, help="pool stride (default: pool size)"
+    )
+    shape.add_argument("--ceil-mode", action="store_true", help="round pool output sizes up")
+
+    check = sub.add_parser(
+        "gradcheck",
+        help="check every kernel's gradients against central differences",
+        description=(
+            "Check every kernel's analytic gradients against float64 central differences over "
+            "a grid of configurations; prints a table and exits non-zero on any failure."
+        ),
+    )
+    check.add_argument("--quick", action="store_true", help="a smaller grid")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _build_parser().parse_args(argv)
+    if args.command == "shape":
+        from .cli_shape import run_shape
+
+        return run_shape(args)
+    from .cli_gradcheck import run_gradcheck
+
+    return run_gradcheck(quick=args.quick)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

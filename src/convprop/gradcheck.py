@@ -1,0 +1,191 @@
+"""Numerical gradient checks in float64 with central differences.
+
+A function under check returns its output and its vector-Jacobian product:
+
+    def fn(*inputs) -> tuple[y, vjp]      where vjp(grad_y) -> one gradient per input (or None)
+
+Small inputs get the full Jacobian, column by column from central differences
+(f(x + eps e_k) - f(x - eps e_k)) / 2 eps, row by row from the vjp of each unit output.
+Large inputs get the dot-product test <v, J u> = <J^T v, u> for random u and v.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+Vjp = Callable[[np.ndarray], Sequence[np.ndarray | None]]
+CheckedFn = Callable[..., tuple[np.ndarray, Vjp]]
+
+
+class GradcheckError(RuntimeError):
+    """An analytic gradient disagrees with the numerical one."""
+
+
+@dataclass(frozen=True)
+class InputReport:
+    """How one input's analytic gradient compares with the numerical one."""
+
+    input_index: int
+    method: str  # "jacobian" or "dot-product"
+    max_abs_error: float
+    max_rel_error: float
+    worst: str  # where the worst disagreement is, in words
+    numerical: float
+    analytic: float
+    passed: bool
+
+    def describe(self) -> str:
+        return (
+            f"input {self.input_index} ({self.method}): {self.worst}: numerical "
+            f"{self.numerical:.10g}, analytic {self.analytic:.10g} (abs error "
+            f"{self.max_abs_error:.3g}, rel error {self.max_rel_error:.3g})"
+        )
+
+
+def _rel(num: np.ndarray, ana: np.ndarray, atol: float) -> float:
+    """Largest |num - ana| / max(|num|, |ana|) over entries bigger than atol."""
+    scale = np.maximum(np.abs(num), np.abs(ana))
+    big = scale > atol
+    return float(np.max(np.abs(num - ana)[big] / scale[big])) if big.any() else 0.0
+
+
+def _perturbed(
+    fn: CheckedFn, inputs: list[np.ndarray], k: int, du: np.ndarray, eps: float
+) -> np.ndarray:
+    """Central difference of fn along direction du of input k."""
+    plus = [a.copy() if i == k else a for i, a in enumerate(inputs)]
+    minus = [a.copy() if i == k else a for i, a in enumerate(inputs)]
+    plus[k] += eps * du
+    minus[k] -= eps * du
+    return np.asarray((fn(*plus)[0] - fn(*minus)[0]) / (2 * eps), dtype=np.float64)
+
+
+def _jacobian_report(
+    fn: CheckedFn,
+    inputs: list[np.ndarray],
+    k: int,
+    vjp: Vjp,
+    y: np.ndarray,
+    eps: float,
+    atol: float,
+    rtol: float,
+) -> InputReport:
+    x = inputs[k]
+    num = np.empty((y.size, x.size))
+    for col in range(x.size):
+        e = np.zeros(x.size)
+        e[col] = 1.0
+        num[:, col] = _perturbed(fn, inputs, k, e.reshape(x.shape), eps).ravel()
+    ana = np.zeros_like(num)
+    for row in range(y.size):
+        e = np.zeros(y.size, dtype=y.dtype)
+        e[row] = 1.0
+        g = vjp(e.reshape(y.shape))[k]
+        if g is not None:
+            ana[row] = np.asarray(g).ravel()
+    err = np.abs(num - ana)
+    worst = np.unravel_index(int(np.argmax(err - rtol * np.abs(num))), err.shape)
+    out_at = np.unravel_index(int(worst[0]), y.shape)
+    in_at = np.unravel_index(int(worst[1]), x.shape)
+    return InputReport(
+        k,
+        "jacobian",
+        float(err.max()),
+        _rel(num, ana, atol),
+        f"d output{tuple(map(int, out_at))} / d input{tuple(map(int, in_at))}",
+        float(num[worst]),
+        float(ana[worst]),
+        bool(np.all(err <= atol + rtol * np.abs(num))),
+    )
+
+
+def _dot_report(
+    fn: CheckedFn,
+    inputs: list[np.ndarray],
+    k: int,
+    v: np.ndarray,
+    jtv: np.ndarray | None,
+    eps: float,
+    atol: float,
+    rtol: float,
+    rng: np.random.Generator,
+) -> InputReport:
+    u = rng.standard_normal(inputs[k].shape)
+    num = float(np.sum(v * _perturbed(fn, inputs, k, u, eps)))
+    ana = 0.0 if jtv is None else float(np.sum(np.asarray(jtv) * u))
+    err = abs(num - ana)
+    return InputReport(
+        k,
+        "dot-product",
+        err,
+        _rel(np.array([num]), np.array([ana]), atol),
+        "<v, J u> vs <J^T v, u>",
+        num,
+        ana,
+        err <= atol + rtol * abs(num),
+    )
+
+
+def check_gradients(
+    fn: CheckedFn,
+    inputs: Sequence[np.ndarray],
+    *,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    full_jacobian_max: int = 200,
+    seed: int = 0,
+) -> list[InputReport]:
+    """One report per differentiable input (those the vjp returns a gradient for).
+
+    When the input and the output both have at most `full_jacobian_max` elements the
+    full Jacobian is compared; otherwise the dot-product test.
+    """
+    arrays = [np.asarray(a) for a in inputs]
+    for i, a in enumerate(arrays):
+        if a.dtype != np.float64:
+            raise ValueError(f"gradcheck: input {i} is {a.dtype}; gradient checks need float64")
+    y, vjp = fn(*arrays)
+    rng = np.random.default_rng(seed)
+    v = rng.standard_normal(np.shape(y))
+    jtv = list(vjp(v))
+    if len(jtv) != len(arrays):
+        raise ValueError(f"gradcheck: vjp returned {len(jtv)} gradients for {len(arrays)} inputs")
+    reports = []
+    for k, a in enumerate(arrays):
+        grad = jtv[k]
+        if grad is None:
+            continue
+        if np.shape(grad) != a.shape:
+            raise ValueError(
+                f"gradcheck: gradient {k} has shape {np.shape(grad)}, its input {a.shape}"
+            )
+        if a.size <= full_jacobian_max and np.size(y) <= full_jacobian_max:
+            reports.append(_jacobian_report(fn, arrays, k, vjp, np.asarray(y), eps, atol, rtol))
+        else:
+            reports.append(_dot_report(fn, arrays, k, v, grad, eps, atol, rtol, rng))
+    return reports
+
+
+def gradcheck(
+    fn: CheckedFn,
+    inputs: Sequence[np.ndarray],
+    *,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+) -> bool:
+    """True when every analytic gradient of fn matches central differences in float64.
+
+    On failure raises GradcheckError naming the input, the worst element and both
+    values (or returns False with raise_exception=False).
+    """
+    reports = check_gradients(fn, inputs, eps=eps, atol=atol, rtol=rtol)
+    failed = [r for r in reports if not r.passed]
+    if failed and raise_exception:
+        raise GradcheckError("gradcheck failed: " + "; ".join(r.describe() for r in failed))
+    return not failed

@@ -1,0 +1,115 @@
+"""Every kernel as a function gradcheck can check, and the grid `convprop gradcheck` runs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from . import kernels as K
+from .gradcheck import CheckedFn, InputReport, check_gradients
+
+
+def conv2d_fn(**options: Any) -> CheckedFn:
+    """(x, weight, bias) -> conv2d and its vjp."""
+
+    def fn(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, Any]:
+        y = K.conv2d(x, w, b, **options)
+        return y, lambda gy: K.conv2d_backward(gy, x, w, **options)
+
+    return fn
+
+
+def conv_transpose2d_fn(**options: Any) -> CheckedFn:
+    def fn(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, Any]:
+        y = K.conv_transpose2d(x, w, b, **options)
+        return y, lambda gy: K.conv_transpose2d_backward(gy, x, w, **options)
+
+    return fn
+
+
+def max_pool2d_fn(**options: Any) -> CheckedFn:
+    def fn(x: np.ndarray) -> tuple[np.ndarray, Any]:
+        y, idx = K.max_pool2d(x, **options)
+        return y, lambda gy: (K.max_pool2d_backward(gy, idx, x.shape),)
+
+    return fn
+
+
+def avg_pool2d_fn(**options: Any) -> CheckedFn:
+    def fn(x: np.ndarray) -> tuple[np.ndarray, Any]:
+        y = K.avg_pool2d(x, **options)
+        return y, lambda gy: (K.avg_pool2d_backward(gy, x.shape, **options),)
+
+    return fn
+
+
+@dataclass(frozen=True)
+class Case:
+    kernel: str
+    config: str
+    fn: CheckedFn
+    inputs: tuple[np.ndarray, ...]
+
+    def check(self) -> list[InputReport]:
+        return check_gradients(self.fn, self.inputs)
+
+
+def _describe(options: dict[str, Any]) -> str:
+    return " ".join(f"{k}={v}" for k, v in options.items())
+
+
+def grid(quick: bool = False, seed: int = 0) -> Iterator[Case]:
+    """Each kernel over stride, padding, dilation, groups, bias and pooling options."""
+    rng = np.random.default_rng(seed)
+    algorithms = ["direct", "im2col", "fft"]
+    conv_options: list[dict[str, Any]] = [
+        dict(stride=1, padding=0, dilation=1, groups=1),
+        dict(stride=2, padding=1, dilation=1, groups=2),
+        dict(stride=1, padding="same", dilation=2, groups=1),
+        dict(stride=3, padding=2, dilation=2, groups=4),
+    ]
+    if quick:
+        conv_options = conv_options[1:2]
+    for options in conv_options:
+        c_out, groups = 4, options["groups"]
+        for algorithm in algorithms:
+            for convention in ["correlation", "convolution"]:
+                if convention == "convolution" and algorithm != "im2col":
+                    continue
+                x = rng.standard_normal((2, 4, 7, 6))
+                w = rng.standard_normal((c_out, 4 // groups, 3, 2))
+                opts = dict(options, algorithm=algorithm, convention=convention)
+                yield Case(
+                    "conv2d", _describe(opts), conv2d_fn(**opts), (x, w, rng.standard_normal(c_out))
+                )
+    transpose_options: list[dict[str, Any]] = [
+        dict(stride=2, padding=1, output_padding=1, groups=2, dilation=1),
+        dict(stride=1, padding=0, output_padding=1, groups=1, dilation=2),
+    ]
+    for options in transpose_options[: 1 if quick else None]:
+        for algorithm in algorithms:
+            x = rng.standard_normal((2, 4, 4, 5))
+            w = rng.standard_normal((4, 6 // options["groups"], 3, 3))
+            opts = dict(options, algorithm=algorithm)
+            yield Case(
+                "conv_transpose2d",
+                _describe(opts),
+                conv_transpose2d_fn(**opts),
+                (x, w, rng.standard_normal(6)),
+            )
+    pool_options: list[dict[str, Any]] = [
+        dict(kernel_size=2, stride=2, padding=0, ceil_mode=False),
+        dict(kernel_size=3, stride=2, padding=1, ceil_mode=True),
+        dict(kernel_size=3, stride=1, padding=1, ceil_mode=False),
+    ]
+    for options in pool_options[: 1 if quick else None]:
+        x = rng.standard_normal((2, 3, 7, 6))
+        for dilation in [1, 2]:
+            opts = dict(options, dilation=dilation)
+            yield Case("max_pool2d", _describe(opts), max_pool2d_fn(**opts), (x,))
+        for count_include_pad in [True, False]:
+            opts = dict(options, count_include_pad=count_include_pad)
+            yield Case("avg_pool2d", _describe(opts), avg_pool2d_fn(**opts), (x,))

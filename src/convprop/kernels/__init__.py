@@ -1,0 +1,22 @@
+"""Pure functions on NCHW arrays: convolution and pooling, forward and backward.
+
+No Tensor, no state. Argument names, order and defaults follow PyTorch's
+torch.nn.functional, so code moves between the two by changing an import.
+"""
+
+from .conv import conv2d, conv2d_backward, conv_transpose2d, conv_transpose2d_backward
+from .pool import avg_pool2d, avg_pool2d_backward, max_pool2d, max_pool2d_backward
+from .select import ALGORITHMS, choose
+
+__all__ = [
+    "ALGORITHMS",
+    "avg_pool2d",
+    "avg_pool2d_backward",
+    "choose",
+    "conv2d",
+    "conv2d_backward",
+    "conv_transpose2d",
+    "conv_transpose2d_backward",
+    "max_pool2d",
+    "max_pool2d_backward",
+]

@@ -1,0 +1,210 @@
+"""conv2d and conv_transpose2d with their backwards: validation, bias, convention, dispatch.
+
+Each algorithm module (reference, im2col, fft) provides three primitives on a
+validated ConvGeometry:
+
+    conv2d_forward(x, W)        Y
+    conv2d_grad_input(dY, W)    dL/dX  (the adjoint of the forward in X)
+    conv2d_grad_weight(dY, X)   dL/dW  (the adjoint of the forward in W)
+
+and everything here is built from those three, as JAX's transpose rules do:
+conv_transpose2d *is* conv2d_grad_input, and its gradients are conv2d_forward and
+conv2d_grad_weight with the roles of input and output swapped.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import numpy as np
+
+from ..shapes import (
+    ConvGeometry,
+    check_array,
+    check_same_dtype,
+    conv2d_geometry,
+    conv_transpose2d_geometry,
+    fmt,
+)
+from .select import choose
+
+Convention = Literal["correlation", "convolution"]
+
+
+def _checked(
+    op: str,
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None = None,
+    grad_y: np.ndarray | None = None,
+) -> None:
+    check_array(op, "input", x, 4, "(N, C, H, W)")
+    check_array(op, "weight", weight, 4, "(C_out, C_in/groups, kH, kW)")
+    if bias is not None:
+        check_array(op, "bias", bias, 1, "(C_out,)")
+    if grad_y is not None:
+        check_array(op, "grad_y", grad_y, 4, "(N, C_out, Ho, Wo)")
+    check_same_dtype(op, input=x, weight=weight, bias=bias, grad_y=grad_y)
+
+
+def _check_bias(op: str, bias: np.ndarray | None, channels: int, weight: np.ndarray) -> None:
+    if bias is not None and bias.shape != (channels,):
+        raise ValueError(
+            f"{op}: bias must have shape ({channels},), one per output channel, got "
+            f"{fmt(bias.shape)}; weight {fmt(weight.shape)}"
+        )
+
+
+def _check_grad_y(op: str, grad_y: np.ndarray, expected: tuple[int, ...]) -> None:
+    if grad_y.shape != expected:
+        raise ValueError(
+            f"{op}: grad_y has shape {fmt(grad_y.shape)} but the forward output is {fmt(expected)}"
+        )
+
+
+def _oriented(weight: np.ndarray, convention: str, op: str) -> np.ndarray:
+    """The weight the correlation kernels see: W itself, or W rotated 180 degrees for the
+    course's true convolution (Y[i,j] = sum X[i-a, j-b] W[a,b] is a correlation with rot180 W)."""
+    if convention == "correlation":
+        return weight
+    if convention == "convolution":
+        return weight[:, :, ::-1, ::-1]
+    raise ValueError(f"{op}: convention must be 'correlation' or 'convolution', got {convention!r}")
+
+
+def _add_bias(y: np.ndarray, bias: np.ndarray | None) -> np.ndarray:
+    if bias is not None:
+        y += bias[:, None, None]
+    return y
+
+
+def conv2d(
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: int = 1,
+    *,
+    algorithm: str = "auto",
+    convention: Convention = "correlation",
+) -> np.ndarray:
+    """2-D convolution over an NCHW batch (cross-correlation, as PyTorch, by default).
+
+    Shape:
+        x: (N, C_in, H, W); weight: (C_out, C_in/groups, kH, kW); bias: (C_out,)
+        y: (N, C_out, Ho, Wo) with Ho = floor((H + 2P - D*(kH-1) - 1) / S) + 1,
+        the course's (W1 - F + 2P)/S + 1 when D = 1. Likewise Wo.
+
+    padding: int, pair, "valid", "same" (stride 1) or ((top, bottom), (left, right)).
+    algorithm: "auto", "direct" (the course's loops), "im2col" or "fft"; all support
+    every option. convention="convolution" flips the filter (the course's true
+    convolution Y[i,j] = sum X[i-a, j-b] W[a,b]).
+    """
+    op = "conv2d"
+    _checked(op, x, weight, bias)
+    g = conv2d_geometry(op, x.shape, weight.shape, stride, padding, dilation, groups)
+    _check_bias(op, bias, g.out_channels, weight)
+    impl = choose(algorithm, g, op)
+    y = impl.conv2d_forward(x, _oriented(weight, convention, op), g)
+    return _add_bias(y, bias)
+
+
+def conv2d_backward(
+    grad_y: np.ndarray,
+    x: np.ndarray,
+    weight: np.ndarray,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: int = 1,
+    *,
+    algorithm: str = "auto",
+    convention: Convention = "correlation",
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Gradients of conv2d: (grad_x, grad_weight, grad_bias), shaped like x, weight, (C_out,).
+
+    In the course's symbols (one channel, stride 1, correlation convention):
+        dL/dW = X correlated with dL/dY          dL/dW[a,b] = sum_ij dL/dY[i,j] X[i+a, j+b]
+        dL/dX = dL/dY fully convolved with W     (= full correlation with the flipped W)
+        dL/db = sum of dL/dY over N, H, W
+    """
+    # dL/dX = dL/dY fully convolved with W; dL/dW = X correlated with dL/dY; dL/db = sum dL/dY
+    op = "conv2d_backward"
+    _checked(op, x, weight, grad_y=grad_y)
+    g = conv2d_geometry(op, x.shape, weight.shape, stride, padding, dilation, groups)
+    _check_grad_y(op, grad_y, g.y_shape)
+    impl = choose(algorithm, g, op)
+    w = _oriented(weight, convention, op)
+    grad_x = impl.conv2d_grad_input(grad_y, w, g)
+    # with the true convolution the kernels saw rot180(W); rotate its gradient back
+    grad_w = _oriented(impl.conv2d_grad_weight(grad_y, x, g), convention, op)
+    grad_b = grad_y.sum(axis=(0, 2, 3))
+    return grad_x, np.ascontiguousarray(grad_w), grad_b
+
+
+def _transpose_geometry(
+    op: str,
+    x: np.ndarray,
+    weight: np.ndarray,
+    stride: Any,
+    padding: Any,
+    output_padding: Any,
+    groups: Any,
+    dilation: Any,
+) -> ConvGeometry:
+    return conv_transpose2d_geometry(
+        op, x.shape, weight.shape, stride, padding, output_padding, groups, dilation
+    )
+
+
+def conv_transpose2d(
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    output_padding: Any = 0,
+    groups: int = 1,
+    dilation: Any = 1,
+    *,
+    algorithm: str = "auto",
+) -> np.ndarray:
+    """Transposed convolution: the adjoint of conv2d in its input (PyTorch's definition).
+
+    Shape:
+        x: (N, C_in, H, W); weight: (C_in, C_out/groups, kH, kW); bias: (C_out,)
+        y: (N, C_out, Ho, Wo) with Ho = (H-1)*S - 2P + D*(kH-1) + output_padding + 1.
+    """
+    op = "conv_transpose2d"
+    _checked(op, x, weight, bias)
+    g = _transpose_geometry(op, x, weight, stride, padding, output_padding, groups, dilation)
+    _check_bias(op, bias, g.in_channels, weight)
+    y = choose(algorithm, g, op).conv2d_grad_input(x, weight, g)
+    return _add_bias(y, bias)
+
+
+def conv_transpose2d_backward(
+    grad_y: np.ndarray,
+    x: np.ndarray,
+    weight: np.ndarray,
+    stride: Any = 1,
+    padding: Any = 0,
+    output_padding: Any = 0,
+    groups: int = 1,
+    dilation: Any = 1,
+    *,
+    algorithm: str = "auto",
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    # y = conv2d^T(x; W)  =>  dL/dx = conv2d(dL/dy; W)             (the transpose of a transpose)
+    #                         dL/dW = conv2d's weight gradient with input dL/dy and output-grad x
+    """Gradients of conv_transpose2d: (grad_x, grad_weight, grad_bias)."""
+    op = "conv_transpose2d_backward"
+    _checked(op, x, weight, grad_y=grad_y)
+    g = _transpose_geometry(op, x, weight, stride, padding, output_padding, groups, dilation)
+    _check_grad_y(op, grad_y, g.x_shape)
+    impl = choose(algorithm, g, op)
+    grad_x = impl.conv2d_forward(grad_y, weight, g)
+    grad_w = impl.conv2d_grad_weight(x, grad_y, g)
+    return grad_x, grad_w, grad_y.sum(axis=(0, 2, 3))

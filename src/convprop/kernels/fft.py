@@ -1,0 +1,115 @@
+"""The FFT route: forward and both gradients as products of spectra (scipy.fft).
+
+Each of the three is a convolution, as the course notes, and each becomes one
+pointwise product summed over channels:
+
+    forward      Y   = Xp  (correlate) W        ->  Y^  = sum_c  Xp^ * conj(W^)
+    grad_input   dXp = dY' (convolve, full) W   ->  dX^ = sum_o  dY'^ * W^
+    grad_weight  dW  = Xp  (correlate) dY'      ->  dW^ = sum_n  conj(dY'^) * Xp^
+
+W is dilated first (zeros between taps) and dY' is dL/dY spread apart with S-1 zeros
+(the stride's effect); the stride-1 forward is computed and then subsampled. The FFT
+size covers the padded input, so the circular products equal the linear ones: no
+index in any of the three sums wraps around.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.fft as sfft
+
+from ..shapes import ConvGeometry
+from .layout import crop2d, pad2d, window_slice
+
+_COMPLEX = {np.dtype(np.float32): np.complex64, np.dtype(np.float64): np.complex128}
+
+
+def _fft_size(g: ConvGeometry) -> tuple[int, int]:
+    hp, wp = g.padded_size
+    return (sfft.next_fast_len(hp, real=True), sfft.next_fast_len(wp, real=True))
+
+
+def _spectrum(a: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """rfft2 over the last two axes, zero-padded to `size`, flattened to one frequency axis."""
+    spec = sfft.rfft2(a, s=size, axes=(-2, -1), workers=-1)
+    return spec.reshape(*a.shape[:-2], -1)
+
+
+def _from_spectrum(spec: np.ndarray, size: tuple[int, int], dtype: np.dtype) -> np.ndarray:
+    spec = spec.reshape(*spec.shape[:-1], size[0], size[1] // 2 + 1)
+    return sfft.irfft2(spec, s=size, axes=(-2, -1), workers=-1).astype(dtype, copy=False)
+
+
+def _dilate(weight: np.ndarray, g: ConvGeometry) -> np.ndarray:
+    """W with D-1 zeros between taps: (O, Cg, kH, kW) -> (O, Cg, D(kH-1)+1, D(kW-1)+1)."""
+    if g.dilation == (1, 1):
+        return weight
+    out = np.zeros((*weight.shape[:2], *g.dilated_kernel), dtype=weight.dtype)
+    out[:, :, :: g.dilation[0], :: g.dilation[1]] = weight
+    return out
+
+
+def _spread(grad_y: np.ndarray, g: ConvGeometry) -> np.ndarray:
+    """dL/dY placed at the stride-1 output positions i*S (zeros between): the stride's adjoint."""
+    if g.stride == (1, 1):
+        return grad_y
+    ho, wo = g.out_size
+    out = np.zeros(
+        (*grad_y.shape[:2], g.stride[0] * (ho - 1) + 1, g.stride[1] * (wo - 1) + 1),
+        dtype=grad_y.dtype,
+    )
+    out[:, :, :: g.stride[0], :: g.stride[1]] = grad_y
+    return out
+
+
+def _split_groups(spec: np.ndarray, groups: int) -> np.ndarray:
+    """(N, C, F) -> (F, G, N, C/G): frequencies lead so matmul batches over them."""
+    n, c, f = spec.shape
+    return spec.reshape(n, groups, c // groups, f).transpose(3, 1, 0, 2)
+
+
+def _split_weight(spec: np.ndarray, groups: int) -> np.ndarray:
+    """Weight spectrum (C_out, C_in/G, F) -> (F, G, C_out/G, C_in/G)."""
+    o, cg, f = spec.shape
+    return spec.reshape(groups, o // groups, cg, f).transpose(3, 0, 1, 2)
+
+
+def _join_groups(prod: np.ndarray) -> np.ndarray:
+    """(F, G, N, C/G) -> (N, C, F)."""
+    f, groups, n, cg = prod.shape
+    return prod.transpose(2, 1, 3, 0).reshape(n, groups * cg, f)
+
+
+def conv2d_forward(x: np.ndarray, weight: np.ndarray, g: ConvGeometry) -> np.ndarray:
+    """Y^ = sum_c Xp^ * conj(W^), back-transformed, then every S-th stride-1 output."""
+    size = _fft_size(g)
+    xs = _split_groups(_spectrum(pad2d(x, g.pad), size), g.groups)  # (F, G, N, Cg)
+    ws = _split_weight(_spectrum(_dilate(weight, g), size), g.groups)  # (F, G, Og, Cg)
+    ys = np.matmul(xs, ws.conj().transpose(0, 1, 3, 2))  # (F, G, N, Og)
+    y_full = _from_spectrum(_join_groups(ys), size, x.dtype)
+    (ho, wo), (sh, sw) = g.out_size, g.stride
+    return np.ascontiguousarray(y_full[:, :, window_slice(0, sh, ho), window_slice(0, sw, wo)])
+
+
+def conv2d_grad_input(grad_y: np.ndarray, weight: np.ndarray, g: ConvGeometry) -> np.ndarray:
+    # dL/dX = dL/dY' fully convolved with W  (= full correlation with the 180-degree-flipped W)
+    size = _fft_size(g)
+    dys = _split_groups(_spectrum(_spread(grad_y, g), size), g.groups)  # (F, G, N, Og)
+    ws = _split_weight(_spectrum(_dilate(weight, g), size), g.groups)  # (F, G, Og, Cg)
+    dxs = np.matmul(dys, ws)  # (F, G, N, Cg)
+    hp, wp = g.padded_size
+    dxp = _from_spectrum(_join_groups(dxs), size, grad_y.dtype)[:, :, :hp, :wp]
+    return np.ascontiguousarray(crop2d(dxp, g.pad))
+
+
+def conv2d_grad_weight(grad_y: np.ndarray, x: np.ndarray, g: ConvGeometry) -> np.ndarray:
+    # dL/dW = Xp correlated with dL/dY'  (summed over the batch), every D-th tap
+    size = _fft_size(g)
+    xs = _split_groups(_spectrum(pad2d(x, g.pad), size), g.groups)  # (F, G, N, Cg)
+    dys = _split_groups(_spectrum(_spread(grad_y, g), size), g.groups)  # (F, G, N, Og)
+    dws = np.matmul(dys.conj().transpose(0, 1, 3, 2), xs)  # (F, G, Og, Cg)
+    f, groups, og, cg = dws.shape
+    dw_spec = dws.transpose(1, 2, 3, 0).reshape(groups * og, cg, f)
+    kh, kw = g.dilated_kernel
+    dw = _from_spectrum(dw_spec, size, x.dtype)[:, :, : kh : g.dilation[0], : kw : g.dilation[1]]
+    return np.ascontiguousarray(dw)

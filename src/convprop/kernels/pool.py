@@ -1,0 +1,191 @@
+"""Max and average pooling, forward and backward, as kH*kW strided slices of the padded input.
+
+Pooling has no weights. Max pooling records each window's winner ("switch") in the
+forward pass and routes the upstream gradient to it; average pooling gives every input
+of a window an equal share, the gradient divided by the window's divisor.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..shapes import PoolGeometry, as_int, check_array, fmt, pool2d_geometry
+from .layout import crop2d, pad2d, window_slice
+
+
+def _taps(g: PoolGeometry) -> list[tuple[int, int, slice, slice]]:
+    """(a, b, rows, cols): tap (a, b) of every window as one strided slice of the padded input."""
+    (kh, kw), (sh, sw), (dh, dw), (ho, wo) = g.kernel, g.stride, g.dilation, g.out_size
+    return [
+        (a, b, window_slice(a * dh, sh, ho), window_slice(b * dw, sw, wo))
+        for a in range(kh)
+        for b in range(kw)
+    ]
+
+
+def _first_inside(out: int, stride: int, pad: int, dilation: int) -> np.ndarray:
+    """Per window, the first tap position that lies inside the input (PyTorch's start index)."""
+    start = np.arange(out) * stride - pad
+    skip = np.where(start < 0, -(start // dilation) * dilation, 0)  # ceil(-start/D)*D taps
+    return start + skip
+
+
+def max_pool2d(
+    x: np.ndarray,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Max pooling with the winners' positions.
+
+    Shape:
+        x: (N, C, H, W) -> y, indices: (N, C, Ho, Wo) with
+        Ho = floor((H + 2P - D*(K-1) - 1) / S) + 1 (ceil with ceil_mode; the last window
+        must start inside the input or the leading padding).
+
+    indices are flat positions r*W + c in each input plane, as PyTorch's return_indices.
+    Ties go to the first maximum in row-major window order; a NaN always wins.
+    """
+    check_array("max_pool2d", "input", x, 4, "(N, C, H, W)")
+    g = pool2d_geometry("max_pool2d", x.shape, kernel_size, stride, padding, dilation, ceil_mode)
+    (ph, pw), (dh, dw), w = g.padding, g.dilation, g.size[1]
+    xp = pad2d(x, g.pad, value=-np.inf)
+    best = np.full((*x.shape[:2], *g.out_size), -np.inf, dtype=x.dtype)
+    rows = _first_inside(g.out_size[0], g.stride[0], ph, dh)
+    cols = _first_inside(g.out_size[1], g.stride[1], pw, dw)
+    indices = np.broadcast_to(rows[:, None] * w + cols[None, :], best.shape).copy()
+    origin = (np.arange(g.out_size[0]) * g.stride[0] - ph)[:, None] * w + (
+        np.arange(g.out_size[1]) * g.stride[1] - pw
+    )[None, :]
+    for a, b, rs, cs in _taps(g):
+        v = xp[:, :, rs, cs]
+        better = (v > best) | np.isnan(v)
+        np.copyto(best, v, where=better)
+        np.copyto(indices, origin + (a * dh * w + b * dw), where=better)
+    return best, indices
+
+
+def max_pool2d_backward(
+    grad_y: np.ndarray, indices: np.ndarray, input_shape: tuple[int, ...]
+) -> np.ndarray:
+    # dL/dX[winner of window (i, j)] += dL/dY[i, j]; inputs that never win get 0.
+    op = "max_pool2d_backward"
+    check_array(op, "grad_y", grad_y, 4, "(N, C, Ho, Wo)")
+    shape = tuple(as_int(op, "input_shape", s, 1) for s in input_shape)
+    if len(shape) != 4 or indices.shape != grad_y.shape or shape[:2] != grad_y.shape[:2]:
+        raise ValueError(
+            f"{op}: grad_y {fmt(grad_y.shape)} and indices {fmt(indices.shape)} must share one "
+            f"(N, C, Ho, Wo) shape matching input_shape {fmt(shape)}"
+        )
+    if not np.issubdtype(indices.dtype, np.integer):
+        raise ValueError(f"{op}: indices must be integers, got {indices.dtype}")
+    n, c, h, w = shape
+    plane = h * w
+    if indices.size and (indices.min() < 0 or indices.max() >= plane):
+        raise ValueError(
+            f"{op}: indices must lie in [0, H*W) = [0, {plane}) for input_shape {fmt(shape)}"
+        )
+    flat = (indices.reshape(n * c, -1) + np.arange(n * c)[:, None] * plane).ravel()
+    # bincount sums the gradients of windows that share a winner (overlapping windows)
+    gx = np.bincount(flat, weights=grad_y.ravel(), minlength=n * c * plane)
+    return gx.astype(grad_y.dtype, copy=False).reshape(shape)
+
+
+def _divisor(
+    g: PoolGeometry, count_include_pad: bool, divisor_override: int | None, dtype: np.dtype
+) -> np.ndarray:
+    """Each window's divisor, (Ho, Wo): its area clipped to the padded input, or to the
+    input alone without count_include_pad, or the constant divisor_override."""
+    if divisor_override is not None:
+        return np.full(g.out_size, divisor_override, dtype=dtype)
+    extents = []
+    for n, k, s, p, o in zip(g.size, g.kernel, g.stride, g.padding, g.out_size, strict=True):
+        start = np.arange(o) * s - p
+        end = np.minimum(start + k, n + p)
+        extents.append(
+            end - start if count_include_pad else np.minimum(end, n) - np.maximum(start, 0)
+        )
+    return np.multiply.outer(extents[0], extents[1]).astype(dtype)
+
+
+def _avg_geometry(
+    op: str,
+    x_shape: tuple[int, ...],
+    kernel_size: Any,
+    stride: Any,
+    padding: Any,
+    ceil_mode: bool,
+    divisor_override: Any,
+) -> tuple[PoolGeometry, int | None]:
+    g = pool2d_geometry(op, x_shape, kernel_size, stride, padding, 1, ceil_mode)
+    if divisor_override is None:
+        return g, None
+    if isinstance(divisor_override, bool) or not isinstance(divisor_override, (int, np.integer)):
+        raise ValueError(f"{op}: divisor_override must be an integer, got {divisor_override!r}")
+    if divisor_override == 0:
+        raise ValueError(f"{op}: divisor_override must not be zero")
+    return g, int(divisor_override)
+
+
+def avg_pool2d(
+    x: np.ndarray,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+) -> np.ndarray:
+    """Average pooling.
+
+    Shape:
+        x: (N, C, H, W) -> y: (N, C, Ho, Wo), Ho = floor((H + 2P - K) / S) + 1 (see max_pool2d).
+
+    The divisor is the window's area, counting zero padding (count_include_pad=True) or
+    not, clipped where ceil_mode lets a window hang past the padded input; or
+    divisor_override. All as PyTorch.
+    """
+    check_array("avg_pool2d", "input", x, 4, "(N, C, H, W)")
+    g, div = _avg_geometry(
+        "avg_pool2d", x.shape, kernel_size, stride, padding, ceil_mode, divisor_override
+    )
+    xp = pad2d(x, g.pad)
+    total = np.zeros((*x.shape[:2], *g.out_size), dtype=x.dtype)
+    for _, _, rs, cs in _taps(g):
+        total += xp[:, :, rs, cs]
+    total /= _divisor(g, count_include_pad, div, x.dtype)
+    return total
+
+
+def avg_pool2d_backward(
+    grad_y: np.ndarray,
+    input_shape: tuple[int, ...],
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+) -> np.ndarray:
+    # dL/dX[r, c] = sum over windows (i, j) containing (r, c) of dL/dY[i, j] / divisor[i, j]
+    op = "avg_pool2d_backward"
+    check_array(op, "grad_y", grad_y, 4, "(N, C, Ho, Wo)")
+    shape = tuple(as_int(op, "input_shape", s, 1) for s in input_shape)
+    if len(shape) != 4:
+        raise ValueError(f"{op}: input_shape must be (N, C, H, W), got {fmt(shape)}")
+    g, div = _avg_geometry(op, shape, kernel_size, stride, padding, ceil_mode, divisor_override)
+    if grad_y.shape != (*shape[:2], *g.out_size):
+        raise ValueError(
+            f"{op}: grad_y has shape {fmt(grad_y.shape)} but the pooling of input_shape "
+            f"{fmt(shape)} gives {fmt((*shape[:2], *g.out_size))}"
+        )
+    share = grad_y / _divisor(g, count_include_pad, div, grad_y.dtype)
+    hp, wp = shape[2] + sum(g.pad[0]), shape[3] + sum(g.pad[1])
+    gxp = np.zeros((*shape[:2], hp, wp), dtype=grad_y.dtype)
+    for _, _, rs, cs in _taps(g):
+        gxp[:, :, rs, cs] += share
+    return np.ascontiguousarray(crop2d(gxp, g.pad))

@@ -1,0 +1,221 @@
+"""The course's sums as loops: the specification every fast algorithm is tested against.
+
+Slow on purpose and written to be read beside the course. Loops run over output
+pixels (i, j) and filter taps (a, b); the sum over channels (and the batch) at one
+(i, j, a, b) is a small matrix product, which is the same sum written once.
+
+Library convention (PyTorch's, "cross-correlation"), with padding P, stride S, dilation D:
+
+    Y[n, o, i, j] = sum_{c, a, b} Xp[n, c, i*S + a*D, j*S + b*D] * W[o, c, a, b]
+
+The single-channel functions at the end use the course's own symbols and its true
+convolution (filter anchored at a corner), with scalar loops and nothing else.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..shapes import ConvGeometry, PoolGeometry
+from .layout import crop2d, pad2d
+
+
+def _group_slices(g: ConvGeometry) -> list[tuple[slice, slice]]:
+    """(input-channel slice, output-channel slice) of each group."""
+    cg, og = g.in_channels // g.groups, g.out_channels // g.groups
+    return [(slice(k * cg, (k + 1) * cg), slice(k * og, (k + 1) * og)) for k in range(g.groups)]
+
+
+def conv2d_forward(x: np.ndarray, weight: np.ndarray, g: ConvGeometry) -> np.ndarray:
+    """Y[n,o,i,j] = sum_{c,a,b} Xp[n, c, i*S + a*D, j*S + b*D] * W[o, c, a, b]."""
+    xp = pad2d(x, g.pad)
+    (sh, sw), (dh, dw) = g.stride, g.dilation
+    y = np.zeros(g.y_shape, dtype=x.dtype)
+    for cs, os in _group_slices(g):
+        for i in range(g.out_size[0]):
+            for j in range(g.out_size[1]):
+                for a in range(g.kernel[0]):
+                    for b in range(g.kernel[1]):
+                        y[:, os, i, j] += (
+                            xp[:, cs, i * sh + a * dh, j * sw + b * dw] @ weight[os, :, a, b].T
+                        )
+    return y
+
+
+def conv2d_grad_weight(grad_y: np.ndarray, x: np.ndarray, g: ConvGeometry) -> np.ndarray:
+    # dL/dW[o,c,a,b] = sum_{n,i,j} dL/dY[n,o,i,j] * Xp[n, c, i*S + a*D, j*S + b*D]
+    xp = pad2d(x, g.pad)
+    (sh, sw), (dh, dw) = g.stride, g.dilation
+    gw = np.zeros(g.w_shape, dtype=x.dtype)
+    for cs, os in _group_slices(g):
+        for a in range(g.kernel[0]):
+            for b in range(g.kernel[1]):
+                for i in range(g.out_size[0]):
+                    for j in range(g.out_size[1]):
+                        gw[os, :, a, b] += (
+                            grad_y[:, os, i, j].T @ xp[:, cs, i * sh + a * dh, j * sw + b * dw]
+                        )
+    return gw
+
+
+def conv2d_grad_input(grad_y: np.ndarray, weight: np.ndarray, g: ConvGeometry) -> np.ndarray:
+    # dL/dXp[n, c, i*S + a*D, j*S + b*D] += sum_o dL/dY[n,o,i,j] * W[o,c,a,b]   (chain rule);
+    # gathered per input pixel this is dL/dY fully convolved with the flipped W.
+    hp, wp = g.padded_size
+    (sh, sw), (dh, dw) = g.stride, g.dilation
+    gxp = np.zeros((g.batch, g.in_channels, hp, wp), dtype=grad_y.dtype)
+    for cs, os in _group_slices(g):
+        for i in range(g.out_size[0]):
+            for j in range(g.out_size[1]):
+                for a in range(g.kernel[0]):
+                    for b in range(g.kernel[1]):
+                        gxp[:, cs, i * sh + a * dh, j * sw + b * dw] += (
+                            grad_y[:, os, i, j] @ weight[os, :, a, b]
+                        )
+    return np.ascontiguousarray(crop2d(gxp, g.pad))
+
+
+def _pool_windows(g: PoolGeometry, i: int, j: int) -> list[tuple[int, int]]:
+    """In-bounds input positions of window (i, j), in row-major window order."""
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = g.kernel, g.stride, g.padding, g.dilation
+    h, w = g.size
+    cells = []
+    for a in range(kh):
+        for b in range(kw):
+            r, c = i * sh - ph + a * dh, j * sw - pw + b * dw
+            if 0 <= r < h and 0 <= c < w:
+                cells.append((r, c))
+    return cells
+
+
+def max_pool2d(x: np.ndarray, g: PoolGeometry) -> tuple[np.ndarray, np.ndarray]:
+    """Y = the largest input of each window; indices = its flat position r*W + c.
+
+    Ties go to the first maximum in row-major window order; a NaN wins (PyTorch's rule).
+    """
+    n, c = x.shape[:2]
+    y = np.empty((n, c, *g.out_size), dtype=x.dtype)
+    idx = np.empty((n, c, *g.out_size), dtype=np.int64)
+    for i in range(g.out_size[0]):
+        for j in range(g.out_size[1]):
+            cells = _pool_windows(g, i, j)
+            best = np.full((n, c), -np.inf, dtype=x.dtype)
+            where = np.full((n, c), cells[0][0] * g.size[1] + cells[0][1], dtype=np.int64)
+            for r, col in cells:
+                v = x[:, :, r, col]
+                better = (v > best) | np.isnan(v)
+                best = np.where(better, v, best)
+                where = np.where(better, r * g.size[1] + col, where)
+            y[:, :, i, j], idx[:, :, i, j] = best, where
+    return y, idx
+
+
+def max_pool2d_backward(
+    grad_y: np.ndarray, indices: np.ndarray, input_shape: tuple[int, ...]
+) -> np.ndarray:
+    # dL/dX[winner] += dL/dY[i, j] for every window (i, j); every other input gets 0.
+    n, c, h, w = input_shape
+    gx = np.zeros((n, c, h * w), dtype=grad_y.dtype)
+    for i in range(grad_y.shape[2]):
+        for j in range(grad_y.shape[3]):
+            for nn in range(n):
+                for cc in range(c):
+                    gx[nn, cc, indices[nn, cc, i, j]] += grad_y[nn, cc, i, j]
+    return gx.reshape(input_shape)
+
+
+def avg_pool_divisor(
+    g: PoolGeometry, i: int, j: int, count_include_pad: bool, divisor_override: int | None
+) -> int:
+    """PyTorch's divisor: the window clipped to the padded input, or to the input itself."""
+    if divisor_override is not None:
+        return divisor_override
+    (kh, kw), (sh, sw), (ph, pw) = g.kernel, g.stride, g.padding
+    h, w = g.size
+    h0, w0 = i * sh - ph, j * sw - pw
+    h1, w1 = min(h0 + kh, h + ph), min(w0 + kw, w + pw)
+    if count_include_pad:
+        return (h1 - h0) * (w1 - w0)
+    return (min(h1, h) - max(h0, 0)) * (min(w1, w) - max(w0, 0))
+
+
+def avg_pool2d(
+    x: np.ndarray, g: PoolGeometry, count_include_pad: bool, divisor_override: int | None
+) -> np.ndarray:
+    """Y[i, j] = (sum of window (i, j)) / divisor."""
+    y = np.empty((*x.shape[:2], *g.out_size), dtype=x.dtype)
+    for i in range(g.out_size[0]):
+        for j in range(g.out_size[1]):
+            total = sum(
+                (x[:, :, r, c] for r, c in _pool_windows(g, i, j)), np.zeros_like(y[..., 0, 0])
+            )
+            y[:, :, i, j] = total / avg_pool_divisor(g, i, j, count_include_pad, divisor_override)
+    return y
+
+
+def avg_pool2d_backward(
+    grad_y: np.ndarray,
+    input_shape: tuple[int, ...],
+    g: PoolGeometry,
+    count_include_pad: bool,
+    divisor_override: int | None,
+) -> np.ndarray:
+    # dL/dX[r, c] += dL/dY[i, j] / divisor   for every window (i, j) containing (r, c)
+    gx = np.zeros(input_shape, dtype=grad_y.dtype)
+    for i in range(g.out_size[0]):
+        for j in range(g.out_size[1]):
+            share = grad_y[:, :, i, j] / avg_pool_divisor(
+                g, i, j, count_include_pad, divisor_override
+            )
+            for r, c in _pool_windows(g, i, j):
+                gx[:, :, r, c] += share
+    return gx
+
+
+# --- The course, one channel, one filter, true convolution, its own symbols -------------
+
+
+def course_convolve(X: np.ndarray, W: np.ndarray) -> np.ndarray:
+    """Y[i, j] = sum_{a<K1} sum_{b<K2} X[i-a, j-b] * W[a, b]  for K1-1 <= i < H, K2-1 <= j < W.
+
+    Returned with Y's first row at i = K1-1 (the "valid" part, M1 x M2 = (H-K1+1) x (W-K2+1)).
+    """
+    K1, K2 = W.shape
+    M1, M2 = X.shape[0] - K1 + 1, X.shape[1] - K2 + 1
+    Y = np.zeros((M1, M2), dtype=X.dtype)
+    for i in range(K1 - 1, K1 - 1 + M1):
+        for j in range(K2 - 1, K2 - 1 + M2):
+            for a in range(K1):
+                for b in range(K2):
+                    Y[i - K1 + 1, j - K2 + 1] += X[i - a, j - b] * W[a, b]
+    return Y
+
+
+def course_grad_weight(X: np.ndarray, dY: np.ndarray, K1: int, K2: int) -> np.ndarray:
+    # dL/dW[a', b'] = sum_{i<M1} sum_{j<M2} dL/dY[i, j] * X[i - a', j - b']
+    # (a convolution of X with dL/dY)
+    M1, M2 = dY.shape
+    dW = np.zeros((K1, K2), dtype=X.dtype)
+    for a in range(K1):
+        for b in range(K2):
+            for i in range(M1):
+                for j in range(M2):
+                    # dY is stored from the course's i = K1-1; shift back to X's indices
+                    dW[a, b] += dY[i, j] * X[i + K1 - 1 - a, j + K2 - 1 - b]
+    return dW
+
+
+def course_grad_input(dY: np.ndarray, W: np.ndarray, H: int, Wd: int) -> np.ndarray:
+    # dL/dX[i', j'] = sum_{a<K1} sum_{b<K2} dL/dY[i' + a, j' + b] * W[a, b]
+    # (dL/dY zero outside its range: dL/dY fully convolved with the 180-degree-flipped W)
+    K1, K2 = W.shape
+    M1, M2 = dY.shape
+    dX = np.zeros((H, Wd), dtype=dY.dtype)
+    for ip in range(H):
+        for jp in range(Wd):
+            for a in range(K1):
+                for b in range(K2):
+                    i, j = ip + a - (K1 - 1), jp + b - (K2 - 1)  # course index -> storage index
+                    if 0 <= i < M1 and 0 <= j < M2:
+                        dX[ip, jp] += dY[i, j] * W[a, b]
+    return dX
