@@ -1,0 +1,29 @@
+"""Shared test helpers: tolerances by dtype and a seeded generator of arrays."""
+
+from __future__ import annotations
+
+import numpy as np
+
+# Largest allowed |a - b| relative to max(1, max|b|): float64 agrees to rounding,
+# float32 sums of a few hundred terms (and float32 FFTs) to a few ulps of the scale.
+TOLERANCE = {np.dtype(np.float64): 1e-10, np.dtype(np.float32): 2e-5}
+
+
+def max_error(a: np.ndarray, b: np.ndarray) -> float:
+    """max|a - b| scaled by max(1, max|b|)."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    scale = max(1.0, float(np.abs(b).max(initial=0.0)))
+    return float(np.abs(a - b).max(initial=0.0)) / scale
+
+
+def assert_close(actual: np.ndarray, expected: np.ndarray, dtype: np.dtype | type | None = None):
+    """Same shape, the expected dtype, and equal within the dtype's tolerance."""
+    dtype = np.dtype(dtype or expected.dtype)
+    assert actual.shape == expected.shape, (actual.shape, expected.shape)
+    assert actual.dtype == dtype, (actual.dtype, dtype)
+    err = max_error(actual, expected)
+    assert err <= TOLERANCE[dtype], f"max scaled error {err:.3g} > {TOLERANCE[dtype]:.1g}"
+
+
+def randn(rng: np.random.Generator, shape: tuple[int, ...], dtype=np.float64) -> np.ndarray:
+    return rng.standard_normal(shape).astype(dtype)

@@ -1,0 +1,42 @@
+"""kernels/im2col.py: equal to the reference on the grid; col2im is im2col's adjoint."""
+
+import numpy as np
+import pytest
+
+from convprop.kernels.im2col import col2im, im2col
+from convprop.shapes import conv2d_geometry
+
+from .check_algorithm import assert_matches_reference
+from .conv_grid import GRID, grid_id
+
+
+@pytest.mark.parametrize("case", GRID, ids=grid_id)
+def test_im2col_equals_reference(case):
+    assert_matches_reference(case, "im2col")
+
+
+def test_im2col_columns_hold_the_windows(rng):
+    """cols[n, c, a, b, i, j] = Xp[n, c, i*S + a*D, j*S + b*D], checked element by element."""
+    x = rng.standard_normal((2, 3, 9, 8))
+    g = conv2d_geometry("t", x.shape, (4, 3, 3, 2), stride=(2, 3), padding=1, dilation=(2, 1))
+    cols = im2col(x, g)
+    xp = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    ho, wo = g.out_size
+    for a in range(3):
+        for b in range(2):
+            for i in range(ho):
+                for j in range(wo):
+                    np.testing.assert_array_equal(
+                        cols[:, :, a, b, i, j], xp[:, :, i * 2 + a * 2, j * 3 + b]
+                    )
+
+
+@pytest.mark.parametrize(
+    "stride, padding, dilation", [(1, 0, 1), (2, 1, 1), (3, 2, 2), (2, ((0, 2), (1, 0)), 1)]
+)
+def test_col2im_is_the_adjoint_of_im2col(rng, stride, padding, dilation):
+    """<im2col(x), c> = <x, col2im(c)> for random x and c."""
+    x = rng.standard_normal((2, 3, 8, 7))
+    g = conv2d_geometry("t", x.shape, (4, 3, 3, 3), stride, padding, dilation)
+    c = rng.standard_normal(im2col(x, g).shape)
+    np.testing.assert_allclose(np.sum(im2col(x, g) * c), np.sum(x * col2im(c, g)), rtol=1e-12)
