@@ -1,4 +1,4 @@
-"""One assertion used by the im2col and fft grid tests: forward and all gradients equal the reference."""
+"""The assertion of the im2col and fft grid tests: forward and all gradients equal the reference."""
 
 from __future__ import annotations
 

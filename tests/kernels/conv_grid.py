@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import zlib
 
 import numpy as np
 
@@ -48,11 +49,11 @@ def grid_id(case) -> str:
     return f"{h}x{w}-k{kh}x{kw}-s{stride}-p{pad}-d{dilation}-g{groups}-{dtype}"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def case_arrays(case):
     """Inputs and the reference (direct) outputs for one grid case, computed once."""
     (h, w, kh, kw), stride, padding, dilation, groups, dtype = case
-    rng = np.random.default_rng(abs(hash(grid_id(case))) % 2**32)
+    rng = np.random.default_rng(zlib.crc32(grid_id(case).encode()))
     x = rng.standard_normal((2, 4, h, w)).astype(dtype)
     weight = rng.standard_normal((8, 4 // groups, kh, kw)).astype(dtype)
     bias = rng.standard_normal(8).astype(dtype)
