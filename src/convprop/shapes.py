@@ -291,6 +291,13 @@ def pool2d_geometry(
             f"{op}: the window (kernel {k}, dilation {d}) is larger than the padded input "
             f"{h + 2 * p[0]}x{w + 2 * p[1]} (padding {p}); input {fmt(x_shape)}"
         )
+    for n, ki, si, pi, di, oi in zip((h, w), k, s, p, d, out, strict=True):
+        taps = (np.arange(oi) * si - pi)[:, None] + np.arange(ki) * di
+        if not ((taps >= 0) & (taps < n)).any(axis=1).all():
+            raise ValueError(
+                f"{op}: a window (kernel {k}, stride {s}, padding {p}, dilation {d}) falls "
+                f"entirely in the padding, so it has no input to pool; input {fmt(x_shape)}"
+            )
     return PoolGeometry((h, w), k, s, p, d, (out[0], out[1]))
 
 

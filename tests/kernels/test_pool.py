@@ -1,0 +1,151 @@
+"""kernels/pool.py: the course's example, ties, overlaps, NaN, divisors, and the reference grid."""
+
+import itertools
+
+import numpy as np
+import pytest
+
+from convprop.kernels import (
+    avg_pool2d,
+    avg_pool2d_backward,
+    max_pool2d,
+    max_pool2d_backward,
+    reference,
+)
+from convprop.shapes import pool2d_geometry
+
+from ..helpers import assert_close
+
+# The course's slide: 2x2 windows (1,1,5,6), (2,4,7,8), (3,2,1,2), (1,0,3,4).
+COURSE_X = np.array(
+    [
+        [1, 1, 2, 4],
+        [5, 6, 7, 8],
+        [3, 2, 1, 0],
+        [1, 2, 3, 4],
+    ],
+    dtype=np.float64,
+)[None, None]
+
+
+@pytest.mark.parametrize("impl", ["fast", "reference"])
+def test_course_max_pool_example(impl):
+    if impl == "fast":
+        y, idx = max_pool2d(COURSE_X, 2, 2)
+    else:
+        y, idx = reference.max_pool2d(COURSE_X, pool2d_geometry("t", COURSE_X.shape, 2, 2))
+    np.testing.assert_array_equal(y[0, 0], [[6, 8], [3, 4]])
+    np.testing.assert_array_equal(idx[0, 0], [[1 * 4 + 1, 1 * 4 + 3], [2 * 4 + 0, 3 * 4 + 3]])
+    dy = np.array([[10.0, 20.0], [30.0, 40.0]])[None, None]
+    back = max_pool2d_backward if impl == "fast" else reference.max_pool2d_backward
+    expected = np.zeros((4, 4))
+    expected[1, 1], expected[1, 3], expected[2, 0], expected[3, 3] = 10, 20, 30, 40
+    np.testing.assert_array_equal(back(dy, idx, COURSE_X.shape)[0, 0], expected)
+
+
+def test_course_average_pool_gives_each_cell_a_quarter():
+    y = avg_pool2d(COURSE_X, 2, 2)
+    np.testing.assert_allclose(y[0, 0], [[13 / 4, 21 / 4], [8 / 4, 8 / 4]])
+    dy = np.array([[4.0, 8.0], [12.0, 16.0]])[None, None]
+    gx = avg_pool2d_backward(dy, COURSE_X.shape, 2, 2)
+    np.testing.assert_allclose(gx[0, 0], np.kron([[1.0, 2.0], [3.0, 4.0]], np.ones((2, 2))))
+
+
+def test_overlapping_windows_accumulate_at_a_shared_winner():
+    x = np.zeros((1, 1, 3, 3))
+    x[0, 0, 0, 1] = 9.0  # wins both top windows of a 2x2, stride-1 pool
+    y, idx = max_pool2d(x, 2, 1)
+    np.testing.assert_array_equal(idx[0, 0], [[1, 1], [3, 4]])
+    gx = max_pool2d_backward(np.array([[[[1.0, 2.0], [4.0, 8.0]]]]), idx, x.shape)
+    np.testing.assert_array_equal(gx[0, 0], [[0, 3, 0], [4, 8, 0], [0, 0, 0]])
+
+
+def test_ties_go_to_the_first_maximum_in_row_major_order():
+    x = np.ones((1, 1, 4, 4))
+    y, idx = max_pool2d(x, 2, 2)
+    np.testing.assert_array_equal(idx[0, 0], [[0, 2], [8, 10]])
+    _, idx = max_pool2d(x, 3, 2, padding=1)  # windows start in the padding
+    np.testing.assert_array_equal(idx[0, 0], [[0, 1], [4, 5]])
+
+
+def test_nan_wins_its_window():
+    x = np.arange(16.0).reshape(1, 1, 4, 4)
+    x[0, 0, 0, 0] = np.nan
+    y, idx = max_pool2d(x, 2, 2)
+    assert np.isnan(y[0, 0, 0, 0]) and idx[0, 0, 0, 0] == 0
+    assert y[0, 0, 1, 1] == 15
+
+
+def test_all_minus_infinity_window_points_inside_the_input():
+    x = np.full((1, 1, 3, 3), -np.inf)
+    _, idx = max_pool2d(x, 2, 2, padding=1)
+    np.testing.assert_array_equal(idx[0, 0], [[0, 1], [3, 4]])
+
+
+def test_avg_pool_divisors_with_padding_and_ceil_mode():
+    x = np.ones((1, 1, 4, 4))
+    with_pad = avg_pool2d(x, 3, 2, padding=1, count_include_pad=True)
+    without = avg_pool2d(x, 3, 2, padding=1, count_include_pad=False)
+    np.testing.assert_allclose(with_pad[0, 0], [[4 / 9, 6 / 9], [6 / 9, 9 / 9]])
+    np.testing.assert_allclose(without[0, 0], np.ones((2, 2)))
+    # ceil_mode: a third column/row of windows starting at 4 hangs past the input
+    ceil = avg_pool2d(np.ones((1, 1, 5, 5)), 2, 2, ceil_mode=True)
+    np.testing.assert_allclose(ceil[0, 0], np.ones((3, 3)))
+    override = avg_pool2d(x, 2, 2, divisor_override=3)
+    np.testing.assert_allclose(override[0, 0], np.full((2, 2), 4 / 3))
+
+
+POOL_GRID = [
+    c
+    for c in itertools.product(
+        [1, 2, 3], [None, 1, 2, 3], [0, 1], [1, 2], [False, True], [(5, 7), (6, 6), (1, 2)]
+    )
+    if 2 * c[2] <= c[0]
+]
+
+
+def _valid_pool(k, s, p, d, ceil, size):
+    try:
+        pool2d_geometry("t", (2, 3, *size), k, s, p, d, ceil)
+    except ValueError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("case", [c for c in POOL_GRID if _valid_pool(*c)], ids=str)
+def test_max_pool_equals_reference(case, dtype):
+    k, s, p, d, ceil, size = case
+    rng = np.random.default_rng(7)
+    x = rng.integers(-2, 3, (2, 3, *size)).astype(dtype)  # small integers: many ties
+    y, idx = max_pool2d(x, k, s, p, d, ceil)
+    g = pool2d_geometry("t", x.shape, k, s, p, d, ceil)
+    y_ref, idx_ref = reference.max_pool2d(x, g)
+    np.testing.assert_array_equal(y, y_ref)
+    np.testing.assert_array_equal(idx, idx_ref)
+    assert y.dtype == x.dtype and idx.dtype == np.int64
+    dy = rng.standard_normal(y.shape).astype(dtype)
+    assert_close(
+        max_pool2d_backward(dy, idx, x.shape), reference.max_pool2d_backward(dy, idx_ref, x.shape)
+    )
+
+
+@pytest.mark.parametrize(
+    "count_include_pad, divisor_override", [(True, None), (False, None), (True, 5)]
+)
+@pytest.mark.parametrize("case", [c for c in POOL_GRID if c[3] == 1 and _valid_pool(*c)], ids=str)
+def test_avg_pool_equals_reference(case, count_include_pad, divisor_override):
+    k, s, p, _, ceil, size = case
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((2, 3, *size))
+    g = pool2d_geometry("t", x.shape, k, s, p, 1, ceil)
+    options = dict(
+        ceil_mode=ceil, count_include_pad=count_include_pad, divisor_override=divisor_override
+    )
+    y = avg_pool2d(x, k, s, p, **options)
+    assert_close(y, reference.avg_pool2d(x, g, count_include_pad, divisor_override))
+    dy = rng.standard_normal(y.shape)
+    assert_close(
+        avg_pool2d_backward(dy, x.shape, k, s, p, **options),
+        reference.avg_pool2d_backward(dy, x.shape, g, count_include_pad, divisor_override),
+    )
