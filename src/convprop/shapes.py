@@ -274,8 +274,8 @@ def pool2d_geometry(
     p = as_pair(op, "padding", padding, 0)
     d = as_pair(op, "dilation", dilation, 1)
     h, w = x_shape[-2:]
-    if min(x_shape) < 1:
-        raise ValueError(f"{op}: input must be non-empty, got shape {fmt(x_shape)}")
+    if min(x_shape[1:]) < 1:
+        raise ValueError(f"{op}: channels, height and width must be non-empty, got {fmt(x_shape)}")
     for pi, ki in zip(p, k, strict=True):
         if 2 * pi > ki:
             raise ValueError(

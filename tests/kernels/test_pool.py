@@ -54,7 +54,7 @@ def test_course_average_pool_gives_each_cell_a_quarter():
 def test_overlapping_windows_accumulate_at_a_shared_winner():
     x = np.zeros((1, 1, 3, 3))
     x[0, 0, 0, 1] = 9.0  # wins both top windows of a 2x2, stride-1 pool
-    y, idx = max_pool2d(x, 2, 1)
+    _, idx = max_pool2d(x, 2, 1)
     np.testing.assert_array_equal(idx[0, 0], [[1, 1], [3, 4]])
     gx = max_pool2d_backward(np.array([[[[1.0, 2.0], [4.0, 8.0]]]]), idx, x.shape)
     np.testing.assert_array_equal(gx[0, 0], [[0, 3, 0], [4, 8, 0], [0, 0, 0]])
@@ -62,7 +62,7 @@ def test_overlapping_windows_accumulate_at_a_shared_winner():
 
 def test_ties_go_to_the_first_maximum_in_row_major_order():
     x = np.ones((1, 1, 4, 4))
-    y, idx = max_pool2d(x, 2, 2)
+    _, idx = max_pool2d(x, 2, 2)
     np.testing.assert_array_equal(idx[0, 0], [[0, 2], [8, 10]])
     _, idx = max_pool2d(x, 3, 2, padding=1)  # windows start in the padding
     np.testing.assert_array_equal(idx[0, 0], [[0, 1], [4, 5]])
@@ -149,3 +149,11 @@ def test_avg_pool_equals_reference(case, count_include_pad, divisor_override):
         avg_pool2d_backward(dy, x.shape, k, s, p, **options),
         reference.avg_pool2d_backward(dy, x.shape, g, count_include_pad, divisor_override),
     )
+
+
+def test_empty_batch_is_allowed():
+    x = np.zeros((0, 3, 5, 5))
+    y, idx = max_pool2d(x, 2)
+    assert y.shape == idx.shape == (0, 3, 2, 2)
+    assert max_pool2d_backward(y, idx, x.shape).shape == x.shape
+    assert avg_pool2d_backward(avg_pool2d(x, 2), x.shape, 2).shape == x.shape

@@ -32,7 +32,7 @@ def _fft_size(g: ConvGeometry) -> tuple[int, int]:
 def _spectrum(a: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """rfft2 over the last two axes, zero-padded to `size`, flattened to one frequency axis."""
     spec = sfft.rfft2(a, s=size, axes=(-2, -1), workers=-1)
-    return spec.reshape(*a.shape[:-2], -1)
+    return spec.reshape(*a.shape[:-2], spec.shape[-2] * spec.shape[-1])
 
 
 def _from_spectrum(spec: np.ndarray, size: tuple[int, int], dtype: np.dtype) -> np.ndarray:

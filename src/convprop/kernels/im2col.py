@@ -48,28 +48,37 @@ def col2im(cols: np.ndarray, g: ConvGeometry) -> np.ndarray:
     return np.ascontiguousarray(crop2d(xp, g.pad))
 
 
+def _taps(g: ConvGeometry) -> int:
+    """Rows of one group's columns: C_in/G * kH * kW."""
+    return g.in_channels // g.groups * g.kernel[0] * g.kernel[1]
+
+
 def _grouped_weight(weight: np.ndarray, g: ConvGeometry) -> np.ndarray:
     """(C_out, C_in/G, kH, kW) -> (G, C_out/G, C_in/G*kH*kW)."""
-    return weight.reshape(g.groups, g.out_channels // g.groups, -1)
+    return weight.reshape(g.groups, g.out_channels // g.groups, _taps(g))
 
 
 def conv2d_forward(x: np.ndarray, weight: np.ndarray, g: ConvGeometry) -> np.ndarray:
     """Y = W @ cols, one GEMM per (image, group)."""
-    cols = im2col(x, g).reshape(g.batch, g.groups, -1, g.out_size[0] * g.out_size[1])
+    cols = im2col(x, g).reshape(g.batch, g.groups, _taps(g), g.out_size[0] * g.out_size[1])
     y = np.matmul(_grouped_weight(weight, g), cols)
     return y.reshape(g.y_shape)
 
 
 def conv2d_grad_weight(grad_y: np.ndarray, x: np.ndarray, g: ConvGeometry) -> np.ndarray:
     # dL/dW = sum_n dL/dY_n @ cols_n^T   (the correlation of X with dL/dY, one GEMM)
-    cols = im2col(x, g).reshape(g.batch, g.groups, -1, g.out_size[0] * g.out_size[1])
-    dy = grad_y.reshape(g.batch, g.groups, g.out_channels // g.groups, -1)
+    cols = im2col(x, g).reshape(g.batch, g.groups, _taps(g), g.out_size[0] * g.out_size[1])
+    dy = grad_y.reshape(
+        g.batch, g.groups, g.out_channels // g.groups, g.out_size[0] * g.out_size[1]
+    )
     gw = np.matmul(dy, cols.transpose(0, 1, 3, 2)).sum(axis=0)
     return gw.reshape(g.w_shape)
 
 
 def conv2d_grad_input(grad_y: np.ndarray, weight: np.ndarray, g: ConvGeometry) -> np.ndarray:
     # dL/dX = col2im(W^T @ dL/dY)   (dL/dY fully convolved with the flipped W, as a GEMM)
-    dy = grad_y.reshape(g.batch, g.groups, g.out_channels // g.groups, -1)
+    dy = grad_y.reshape(
+        g.batch, g.groups, g.out_channels // g.groups, g.out_size[0] * g.out_size[1]
+    )
     dcols = np.matmul(_grouped_weight(weight, g).transpose(0, 2, 1), dy)
     return col2im(dcols.reshape(g.batch, g.in_channels, *g.kernel, *g.out_size), g)

@@ -89,7 +89,8 @@ def max_pool2d_backward(
         raise ValueError(
             f"{op}: indices must lie in [0, H*W) = [0, {plane}) for input_shape {fmt(shape)}"
         )
-    flat = (indices.reshape(n * c, -1) + np.arange(n * c)[:, None] * plane).ravel()
+    windows = indices.shape[2] * indices.shape[3]
+    flat = (indices.reshape(n * c, windows) + np.arange(n * c)[:, None] * plane).ravel()
     # bincount sums the gradients of windows that share a winner (overlapping windows)
     gx = np.bincount(flat, weights=grad_y.ravel(), minlength=n * c * plane)
     return gx.astype(grad_y.dtype, copy=False).reshape(shape)
