@@ -25,6 +25,14 @@ def _taps(g: PoolGeometry) -> list[tuple[int, int, slice, slice]]:
     ]
 
 
+def _input_shape(op: str, input_shape: Any) -> tuple[int, int, int, int]:
+    """input_shape as (N, C, H, W) ints; the geometry checks that C, H, W are non-empty."""
+    shape = tuple(as_int(op, "input_shape", s, 0) for s in input_shape)
+    if len(shape) != 4:
+        raise ValueError(f"{op}: input_shape must be (N, C, H, W), got {fmt(shape)}")
+    return (shape[0], shape[1], shape[2], shape[3])
+
+
 def _first_inside(out: int, stride: int, pad: int, dilation: int) -> np.ndarray:
     """Per window, the first tap position that lies inside the input (PyTorch's start index)."""
     start = np.arange(out) * stride - pad
@@ -75,8 +83,10 @@ def max_pool2d_backward(
     # dL/dX[winner of window (i, j)] += dL/dY[i, j]; inputs that never win get 0.
     op = "max_pool2d_backward"
     check_array(op, "grad_y", grad_y, 4, "(N, C, Ho, Wo)")
-    shape = tuple(as_int(op, "input_shape", s, 1) for s in input_shape)
-    if len(shape) != 4 or indices.shape != grad_y.shape or shape[:2] != grad_y.shape[:2]:
+    shape = _input_shape(op, input_shape)
+    if not isinstance(indices, np.ndarray) or min(shape[1:]) < 1:
+        raise ValueError(f"{op}: indices must be an array and input_shape {fmt(shape)} non-empty")
+    if indices.shape != grad_y.shape or shape[:2] != grad_y.shape[:2]:
         raise ValueError(
             f"{op}: grad_y {fmt(grad_y.shape)} and indices {fmt(indices.shape)} must share one "
             f"(N, C, Ho, Wo) shape matching input_shape {fmt(shape)}"
@@ -175,9 +185,7 @@ def avg_pool2d_backward(
     # dL/dX[r, c] = sum over windows (i, j) containing (r, c) of dL/dY[i, j] / divisor[i, j]
     op = "avg_pool2d_backward"
     check_array(op, "grad_y", grad_y, 4, "(N, C, Ho, Wo)")
-    shape = tuple(as_int(op, "input_shape", s, 1) for s in input_shape)
-    if len(shape) != 4:
-        raise ValueError(f"{op}: input_shape must be (N, C, H, W), got {fmt(shape)}")
+    shape = _input_shape(op, input_shape)
     g, div = _avg_geometry(op, shape, kernel_size, stride, padding, ceil_mode, divisor_override)
     if grad_y.shape != (*shape[:2], *g.out_size):
         raise ValueError(
