@@ -35,12 +35,11 @@ def output_size(
     ``floor((W1 + P_before + P_after - D*(F-1) - 1) / S) + 1``, which for D = 1 and
     symmetric padding P is the course's ``(W1 - F + 2P)/S + 1``. With ``ceil_mode`` the
     division rounds up, but (PyTorch's rule) the last window must start inside the
-    input or its leading padding. The result may be < 1; callers turn that into an error.
+    input or its leading padding, so a window larger than the padded input still gets
+    one position. The result may be < 1; callers turn that into an error.
     """
     before, after = (padding, padding) if isinstance(padding, int) else padding
-    span = size + before + after - dilation * (kernel - 1) - 1
-    if span < 0:
-        return 0
+    span = size + before + after - dilation * (kernel - 1) - 1  # negative: window too large
     if not ceil_mode:
         return span // stride + 1
     out = -(-span // stride) + 1
