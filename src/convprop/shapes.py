@@ -11,6 +11,8 @@ is written exactly once, and every invalid configuration is rejected here with a
 from __future__ import annotations
 
 import operator
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,7 +52,7 @@ def output_size(
 
 def fmt(shape: tuple[int, ...]) -> str:
     """(8, 3, 32, 32), the way shapes are written in every error message."""
-    return "(" + ", ".join(str(int(s)) for s in shape) + ")"
+    return str(tuple(int(s) for s in shape))
 
 
 def as_int(op: str, name: str, value: Any, minimum: int) -> int:
@@ -74,6 +76,15 @@ def as_pair(op: str, name: str, value: Any, minimum: int) -> Pair:
         return (as_int(op, name, value[0], minimum), as_int(op, name, value[1], minimum))
     v = as_int(op, name, value, minimum)
     return (v, v)
+
+
+@contextmanager
+def shapes_in_errors(shapes: str) -> Iterator[None]:
+    """Append the actual shapes to an argument error raised inside (stride=0 and the like)."""
+    try:
+        yield
+    except ValueError as e:
+        raise ValueError(f"{e}; {shapes}") from None
 
 
 def check_array(op: str, name: str, a: Any, ndim: int, layout: str) -> np.ndarray:
@@ -193,9 +204,11 @@ def conv2d_geometry(
     shapes = f"input {fmt(x_shape)}, weight {fmt(w_shape)}"
     n, c, h, w = x_shape
     c_out, c_per_group, kh, kw = w_shape
-    s = as_pair(op, "stride", stride, 1)
-    d = as_pair(op, "dilation", dilation, 1)
-    g = as_int(op, "groups", groups, 1)
+    with shapes_in_errors(shapes):
+        s = as_pair(op, "stride", stride, 1)
+        d = as_pair(op, "dilation", dilation, 1)
+        g = as_int(op, "groups", groups, 1)
+        pad = resolve_padding(op, padding, (kh, kw), s, d)
     if min(c, h, w) < 1 or min(c_out, c_per_group, kh, kw) < 1:
         raise ValueError(f"{op}: channels, height, width and kernel must be non-empty; {shapes}")
     if c_per_group * g != c:
@@ -207,7 +220,6 @@ def conv2d_geometry(
         raise ValueError(
             f"{op}: out_channels ({c_out}) must be divisible by groups ({g}); {shapes}"
         )
-    pad = resolve_padding(op, padding, (kh, kw), s, d)
     out = tuple(
         output_size(size, k, st, p, dl)
         for size, k, st, p, dl in zip((h, w), (kh, kw), s, pad, d, strict=True)
@@ -264,14 +276,12 @@ def pool2d_geometry(
     ceil_mode: bool = False,
 ) -> PoolGeometry:
     """Validate a 2-D pooling configuration and compute its output size."""
-    k = as_pair(op, "kernel_size", kernel_size, 1)
-    s = (
-        k
-        if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0)
-        else (as_pair(op, "stride", stride, 1))
-    )
-    p = as_pair(op, "padding", padding, 0)
-    d = as_pair(op, "dilation", dilation, 1)
+    with shapes_in_errors(f"input {fmt(x_shape)}"):
+        k = as_pair(op, "kernel_size", kernel_size, 1)
+        no_stride = stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0)
+        s = k if no_stride else as_pair(op, "stride", stride, 1)
+        p = as_pair(op, "padding", padding, 0)
+        d = as_pair(op, "dilation", dilation, 1)
     h, w = x_shape[-2:]
     if min(x_shape[1:]) < 1:
         raise ValueError(f"{op}: channels, height and width must be non-empty, got {fmt(x_shape)}")
@@ -319,13 +329,12 @@ def conv_transpose2d_geometry(
     shapes = f"input {fmt(x_shape)}, weight {fmt(w_shape)}"
     n, c_in, h, w = x_shape
     w_in, c_out_per_group, kh, kw = w_shape
-    s = as_pair(op, "stride", stride, 1)
-    d = as_pair(op, "dilation", dilation, 1)
-    g = as_int(op, "groups", groups, 1)
-    if isinstance(padding, str):
-        raise ValueError(f"{op}: padding must be an int or a pair, got {padding!r}")
-    p = as_pair(op, "padding", padding, 0)
-    op_pad = as_pair(op, "output_padding", output_padding, 0)
+    with shapes_in_errors(shapes):
+        s = as_pair(op, "stride", stride, 1)
+        d = as_pair(op, "dilation", dilation, 1)
+        g = as_int(op, "groups", groups, 1)
+        p = as_pair(op, "padding", padding, 0)
+        op_pad = as_pair(op, "output_padding", output_padding, 0)
     if min(c_in, h, w) < 1 or min(c_out_per_group, kh, kw) < 1:
         raise ValueError(f"{op}: channels, height, width and kernel must be non-empty; {shapes}")
     if w_in != c_in:
