@@ -70,6 +70,7 @@ def grid(quick: bool = False, seed: int = 0) -> Iterator[Case]:
         dict(stride=2, padding=1, dilation=1, groups=2),
         dict(stride=1, padding="same", dilation=2, groups=1),
         dict(stride=3, padding=2, dilation=2, groups=4),
+        dict(stride=(1, 2), padding=((2, 0), (1, 0)), dilation=(2, 1), groups=1),
     ]
     if quick:
         conv_options = conv_options[1:2]
@@ -110,6 +111,8 @@ def grid(quick: bool = False, seed: int = 0) -> Iterator[Case]:
         for dilation in [1, 2]:
             opts = dict(options, dilation=dilation)
             yield Case("max_pool2d", _describe(opts), max_pool2d_fn(**opts), (x,))
-        for count_include_pad in [True, False]:
-            opts = dict(options, count_include_pad=count_include_pad)
+        for count_include_pad, divisor_override in [(True, None), (False, None), (True, 5)]:
+            opts = dict(
+                options, count_include_pad=count_include_pad, divisor_override=divisor_override
+            )
             yield Case("avg_pool2d", _describe(opts), avg_pool2d_fn(**opts), (x,))

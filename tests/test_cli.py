@@ -1,0 +1,82 @@
+"""cli.py: `convprop shape` and `convprop gradcheck`."""
+
+import subprocess
+import sys
+
+from convprop.cli import main
+
+
+def test_shape_course_example(capsys):
+    assert (
+        main(
+            [
+                "shape",
+                "32x32x3",
+                "--filters",
+                "6",
+                "--kernel",
+                "5",
+                "--stride",
+                "1",
+                "--padding",
+                "0",
+            ]
+        )
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "W2 = (W1 - F + 2P)/S + 1 = (32 - 5 + 2*0)/1 + 1 = 28" in out
+    assert out.strip().splitlines()[-1] == "output: 28x28x6"
+
+
+def test_shape_walks_lenet_stack_with_pools(capsys):
+    assert main(["shape", "32x32x1", "--filters", "6", "16", "--kernel", "5", "--pool", "2"]) == 0
+    out = capsys.readouterr().out
+    assert [line.strip() for line in out.splitlines() if line.strip().startswith("->")] == [
+        "-> 28x28x6",
+        "-> 14x14x6",
+        "-> 10x10x16",
+        "-> 5x5x16",
+    ]
+    assert out.strip().endswith("output: 5x5x16")
+
+
+def test_shape_with_padding_stride_and_dilation(capsys):
+    assert main(["shape", "227x227x3", "--filters", "96", "--kernel", "11", "--stride", "4"]) == 0
+    assert capsys.readouterr().out.strip().endswith("output: 55x55x96")
+    assert main(["shape", "9x9", "--kernel", "3", "--dilation", "2", "--padding", "same"]) == 0
+    out = capsys.readouterr().out
+    assert "D*(F-1)+1 = 5" in out and out.strip().endswith("output: 9x9x1")
+
+
+def test_shape_flags_a_formula_that_is_not_whole(capsys):
+    assert main(["shape", "8x8x1", "--kernel", "3", "--stride", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "floor(5/2) + 1 = 3" in out and "not whole" in out
+
+
+def test_impossible_layer_prints_the_rule_and_exits_non_zero(capsys):
+    assert main(["shape", "4x4x1", "--filters", "2", "--kernel", "5"]) == 2
+    err = capsys.readouterr().err
+    assert "layer 1" in err and "larger than the padded input" in err
+    assert main(["shape", "28x28x1", "--kernel", "3", "--stride", "2", "--padding", "same"]) == 2
+    assert "requires stride 1" in capsys.readouterr().err
+    assert main(["shape", "32by32"]) == 2
+    assert main(["shape", "8x8", "--kernel", "3", "3", "3", "--filters", "1", "2"]) == 2
+
+
+def test_gradcheck_command_prints_a_passing_table(capsys):
+    assert main(["gradcheck", "--quick"]) == 0
+    out = capsys.readouterr().out
+    assert "max rel error" in out and "conv2d" in out and "max_pool2d" in out
+    assert out.strip().endswith("all passed")
+
+
+def test_module_entry_point_runs():
+    result = subprocess.run(
+        [sys.executable, "-m", "convprop", "shape", "32x32x3", "--filters", "6", "--kernel", "5"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0 and result.stdout.strip().endswith("output: 28x28x6")
