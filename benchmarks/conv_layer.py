@@ -62,7 +62,7 @@ def bench_layer(name, x_shape, w_shape, padding, algorithms, repeats):
 
     def torch_backward():
         yt = F.conv2d(xt, wt, bt, padding=padding)
-        dx, dw, db = torch.autograd.grad(yt, (xt, wt, bt), gyt)
+        torch.autograd.grad(yt, (xt, wt, bt), gyt)
 
     # torch's backward timing includes its forward; subtract the forward median for dX+dW+db
     t_fwd = median_seconds(torch_forward, repeats)
