@@ -8,7 +8,7 @@ from convprop.shapes import conv2d_geometry, output_size, pool2d_geometry, resol
 
 
 @pytest.mark.parametrize(
-    "w1, f, p, s", itertools.product([5, 7, 28, 32], [1, 3, 5], [0, 1, 2], [1, 2, 3])
+    "w1, f, p, s", list(itertools.product([5, 7, 28, 32], [1, 3, 5], [0, 1, 2], [1, 2, 3]))
 )
 def test_output_size_is_the_course_formula_when_exact(w1, f, p, s):
     """(W1 - F + 2P)/S + 1 where that is a whole number, its floor otherwise."""
