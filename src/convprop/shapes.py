@@ -19,7 +19,6 @@ from typing import Any
 import numpy as np
 
 Pair = tuple[int, int]
-IntOrPair = int | tuple[int, int]
 PaddingArg = int | tuple[int, int] | tuple[tuple[int, int], tuple[int, int]] | str
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -367,8 +366,3 @@ def conv_transpose2d_geometry(
         dilation=d,
         out_size=(h, w),
     )
-
-
-def is_whole(size: int, kernel: int, stride: int, padding: int, dilation: int = 1) -> bool:
-    """Whether (W1 - F + 2P)/S + 1 is a whole number, i.e. no input row is left unseen."""
-    return (size + 2 * padding - dilation * (kernel - 1) - 1) % stride == 0

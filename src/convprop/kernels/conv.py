@@ -19,14 +19,13 @@ from typing import Any, Literal
 import numpy as np
 
 from ..shapes import (
-    ConvGeometry,
     check_array,
     check_same_dtype,
     conv2d_geometry,
     conv_transpose2d_geometry,
     fmt,
 )
-from .select import choose
+from .select import Algorithm, choose
 
 Convention = Literal["correlation", "convolution"]
 
@@ -87,7 +86,7 @@ def conv2d(
     dilation: Any = 1,
     groups: int = 1,
     *,
-    algorithm: str = "auto",
+    algorithm: Algorithm = "auto",
     convention: Convention = "correlation",
 ) -> np.ndarray:
     """2-D convolution over an NCHW batch (cross-correlation, as PyTorch, by default).
@@ -120,7 +119,7 @@ def conv2d_backward(
     dilation: Any = 1,
     groups: int = 1,
     *,
-    algorithm: str = "auto",
+    algorithm: Algorithm = "auto",
     convention: Convention = "correlation",
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Gradients of conv2d: (grad_x, grad_weight, grad_bias), shaped like x, weight, (C_out,).
@@ -144,21 +143,6 @@ def conv2d_backward(
     return grad_x, np.ascontiguousarray(grad_w), grad_b
 
 
-def _transpose_geometry(
-    op: str,
-    x: np.ndarray,
-    weight: np.ndarray,
-    stride: Any,
-    padding: Any,
-    output_padding: Any,
-    groups: Any,
-    dilation: Any,
-) -> ConvGeometry:
-    return conv_transpose2d_geometry(
-        op, x.shape, weight.shape, stride, padding, output_padding, groups, dilation
-    )
-
-
 def conv_transpose2d(
     x: np.ndarray,
     weight: np.ndarray,
@@ -169,7 +153,7 @@ def conv_transpose2d(
     groups: int = 1,
     dilation: Any = 1,
     *,
-    algorithm: str = "auto",
+    algorithm: Algorithm = "auto",
 ) -> np.ndarray:
     """Transposed convolution: the adjoint of conv2d in its input (PyTorch's definition).
 
@@ -179,7 +163,9 @@ def conv_transpose2d(
     """
     op = "conv_transpose2d"
     _checked(op, x, weight, bias)
-    g = _transpose_geometry(op, x, weight, stride, padding, output_padding, groups, dilation)
+    g = conv_transpose2d_geometry(
+        op, x.shape, weight.shape, stride, padding, output_padding, groups, dilation
+    )
     _check_bias(op, bias, g.in_channels, weight)
     y = choose(algorithm, g, op).conv2d_grad_input(x, weight, g)
     return _add_bias(y, bias)
@@ -195,14 +181,16 @@ def conv_transpose2d_backward(
     groups: int = 1,
     dilation: Any = 1,
     *,
-    algorithm: str = "auto",
+    algorithm: Algorithm = "auto",
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     # y = conv2d^T(x; W)  =>  dL/dx = conv2d(dL/dy; W)             (the transpose of a transpose)
     #                         dL/dW = conv2d's weight gradient with input dL/dy and output-grad x
     """Gradients of conv_transpose2d: (grad_x, grad_weight, grad_bias)."""
     op = "conv_transpose2d_backward"
     _checked(op, x, weight, grad_y=grad_y)
-    g = _transpose_geometry(op, x, weight, stride, padding, output_padding, groups, dilation)
+    g = conv_transpose2d_geometry(
+        op, x.shape, weight.shape, stride, padding, output_padding, groups, dilation
+    )
     _check_grad_y(op, grad_y, g.x_shape)
     impl = choose(algorithm, g, op)
     grad_x = impl.conv2d_forward(grad_y, weight, g)
