@@ -197,3 +197,77 @@ def test_avg_pool2d_against_torch(seed):
     gy = rng.standard_normal(y.shape).astype(dtype)
     yt.backward(torch.tensor(gy))
     _compare("grad_x", K.avg_pool2d_backward(gy, x.shape, **config), xt.grad, dtype, shown)
+
+
+# The awkward cases by name, so they are always run whatever the random draws give.
+AWKWARD_CONV = [
+    ("stride larger than kernel", (2, 3, 9, 8), (4, 3, 2, 2), dict(stride=3)),
+    ("kernel equal to input", (2, 3, 5, 4), (2, 3, 5, 4), dict()),
+    ("kernel equal to padded input", (1, 2, 3, 3), (2, 2, 5, 5), dict(padding=1)),
+    ("1-pixel input, 1x1 kernel", (3, 2, 1, 1), (4, 2, 1, 1), dict()),
+    (
+        "depthwise, stride and dilation",
+        (2, 4, 9, 9),
+        (8, 1, 3, 3),
+        dict(groups=4, stride=2, dilation=2),
+    ),
+    ("same with an even kernel", (2, 3, 6, 7), (2, 3, 4, 2), dict(padding="same")),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("algorithm", ["direct", "im2col", "fft"])
+@pytest.mark.parametrize(
+    "name, x_shape, w_shape, config", AWKWARD_CONV, ids=[c[0] for c in AWKWARD_CONV]
+)
+def test_awkward_conv2d_against_torch(name, x_shape, w_shape, config, algorithm, dtype):
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal(x_shape).astype(dtype)
+    weight = rng.standard_normal(w_shape).astype(dtype)
+    xt, wt = torch.tensor(x, requires_grad=True), torch.tensor(weight, requires_grad=True)
+    yt = F.conv2d(xt, wt, **config)
+    y = K.conv2d(x, weight, **config, algorithm=algorithm)
+    _compare("y", y, yt, dtype, name)
+    gy = rng.standard_normal(y.shape).astype(dtype)
+    yt.backward(torch.tensor(gy))
+    gx, gw, _ = K.conv2d_backward(gy, x, weight, **config, algorithm=algorithm)
+    _compare("grad_x", gx, xt.grad, dtype, name)
+    _compare("grad_weight", gw, wt.grad, dtype, name)
+
+
+AWKWARD_POOL = [
+    (
+        "padding with ceil_mode",
+        (1, 2, 6, 7),
+        dict(kernel_size=3, stride=2, padding=1, ceil_mode=True),
+    ),
+    ("overlapping windows", (2, 2, 6, 6), dict(kernel_size=3, stride=1)),
+    ("stride larger than kernel", (1, 2, 9, 9), dict(kernel_size=2, stride=3)),
+    ("kernel equal to input", (1, 3, 4, 5), dict(kernel_size=(4, 5))),
+    (
+        "window wider than padded input in ceil_mode",
+        (1, 1, 1, 5),
+        dict(kernel_size=(4, 2), padding=1, ceil_mode=True),
+    ),
+]
+
+
+@pytest.mark.parametrize("ties", [False, True])
+@pytest.mark.parametrize("name, x_shape, config", AWKWARD_POOL, ids=[c[0] for c in AWKWARD_POOL])
+def test_awkward_pooling_against_torch(name, x_shape, config, ties):
+    rng = np.random.default_rng(5)
+    x = np.zeros(x_shape) if ties else rng.standard_normal(x_shape)  # all-equal: every window tied
+    xt = torch.tensor(x, requires_grad=True)
+    yt, it = F.max_pool2d(xt, **config, return_indices=True)
+    y, idx = K.max_pool2d(x, **config)
+    _compare("max y", y, yt, "float64", name)
+    np.testing.assert_array_equal(idx, it.numpy(), err_msg=name)
+    gy = rng.standard_normal(y.shape)
+    yt.backward(torch.tensor(gy))
+    _compare("max grad_x", K.max_pool2d_backward(gy, idx, x.shape), xt.grad, "float64", name)
+
+    xt = torch.tensor(x, requires_grad=True)
+    at = F.avg_pool2d(xt, **config)
+    _compare("avg y", K.avg_pool2d(x, **config), at, "float64", name)
+    at.backward(torch.tensor(gy))
+    _compare("avg grad_x", K.avg_pool2d_backward(gy, x.shape, **config), xt.grad, "float64", name)
