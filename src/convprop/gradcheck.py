@@ -4,6 +4,9 @@ A function under check returns its output and its vector-Jacobian product:
 
     def fn(*inputs) -> tuple[y, vjp]      where vjp(grad_y) -> one gradient per input (or None)
 
+or, when the inputs are Tensors, any function of Tensors returning a Tensor: its
+gradients then come from autograd (inputs with requires_grad=True are checked).
+
 Small inputs get the full Jacobian, column by column from central differences
 (f(x + eps e_k) - f(x - eps e_k)) / 2 eps, row by row from the vjp of each unit output.
 Large inputs get the dot-product test <v, J u> = <J^T v, u> for random u and v.
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -129,6 +133,33 @@ def _dot_report(
     )
 
 
+def _from_autograd(
+    fn: Callable[..., Any], tensors: Sequence[Any]
+) -> tuple[CheckedFn, list[np.ndarray]]:
+    """Wrap a function of Tensors as fn(*arrays) -> (y, vjp), vjp by Tensor.backward."""
+    from .autograd import Tensor
+
+    flags = [isinstance(t, Tensor) and t.requires_grad for t in tensors]
+
+    def checked(*arrays: np.ndarray) -> tuple[np.ndarray, Vjp]:
+        leaves = [Tensor(a, requires_grad=f) for a, f in zip(arrays, flags, strict=True)]
+        out = fn(*leaves)
+
+        def vjp(grad_y: np.ndarray) -> list[np.ndarray | None]:
+            for leaf in leaves:
+                leaf.grad = None
+            out.backward(grad_y)
+            return [
+                (leaf.grad if leaf.grad is not None else np.zeros_like(leaf.data)) if f else None
+                for leaf, f in zip(leaves, flags, strict=True)
+            ]
+
+        return out.data, vjp
+
+    arrays = [np.asarray(t.data if isinstance(t, Tensor) else t) for t in tensors]
+    return checked, arrays
+
+
 def check_gradients(
     fn: CheckedFn,
     inputs: Sequence[np.ndarray],
@@ -144,7 +175,12 @@ def check_gradients(
     When the input and the output both have at most `full_jacobian_max` elements the
     full Jacobian is compared; otherwise the dot-product test.
     """
-    arrays = [np.asarray(a) for a in inputs]
+    from .autograd import Tensor
+
+    if any(isinstance(a, Tensor) for a in inputs):
+        fn, arrays = _from_autograd(fn, inputs)
+    else:
+        arrays = [np.asarray(a) for a in inputs]
     for i, a in enumerate(arrays):
         if a.dtype != np.float64:
             raise ValueError(f"gradcheck: input {i} is {a.dtype}; gradient checks need float64")

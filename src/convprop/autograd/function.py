@@ -1,0 +1,51 @@
+"""Function: one differentiable operation, its forward and backward side by side.
+
+Subclasses implement ``forward(*arrays, **params) -> array`` and
+``backward(grad) -> one gradient per input`` (None where there is none), saving what
+the backward needs on ``self``. ``apply`` runs the forward on the tensors' arrays and,
+when any input requires a gradient and grad mode is on, links the output to this
+Function so Tensor.backward can find it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .tensor import Tensor, is_grad_enabled
+
+
+class Function:
+    parents: tuple[Tensor, ...] = ()
+    # forward(*arrays, **params) -> array and backward(grad) -> one gradient per input;
+    # declared as attributes so each subclass names its own arguments
+    forward: Callable[..., np.ndarray]
+    backward: Callable[[np.ndarray], tuple[np.ndarray | None, ...]]
+
+    @classmethod
+    def apply(cls, *inputs: Tensor, **params: Any) -> Tensor:
+        return cls.apply_with(*inputs, **params)[0]
+
+    @classmethod
+    def apply_with(cls, *inputs: Tensor, **params: Any) -> tuple[Tensor, Function]:
+        """The output and the Function itself, for what its forward saved (pooling indices)."""
+        fn = cls()
+        out = Tensor(fn.forward(*(t.data for t in inputs), **params))
+        if is_grad_enabled() and any(t.requires_grad for t in inputs):
+            out.requires_grad = True
+            out._ctx = fn
+            fn.parents = inputs
+        return out, fn
+
+
+def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Sum grad over the axes broadcasting added or stretched, back to `shape`."""
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    axes = tuple(range(extra)) + tuple(
+        i + extra for i, n in enumerate(shape) if n == 1 and grad.shape[i + extra] != 1
+    )
+    return grad.sum(axis=axes, keepdims=True).reshape(shape)

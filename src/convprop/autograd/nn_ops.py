@@ -1,0 +1,112 @@
+"""Network operations as Functions: convolution and pooling call convprop.kernels, so the
+course's gradients are the ones that train the network; activations and log-softmax too."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import kernels as K
+from .function import Function
+
+
+class Conv2d(Function):
+    def forward(
+        self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None, **params: Any
+    ) -> np.ndarray:
+        self.x, self.w, self.has_bias, self.params = x, w, b is not None, params
+        return K.conv2d(x, w, b, **params)
+
+    def backward(self, g: np.ndarray) -> tuple[np.ndarray, ...]:
+        # dL/dX = dL/dY fully convolved with W; dL/dW = X correlated with dL/dY; dL/db = sum dL/dY
+        gx, gw, gb = K.conv2d_backward(g, self.x, self.w, **self.params)
+        return (gx, gw, gb) if self.has_bias else (gx, gw)
+
+
+class ConvTranspose2d(Function):
+    def forward(
+        self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None, **params: Any
+    ) -> np.ndarray:
+        self.x, self.w, self.has_bias, self.params = x, w, b is not None, params
+        return K.conv_transpose2d(x, w, b, **params)
+
+    def backward(self, g: np.ndarray) -> tuple[np.ndarray, ...]:
+        # dL/dx = conv2d(dL/dy, W); dL/dW = conv2d's weight gradient with the roles swapped
+        gx, gw, gb = K.conv_transpose2d_backward(g, self.x, self.w, **self.params)
+        return (gx, gw, gb) if self.has_bias else (gx, gw)
+
+
+class MaxPool2d(Function):
+    def forward(self, x: np.ndarray, **params: Any) -> np.ndarray:
+        y, self.indices = K.max_pool2d(x, **params)
+        self.shape = x.shape
+        return y
+
+    def backward(self, g: np.ndarray) -> tuple[np.ndarray]:
+        # each gradient goes to its window's recorded winner
+        return (K.max_pool2d_backward(g, self.indices, self.shape),)
+
+
+class AvgPool2d(Function):
+    def forward(self, x: np.ndarray, **params: Any) -> np.ndarray:
+        self.shape, self.params = x.shape, params
+        return K.avg_pool2d(x, **params)
+
+    def backward(self, g: np.ndarray) -> tuple[np.ndarray]:
+        # each input of a window gets the window's gradient divided by its divisor
+        return (K.avg_pool2d_backward(g, self.shape, **self.params),)
+
+
+class ReLU(Function):
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.mask = x > 0
+        return np.where(self.mask, x, 0).astype(x.dtype, copy=False)
+
+    def backward(self, g: np.ndarray) -> tuple[np.ndarray]:
+        # d relu/dx = 1 where x > 0, else 0 (0 at 0, as PyTorch)
+        return (g * self.mask,)
+
+
+class LeakyReLU(Function):
+    def forward(self, x: np.ndarray, *, negative_slope: float) -> np.ndarray:
+        self.slope = np.where(x > 0, 1, negative_slope).astype(x.dtype)
+        return x * self.slope
+
+    def backward(self, g: np.ndarray) -> tuple[np.ndarray]:
+        return (g * self.slope,)
+
+
+class Sigmoid(Function):
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        # 1/(1+e^-x) for x >= 0 and e^x/(1+e^x) below: no overflow either way
+        e = np.exp(-np.abs(x))
+        self.y = np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+        return self.y
+
+    def backward(self, g: np.ndarray) -> tuple[np.ndarray]:
+        # d sigmoid/dx = y (1 - y)
+        return (g * self.y * (1 - self.y),)
+
+
+class Tanh(Function):
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.y = np.tanh(x)
+        return self.y
+
+    def backward(self, g: np.ndarray) -> tuple[np.ndarray]:
+        # d tanh/dx = 1 - y^2
+        return (g * (1 - self.y * self.y),)
+
+
+class LogSoftmax(Function):
+    def forward(self, x: np.ndarray, *, dim: int) -> np.ndarray:
+        # x - max - log(sum(exp(x - max))): stable for any x
+        shifted = x - x.max(axis=dim, keepdims=True)
+        self.y = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+        self.dim = dim
+        return self.y
+
+    def backward(self, g: np.ndarray) -> tuple[np.ndarray]:
+        # d log_softmax: g - softmax * sum(g)
+        return (g - np.exp(self.y) * g.sum(axis=self.dim, keepdims=True),)

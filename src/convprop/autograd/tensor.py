@@ -1,0 +1,282 @@
+"""Tensor: an ndarray with a gradient, and the topological backward pass.
+
+A Tensor made by an operation remembers the Function that made it (``_ctx``);
+``backward`` walks those Functions in reverse topological order, handing each its
+output's gradient and passing on the gradients it returns. Leaves that require a
+gradient accumulate it in ``.grad`` with ``+=``, as PyTorch does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from .function import Function
+
+_GRAD_ENABLED = True
+
+
+class no_grad(contextlib.ContextDecorator):  # PyTorch's name
+    """Within this context (or a function it decorates) operations record no graph."""
+
+    def __enter__(self) -> None:
+        global _GRAD_ENABLED
+        self._previous = _GRAD_ENABLED
+        _GRAD_ENABLED = False
+
+    def __exit__(self, *exc: object) -> None:
+        global _GRAD_ENABLED
+        _GRAD_ENABLED = self._previous
+
+
+def is_grad_enabled() -> bool:
+    return _GRAD_ENABLED
+
+
+def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
+    """PyTorch's defaults: Python floats become float32, ints int64; arrays keep their dtype."""
+    if dtype is not None:
+        return np.asarray(data, dtype=dtype)
+    if isinstance(data, (np.ndarray, np.generic)):  # NumPy scalars too: 0-d results of ops
+        return np.asarray(data)
+    array = np.asarray(data)
+    if array.dtype.kind == "f":
+        return array.astype(np.float32)
+    if array.dtype.kind in "iu":
+        return array.astype(np.int64)
+    return array
+
+
+class Tensor:
+    """An n-dimensional array that records the operations applied to it."""
+
+    __array_priority__ = 100  # ndarray op Tensor defers to Tensor's reflected operators
+
+    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
+        if isinstance(data, Tensor):
+            data = data.data
+        self.data: np.ndarray = _as_array(data, dtype)
+        if requires_grad and self.data.dtype.kind != "f":
+            raise ValueError(
+                f"Tensor: only floating tensors can require gradients, got {self.data.dtype}"
+            )
+        self.requires_grad = bool(requires_grad)
+        self.grad: np.ndarray | None = None
+        self._ctx: Function | None = None
+
+    # --- inspection -------------------------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._ctx is None
+
+    def size(self, dim: int | None = None) -> Any:
+        return self.shape if dim is None else self.shape[dim]
+
+    def numel(self) -> int:
+        return int(self.data.size)
+
+    def numpy(self) -> np.ndarray:
+        return self.data
+
+    def item(self) -> float | int:
+        return self.data.item()
+
+    def detach(self) -> Tensor:
+        return Tensor(self.data)
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __repr__(self) -> str:
+        grad = ", requires_grad=True" if self.requires_grad else ""
+        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        return f"tensor({body}{grad})"
+
+    # --- operations (each a Function in ops.py) ------------------------------------
+    def __add__(self, other: Any) -> Tensor:
+        return ops.Add.apply(self, ops.as_tensor(other, self))
+
+    def __radd__(self, other: Any) -> Tensor:
+        return ops.Add.apply(ops.as_tensor(other, self), self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return ops.Sub.apply(self, ops.as_tensor(other, self))
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return ops.Sub.apply(ops.as_tensor(other, self), self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return ops.Mul.apply(self, ops.as_tensor(other, self))
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return ops.Mul.apply(ops.as_tensor(other, self), self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return ops.Div.apply(self, ops.as_tensor(other, self))
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return ops.Div.apply(ops.as_tensor(other, self), self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return ops.MatMul.apply(self, ops.as_tensor(other, self))
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return ops.MatMul.apply(ops.as_tensor(other, self), self)
+
+    def __neg__(self) -> Tensor:
+        return ops.Neg.apply(self)
+
+    def __pow__(self, exponent: Any) -> Tensor:
+        if isinstance(exponent, Tensor):
+            raise ValueError("pow: the exponent must be a number, not a Tensor")
+        return ops.Pow.apply(self, exponent=exponent)
+
+    def __getitem__(self, index: Any) -> Tensor:
+        if isinstance(index, Tensor):
+            index = index.data
+        return ops.GetItem.apply(self, index=index)
+
+    def exp(self) -> Tensor:
+        return ops.Exp.apply(self)
+
+    def log(self) -> Tensor:
+        return ops.Log.apply(self)
+
+    def sum(self, dim: ops.Axis = None, keepdim: bool = False) -> Tensor:
+        return ops.Sum.apply(self, axis=_axes(dim), keepdims=keepdim)
+
+    def mean(self, dim: ops.Axis = None, keepdim: bool = False) -> Tensor:
+        axes = _axes(dim)
+        count = self.data.size if axes is None else int(np.prod([self.shape[a] for a in axes]))
+        return self.sum(dim, keepdim) / count
+
+    def max(self, dim: int | None = None, keepdim: bool = False) -> Any:
+        """max() over everything; max(dim) -> (values, indices) as PyTorch, the gradient going
+        to the returned (first) maximum."""
+        if dim is None:
+            return ops.Max.apply(self, axis=None, keepdims=False, split_ties=True)
+        values = ops.Max.apply(self, axis=(dim,), keepdims=keepdim, split_ties=False)
+        indices = self.data.argmax(axis=dim)
+        return MaxResult(values, Tensor(np.expand_dims(indices, dim) if keepdim else indices))
+
+    def amax(self, dim: ops.Axis = None, keepdim: bool = False) -> Tensor:
+        """The maximum over dim; tied maxima share the gradient evenly (as torch.amax)."""
+        return ops.Max.apply(self, axis=_axes(dim), keepdims=keepdim, split_ties=True)
+
+    def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        if dim is None:
+            return Tensor(np.asarray(self.data.argmax()))
+        indices = self.data.argmax(axis=dim)
+        return Tensor(np.expand_dims(indices, dim) if keepdim else indices)
+
+    def reshape(self, *shape: Any) -> Tensor:
+        target = (
+            tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+        )
+        return ops.Reshape.apply(self, shape=target)
+
+    view = reshape
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        end = end_dim % self.ndim if self.ndim else 0
+        shape = (*self.shape[:start_dim], -1, *self.shape[end + 1 :])
+        return self.reshape(shape)
+
+    def permute(self, *dims: Any) -> Tensor:
+        order = tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
+        return ops.Permute.apply(self, dims=tuple(d % self.ndim for d in order))
+
+    def transpose(self, dim0: int, dim1: int) -> Tensor:
+        order = list(range(self.ndim))
+        order[dim0], order[dim1] = order[dim1], order[dim0]
+        return self.permute(order)
+
+    @property
+    def T(self) -> Tensor:  # PyTorch's name
+        return self.permute(tuple(reversed(range(self.ndim))))
+
+    # --- backward ---------------------------------------------------------------------
+    def backward(self, grad: Any = None) -> None:
+        """Accumulate d(self)/d(leaf) * grad into every leaf's .grad.
+
+        grad defaults to 1 for a one-element tensor, as in PyTorch.
+        """
+        if not self.requires_grad:
+            raise ValueError("backward: this tensor does not require grad (no graph to walk)")
+        if grad is None:
+            if self.data.size != 1:
+                raise ValueError(
+                    f"backward: grad can be implied only for one element, got shape {self.shape}"
+                )
+            seed = np.ones_like(self.data)
+        else:
+            seed = np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=self.dtype)
+            if seed.shape != self.shape:
+                raise ValueError(
+                    f"backward: grad has shape {seed.shape} but the tensor {self.shape}"
+                )
+        grads: dict[int, np.ndarray] = {id(self): seed}
+        for node in reversed(list(_topological(self))):
+            g = grads.pop(id(node), None)
+            if g is None:
+                continue
+            if node._ctx is None:
+                node.grad = g.copy() if node.grad is None else node.grad + g
+                continue
+            for parent, pg in zip(node._ctx.parents, node._ctx.backward(g), strict=True):
+                if pg is None or not parent.requires_grad:
+                    continue
+                previous = grads.get(id(parent))
+                grads[id(parent)] = pg if previous is None else previous + pg
+
+
+class MaxResult(NamedTuple):
+    values: Tensor
+    indices: Tensor
+
+
+def _axes(dim: Any) -> tuple[int, ...] | None:
+    """dim as a tuple of axes (or None for all), as NumPy wants it."""
+    if dim is None:
+        return None
+    return tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
+
+
+def _topological(root: Tensor) -> Iterator[Tensor]:
+    """Tensors that require grad, each after all its inputs (iterative: deep graphs are fine)."""
+    seen: set[int] = set()
+    order: list[Tensor] = []
+    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.append((node, True))
+        if node._ctx is not None:
+            stack.extend(
+                (p, False) for p in node._ctx.parents if p.requires_grad and id(p) not in seen
+            )
+    return iter(order)
+
+
+from . import ops  # noqa: E402  (ops builds on Tensor; Tensor's operators call ops)

@@ -1,0 +1,168 @@
+"""convprop.nn.functional: PyTorch's functional names and arguments on convprop Tensors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..autograd import Tensor
+from ..autograd import nn_ops as ops
+
+__all__ = [
+    "avg_pool2d", "conv2d", "conv_transpose2d", "cross_entropy", "dropout", "flatten",
+    "leaky_relu", "linear", "log_softmax", "max_pool2d", "mse_loss", "nll_loss", "relu",
+    "sigmoid", "softmax", "tanh",
+]  # fmt: skip
+
+
+def _with_bias(*tensors: Tensor | None) -> tuple[Tensor, ...]:
+    return tuple(t for t in tensors if t is not None)
+
+
+def conv2d(
+    input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+    padding: Any = 0, dilation: Any = 1, groups: int = 1,
+) -> Tensor:  # fmt: skip
+    """2-D convolution (cross-correlation), as torch.nn.functional.conv2d; see kernels.conv2d."""
+    return ops.Conv2d.apply(
+        *_with_bias(input, weight, bias),
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        groups=groups,
+    )
+
+
+def conv_transpose2d(
+    input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+    padding: Any = 0, output_padding: Any = 0, groups: int = 1, dilation: Any = 1,
+) -> Tensor:  # fmt: skip
+    return ops.ConvTranspose2d.apply(
+        *_with_bias(input, weight, bias), stride=stride, padding=padding,
+        output_padding=output_padding, groups=groups, dilation=dilation,
+    )  # fmt: skip
+
+
+def max_pool2d(
+    input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
+    ceil_mode: bool = False, return_indices: bool = False,
+) -> Any:  # fmt: skip
+    params = dict(
+        kernel_size=kernel_size,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        ceil_mode=ceil_mode,
+    )
+    y, fn = ops.MaxPool2d.apply_with(input, **params)
+    assert isinstance(fn, ops.MaxPool2d)
+    return (y, Tensor(fn.indices)) if return_indices else y
+
+
+def avg_pool2d(
+    input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False,
+    count_include_pad: bool = True, divisor_override: int | None = None,
+) -> Tensor:  # fmt: skip
+    return ops.AvgPool2d.apply(
+        input, kernel_size=kernel_size, stride=stride, padding=padding, ceil_mode=ceil_mode,
+        count_include_pad=count_include_pad, divisor_override=divisor_override,
+    )  # fmt: skip
+
+
+def relu(input: Tensor) -> Tensor:
+    return ops.ReLU.apply(input)
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    return ops.LeakyReLU.apply(input, negative_slope=negative_slope)
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    return ops.Sigmoid.apply(input)
+
+
+def tanh(input: Tensor) -> Tensor:
+    return ops.Tanh.apply(input)
+
+
+def log_softmax(input: Tensor, dim: int = -1) -> Tensor:
+    return ops.LogSoftmax.apply(input, dim=dim)
+
+
+def softmax(input: Tensor, dim: int = -1) -> Tensor:
+    return log_softmax(input, dim).exp()
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """y = x W^T + b, weight (out_features, in_features), as PyTorch."""
+    y = input @ weight.T
+    return y if bias is None else y + bias
+
+
+def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    return input.flatten(start_dim, end_dim)
+
+
+def dropout(
+    input: Tensor, p: float = 0.5, training: bool = True, *, seed: int | None = None
+) -> Tensor:
+    """Zero each element with probability p and scale the rest by 1/(1-p) (inverted dropout)."""
+    if not 0 <= p <= 1:
+        raise ValueError(f"dropout: p must be in [0, 1], got {p}")
+    if not training or p == 0:
+        return input
+    keep = np.random.default_rng(seed).random(input.shape) >= p
+    scale = np.zeros(input.shape, input.dtype) if p == 1 else keep.astype(input.dtype) / (1 - p)
+    return input * Tensor(scale)
+
+
+def _reduce(loss: Tensor, reduction: str, op: str) -> Tensor:
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "none":
+        return loss
+    raise ValueError(f"{op}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def _check_target(op: str, input: Tensor, target: Tensor) -> np.ndarray:
+    labels = np.asarray(target.data if isinstance(target, Tensor) else target)
+    if input.ndim != 2 or labels.shape != (input.shape[0],) or labels.dtype.kind not in "iu":
+        raise ValueError(
+            f"{op}: expected input (N, C) and integer target (N,), got input {input.shape}, "
+            f"target {labels.shape} {labels.dtype}"
+        )
+    if labels.size and (labels.min() < 0 or labels.max() >= input.shape[1]):
+        raise ValueError(
+            f"{op}: target labels must lie in [0, {input.shape[1]}), "
+            f"got {labels.min()}..{labels.max()}"
+        )
+    return labels
+
+
+def nll_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
+    """-input[n, target[n]], reduced: the loss for log-probabilities."""
+    labels = _check_target("nll_loss", input, target)
+    return _reduce(-input[np.arange(len(labels)), labels], reduction, "nll_loss")
+
+
+def cross_entropy(
+    input: Tensor, target: Tensor, reduction: str = "mean", label_smoothing: float = 0.0
+) -> Tensor:
+    """log_softmax then nll_loss; with label smoothing e the target is (1-e) one-hot + e/C."""
+    if not 0 <= label_smoothing <= 1:
+        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
+    logp = log_softmax(input, dim=1)
+    loss = nll_loss(logp, target, reduction="none")
+    if label_smoothing:
+        uniform = -logp.mean(dim=1)
+        loss = loss * (1 - label_smoothing) + uniform * label_smoothing
+    return _reduce(loss, reduction, "cross_entropy")
+
+
+def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
+    if input.shape != target.shape:
+        raise ValueError(f"mse_loss: input {input.shape} and target {target.shape} must match")
+    return _reduce((input - target) ** 2, reduction, "mse_loss")
