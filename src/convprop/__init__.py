@@ -1,9 +1,21 @@
 """convprop: backpropagation through convolutional neural networks, exact and fast."""
 
-from . import kernels
+from . import kernels, nn
+from .autograd import Tensor, no_grad
 from .gradcheck import GradcheckError, gradcheck
+from .random import manual_seed
 from .shapes import output_size
 
 __version__ = "0.1.0"
 
-__all__ = ["GradcheckError", "__version__", "gradcheck", "kernels", "output_size"]
+__all__ = [
+    "GradcheckError",
+    "Tensor",
+    "__version__",
+    "gradcheck",
+    "kernels",
+    "manual_seed",
+    "nn",
+    "no_grad",
+    "output_size",
+]

@@ -110,3 +110,57 @@ class LogSoftmax(Function):
     def backward(self, g: np.ndarray) -> tuple[np.ndarray]:
         # d log_softmax: g - softmax * sum(g)
         return (g - np.exp(self.y) * g.sum(axis=self.dim, keepdims=True),)
+
+
+class BatchNorm(Function):
+    """Batch normalisation over every axis but the channels (axis 1), training mode."""
+
+    def forward(
+        self, x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, *, eps: float
+    ) -> np.ndarray:
+        axes = (0, *range(2, x.ndim))
+        shape = (1, -1) + (1,) * (x.ndim - 2)
+        self.mean = x.mean(axis=axes)
+        self.var = x.var(axis=axes)  # biased, as used for normalising
+        self.inv_std = 1 / np.sqrt(self.var + eps)
+        self.x_hat = (x - self.mean.reshape(shape)) * self.inv_std.reshape(shape)
+        self.gamma, self.axes, self.shape = gamma, axes, shape
+        return self.x_hat * gamma.reshape(shape) + beta.reshape(shape)
+
+    def backward(self, g: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        # dx = gamma/sigma * (g - mean(g) - x_hat * mean(g * x_hat))
+        # dgamma = sum g * x_hat;  dbeta = sum g
+        g_gamma = (g * self.x_hat).sum(axis=self.axes)
+        g_beta = g.sum(axis=self.axes)
+        count = g.size // g.shape[1]
+        gx = (self.gamma * self.inv_std).reshape(self.shape) * (
+            g
+            - (g_beta / count).reshape(self.shape)
+            - self.x_hat * (g_gamma / count).reshape(self.shape)
+        )
+        return gx.astype(g.dtype, copy=False), g_gamma, g_beta
+
+
+def adaptive_bounds(size: int, out: int) -> list[tuple[int, int]]:
+    """PyTorch's adaptive windows: [floor(i*size/out), ceil((i+1)*size/out))."""
+    return [((i * size) // out, -(-((i + 1) * size) // out)) for i in range(out)]
+
+
+class AdaptiveAvgPool2d(Function):
+    def forward(self, x: np.ndarray, *, output_size: tuple[int, int]) -> np.ndarray:
+        self.shape = x.shape
+        self.rows = adaptive_bounds(x.shape[-2], output_size[0])
+        self.cols = adaptive_bounds(x.shape[-1], output_size[1])
+        y = np.empty((*x.shape[:-2], *output_size), dtype=x.dtype)
+        for i, (r0, r1) in enumerate(self.rows):
+            for j, (c0, c1) in enumerate(self.cols):
+                y[..., i, j] = x[..., r0:r1, c0:c1].mean(axis=(-2, -1))
+        return y
+
+    def backward(self, g: np.ndarray) -> tuple[np.ndarray]:
+        # each input of window (i, j) gets dL/dY[i, j] / (window area)
+        gx = np.zeros(self.shape, dtype=g.dtype)
+        for i, (r0, r1) in enumerate(self.rows):
+            for j, (c0, c1) in enumerate(self.cols):
+                gx[..., r0:r1, c0:c1] += (g[..., i, j] / ((r1 - r0) * (c1 - c0)))[..., None, None]
+        return (gx,)

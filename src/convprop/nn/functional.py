@@ -8,11 +8,12 @@ import numpy as np
 
 from ..autograd import Tensor
 from ..autograd import nn_ops as ops
+from ..random import generator
 
 __all__ = [
-    "avg_pool2d", "conv2d", "conv_transpose2d", "cross_entropy", "dropout", "flatten",
-    "leaky_relu", "linear", "log_softmax", "max_pool2d", "mse_loss", "nll_loss", "relu",
-    "sigmoid", "softmax", "tanh",
+    "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "conv2d", "conv_transpose2d",
+    "cross_entropy", "dropout", "flatten", "leaky_relu", "linear", "log_softmax",
+    "max_pool2d", "mse_loss", "nll_loss", "relu", "sigmoid", "softmax", "tanh",
 ]  # fmt: skip
 
 
@@ -70,6 +71,47 @@ def avg_pool2d(
     )  # fmt: skip
 
 
+def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
+    """Average over PyTorch's adaptive windows so the output is exactly output_size."""
+    if isinstance(output_size, int):
+        output_size = (output_size, output_size)
+    size = tuple(input.shape[-2] if s is None else s for s in output_size)
+    if input.ndim not in (3, 4) or len(size) != 2 or min(size) < 1:
+        raise ValueError(
+            f"adaptive_avg_pool2d: expected (N, C, H, W) or (C, H, W) input and two positive "
+            f"output sizes, got input {input.shape}, output_size {output_size}"
+        )
+    return ops.AdaptiveAvgPool2d.apply(input, output_size=size)
+
+
+def batch_norm(
+    input: Tensor, running_mean: np.ndarray | None, running_var: np.ndarray | None,
+    weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
+    momentum: float = 0.1, eps: float = 1e-5,
+) -> Tensor:  # fmt: skip
+    """PyTorch's batch_norm: batch statistics in training (updating the running ones in
+    place, with the unbiased variance), running statistics otherwise."""
+    channels = input.shape[1]
+    gamma = weight if weight is not None else Tensor(np.ones(channels, input.dtype))
+    beta = bias if bias is not None else Tensor(np.zeros(channels, input.dtype))
+    if training:
+        y = ops.BatchNorm.apply(input, gamma, beta, eps=eps)
+        if running_mean is not None and running_var is not None:
+            axes = (0, *range(2, input.ndim))
+            n = input.numel() // channels
+            running_mean *= 1 - momentum
+            running_mean += momentum * input.data.mean(axis=axes)
+            running_var *= 1 - momentum
+            running_var += momentum * input.data.var(axis=axes) * n / max(n - 1, 1)
+        return y
+    if running_mean is None or running_var is None:
+        raise ValueError("batch_norm: evaluation needs running_mean and running_var")
+    shape = (1, -1) + (1,) * (input.ndim - 2)
+    scale = Tensor((1 / np.sqrt(running_var + eps)).reshape(shape).astype(input.dtype))
+    centred = input - Tensor(running_mean.reshape(shape).astype(input.dtype))
+    return centred * scale * gamma.reshape(shape) + beta.reshape(shape)
+
+
 def relu(input: Tensor) -> Tensor:
     return ops.ReLU.apply(input)
 
@@ -112,7 +154,8 @@ def dropout(
         raise ValueError(f"dropout: p must be in [0, 1], got {p}")
     if not training or p == 0:
         return input
-    keep = np.random.default_rng(seed).random(input.shape) >= p
+    rng = generator() if seed is None else np.random.default_rng(seed)
+    keep = rng.random(input.shape) >= p
     scale = np.zeros(input.shape, input.dtype) if p == 1 else keep.astype(input.dtype) / (1 - p)
     return input * Tensor(scale)
 
