@@ -1,0 +1,26 @@
+"""scikit-learn's bundled 8x8 digits (1,797 images): real data with no download."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .dataset import TensorDataset
+
+
+def load_digits(split: str = "train", test_fraction: float = 0.2, seed: int = 0) -> TensorDataset:
+    """Images (N, 1, 8, 8) float32 in [0, 1] and labels (N,) int64, split by a seeded shuffle."""
+    try:
+        from sklearn.datasets import load_digits as sklearn_digits
+    except ImportError:
+        raise ImportError(
+            "the digits dataset needs scikit-learn: pip install 'convprop[digits]'"
+        ) from None
+    if split not in ("train", "test"):
+        raise ValueError(f"digits: split must be 'train' or 'test', got {split!r}")
+    bunch = sklearn_digits()
+    images = (bunch.images / 16.0).astype(np.float32)[:, None]
+    labels = bunch.target.astype(np.int64)
+    order = np.random.default_rng(seed).permutation(len(labels))
+    n_test = round(len(labels) * test_fraction)
+    chosen = order[n_test:] if split == "train" else order[:n_test]
+    return TensorDataset(images[chosen], labels[chosen])
