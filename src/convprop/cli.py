@@ -52,6 +52,17 @@ def _build_parser() -> argparse.ArgumentParser:
         ),
     )
     check.add_argument("--quick", action="store_true", help="a smaller grid")
+
+    from .cli_train import add_data_options, add_train_options
+
+    train = sub.add_parser("train", help="train a CNN (LeNet-5 on the bundled digits by default)")
+    add_train_options(train)
+    evaluate = sub.add_parser("evaluate", help="test accuracy of a saved checkpoint")
+    evaluate.add_argument("--checkpoint", required=True)
+    add_data_options(evaluate)
+    predict = sub.add_parser("predict", help="classify images (.npy or .pgm) with a checkpoint")
+    predict.add_argument("--checkpoint", required=True)
+    predict.add_argument("images", nargs="+", metavar="IMAGE")
     return parser
 
 
@@ -61,9 +72,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .cli_shape import run_shape
 
         return run_shape(args)
-    from .cli_gradcheck import run_gradcheck
+    if args.command == "gradcheck":
+        from .cli_gradcheck import run_gradcheck
 
-    return run_gradcheck(quick=args.quick)
+        return run_gradcheck(quick=args.quick)
+    from . import cli_train
+
+    runner = {"train": cli_train.run_train, "evaluate": cli_train.run_evaluate}
+    try:
+        return runner.get(args.command, cli_train.run_predict)(args)
+    except (ValueError, ImportError) as e:
+        print(f"convprop {args.command}: error: {e}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -6,9 +6,12 @@ import numpy as np
 
 from .dataset import TensorDataset
 
+MEAN, STD = 0.305, 0.376  # of all 1,797 images' pixels / 16
+
 
 def load_digits(split: str = "train", test_fraction: float = 0.2, seed: int = 0) -> TensorDataset:
-    """Images (N, 1, 8, 8) float32 in [0, 1] and labels (N,) int64, split by a seeded shuffle."""
+    """Images (N, 1, 8, 8) float32, standardised (pixels / 16, then (v - MEAN) / STD), and
+    labels (N,) int64, split by a seeded shuffle."""
     try:
         from sklearn.datasets import load_digits as sklearn_digits
     except ImportError:
@@ -18,7 +21,7 @@ def load_digits(split: str = "train", test_fraction: float = 0.2, seed: int = 0)
     if split not in ("train", "test"):
         raise ValueError(f"digits: split must be 'train' or 'test', got {split!r}")
     bunch = sklearn_digits()
-    images = (bunch.images / 16.0).astype(np.float32)[:, None]
+    images = ((bunch.images / 16.0 - MEAN) / STD).astype(np.float32)[:, None]
     labels = bunch.target.astype(np.int64)
     order = np.random.default_rng(seed).permutation(len(labels))
     n_test = round(len(labels) * test_fraction)

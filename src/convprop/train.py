@@ -1,0 +1,127 @@
+"""Training and evaluation loops, with a progress bar per epoch and checkpoints."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from .autograd import Tensor, no_grad
+from .data import DataLoader
+from .nn import Module
+from .nn import functional as F
+from .optim import Optimizer
+
+
+@dataclass
+class EpochResult:
+    epoch: int
+    train_loss: float
+    train_accuracy: float
+    test_loss: float
+    test_accuracy: float
+    seconds: float
+    images_per_second: float
+
+    def as_dict(self) -> dict[str, float]:
+        return asdict(self)
+
+
+def _progress(loader: DataLoader, description: str, enabled: bool) -> Any:
+    """tqdm over the batches when it is installed and wanted; the loader itself otherwise."""
+    if not enabled:
+        return loader
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        print("(progress bars need tqdm: pip install 'convprop[progress]')", file=sys.stderr)
+        return loader
+    return tqdm(loader, desc=description, unit="batch", leave=True, file=sys.stderr)
+
+
+def evaluate(model: Module, loader: Iterable[tuple[Tensor, ...]]) -> tuple[float, float]:
+    """Mean cross-entropy and accuracy over the loader, in eval mode and without a graph."""
+    was_training = model.training
+    model.eval()
+    total_loss, correct, count = 0.0, 0, 0
+    with no_grad():
+        for x, y in loader:
+            logits = model(x)
+            total_loss += float(F.cross_entropy(logits, y, reduction="sum").item())
+            correct += int((logits.numpy().argmax(axis=1) == y.numpy()).sum())
+            count += len(y)
+    model.train(was_training)
+    return total_loss / max(count, 1), correct / max(count, 1)
+
+
+def train_epoch(
+    model: Module,
+    loader: DataLoader,
+    optimizer: Optimizer,
+    description: str = "train",
+    progress: bool = True,
+) -> tuple[float, float, float]:
+    """One pass over the loader: (mean loss, accuracy, images per second)."""
+    model.train()
+    total_loss, correct, count = 0.0, 0, 0
+    start = time.perf_counter()
+    bar = _progress(loader, description, progress)
+    for x, y in bar:
+        optimizer.zero_grad()
+        logits = model(x)
+        loss = F.cross_entropy(logits, y)
+        loss.backward()
+        optimizer.step()
+        total_loss += float(loss.item()) * len(y)
+        correct += int((logits.numpy().argmax(axis=1) == y.numpy()).sum())
+        count += len(y)
+        if bar is not loader:
+            rate = count / (time.perf_counter() - start)
+            bar.set_postfix(
+                loss=f"{total_loss / count:.4f}", acc=f"{correct / count:.3f}", img_s=f"{rate:.0f}"
+            )
+    seconds = time.perf_counter() - start
+    return total_loss / max(count, 1), correct / max(count, 1), count / seconds
+
+
+def fit(
+    model: Module,
+    optimizer: Optimizer,
+    train_loader: DataLoader,
+    test_loader: DataLoader,
+    epochs: int,
+    start_epoch: int = 0,
+    scheduler: Any = None,
+    progress: bool = True,
+    on_epoch: Callable[[EpochResult], None] | None = None,
+) -> list[EpochResult]:
+    """Train from start_epoch to epochs, evaluating after each; on_epoch sees every result
+    (the CLI saves its checkpoint there)."""
+    results = []
+    for epoch in range(start_epoch, epochs):
+        start = time.perf_counter()
+        loss, acc, rate = train_epoch(
+            model, train_loader, optimizer, f"epoch {epoch + 1}/{epochs}", progress
+        )
+        if scheduler is not None:
+            scheduler.step()
+        test_loss, test_acc = evaluate(model, test_loader)
+        result = EpochResult(
+            epoch + 1, loss, acc, test_loss, test_acc, time.perf_counter() - start, rate
+        )
+        results.append(result)
+        if on_epoch is not None:
+            on_epoch(result)
+    return results
+
+
+def predict(model: Module, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Predicted classes and their softmax probabilities for a batch (N, C, H, W)."""
+    model.eval()
+    with no_grad():
+        probabilities = F.softmax(model(Tensor(images)), dim=1).numpy()
+    return probabilities.argmax(axis=1), probabilities
