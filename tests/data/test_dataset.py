@@ -54,4 +54,6 @@ def test_digits_split_is_disjoint_and_complete():
     x, _ = train.arrays
     assert x.shape[1:] == (1, 8, 8) and x.dtype == np.float32
     everything = np.concatenate([x, test.arrays[0]])
-    assert abs(float(everything.mean())) < 1e-3 and abs(float(everything.std()) - 1) < 1e-2  # standardised
+    assert (
+        abs(float(everything.mean())) < 1e-3 and abs(float(everything.std()) - 1) < 1e-2
+    )  # standardised
