@@ -1,0 +1,103 @@
+"""checkpoint.py: pickles refused unrun, clear errors, atomic writes, exact round trips."""
+
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pytest
+
+from convprop import checkpoint, models, optim
+
+
+class Payload:
+    def __reduce__(self):
+        return (os.system, ("touch PWNED",))
+
+
+def _state():
+    model = models.lenet5(image_size=8)
+    opt = optim.Adam(model.parameters())
+    return model, opt
+
+
+def test_round_trip_restores_model_optimizer_and_meta(tmp_path):
+    model, opt = _state()
+    for p in model.parameters():
+        p.grad = np.ones_like(p.data)
+    opt.step()
+    checkpoint.save(
+        tmp_path / "c.npz", model.state_dict(), opt.state_dict(), {"epoch": 3, "metrics": [0.5]}
+    )
+    model_state, optim_state, meta = checkpoint.load(tmp_path / "c.npz")
+    assert meta == {"epoch": 3, "metrics": [0.5]}
+    for key, value in model.state_dict().items():
+        np.testing.assert_array_equal(model_state[key], value)
+    fresh, fresh_opt = _state()
+    fresh.load_state_dict(model_state)
+    fresh_opt.load_state_dict(optim_state)
+    assert fresh_opt.state.keys() == opt.state.keys()
+    np.testing.assert_array_equal(fresh_opt.state[0]["exp_avg"], opt.state[0]["exp_avg"])
+
+
+def test_pickle_payloads_are_refused_without_running(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    raw = tmp_path / "raw.npz"
+    raw.write_bytes(pickle.dumps(Payload()))
+    inside = tmp_path / "inside.npz"
+    np.savez(inside, meta=np.array("{}"), evil=np.array([Payload()], dtype=object))
+    for path in (raw, inside):
+        with pytest.raises(ValueError, match="pickle"):
+            checkpoint.load(path)
+    assert not (tmp_path / "PWNED").exists()
+
+
+def test_truncated_and_foreign_files_give_clear_errors(tmp_path):
+    model, opt = _state()
+    good = tmp_path / "good.npz"
+    checkpoint.save(good, model.state_dict(), opt.state_dict(), {"epoch": 1})
+    cut = tmp_path / "cut.npz"
+    cut.write_bytes(good.read_bytes()[: len(good.read_bytes()) // 2])
+    with pytest.raises(ValueError, match="truncated or corrupt"):
+        checkpoint.load(cut)
+    plain = tmp_path / "plain.npz"
+    np.savez(plain, weights=np.ones(3))
+    with pytest.raises(ValueError, match="not a convprop checkpoint"):
+        checkpoint.load(plain)
+    with pytest.raises(ValueError, match="does not exist"):
+        checkpoint.load(tmp_path / "missing.npz")
+
+
+def test_wrong_architecture_names_the_key_and_shapes(tmp_path):
+    model, _ = _state()
+    checkpoint.save(tmp_path / "c.npz", model.state_dict(), None, {})
+    state, _, _ = checkpoint.load(tmp_path / "c.npz")
+    with pytest.raises(
+        ValueError, match=r"'0.weight' has shape \(6, 1, 3, 3\) in the state but \(6, 1, 5, 5\)"
+    ):
+        models.lenet5(image_size=28).load_state_dict(state)
+
+
+def test_a_process_killed_mid_save_leaves_the_previous_checkpoint(tmp_path):
+    path = tmp_path / "c.npz"
+    checkpoint.save(path, {"w": np.zeros(3)}, None, {"epoch": 1})
+    script = textwrap.dedent(
+        f"""
+        import numpy as np
+        from convprop import checkpoint
+        big = {{f"w{{i}}": np.random.rand(1_000_000) for i in range(200)}}  # ~1.6 GB: slow to write
+        print("saving", flush=True)
+        checkpoint.save({str(path)!r}, big, None, {{"epoch": 2}})
+        """
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "saving"
+    time.sleep(0.2)
+    proc.send_signal(signal.SIGKILL)
+    assert proc.wait() == -signal.SIGKILL  # killed mid-write, not finished
+    state, _, meta = checkpoint.load(path)
+    assert meta["epoch"] == 1 and state["w"].shape == (3,)
