@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import numpy as np
+import pytest
 
 # Largest allowed |a - b| relative to max(1, max|b|): float64 agrees to rounding,
 # float32 sums of a few hundred terms (and float32 FFTs) to a few ulps of the scale.
@@ -27,3 +31,16 @@ def assert_close(actual: np.ndarray, expected: np.ndarray, dtype: np.dtype | typ
 
 def randn(rng: np.random.Generator, shape: tuple[int, ...], dtype=np.float64) -> np.ndarray:
     return rng.standard_normal(shape).astype(dtype)
+
+
+def _mnist_dir() -> Path:
+    """The shared MNIST copy: $CONVPROP_MNIST_DIR, else ../shared/data/mnist beside the repo."""
+    if os.environ.get("CONVPROP_MNIST_DIR"):
+        return Path(os.environ["CONVPROP_MNIST_DIR"])
+    return Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist"
+
+
+MNIST_DIR = _mnist_dir()
+needs_mnist = pytest.mark.skipif(
+    not MNIST_DIR.exists(), reason=f"the shared MNIST copy is not at {MNIST_DIR} (outside the repo)"
+)

@@ -1,20 +1,17 @@
 """Real digits, real accuracy: LeNet-5 learns MNIST and the bundled 8x8 digits."""
 
 import json
-from pathlib import Path
-
-import pytest
 
 from convprop.cli import main
 
-SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "mnist"
+from .helpers import MNIST_DIR, needs_mnist
 
 
-@pytest.mark.skipif(not SHARED.exists(), reason="the shared MNIST copy lies outside the repository")
+@needs_mnist
 def test_lenet_reaches_98_percent_on_mnist_in_5_epochs(tmp_path):
     """First 8,000 images of the official test split to train, last 2,000 to test."""
     metrics = tmp_path / "mnist.json"
-    argv = ["train", "--dataset", "mnist", "--data", str(SHARED), "--holdout", "2000"]
+    argv = ["train", "--dataset", "mnist", "--data", str(MNIST_DIR), "--holdout", "2000"]
     assert main([*argv, "--epochs", "5", "--no-progress", "--metrics", str(metrics)]) == 0
     result = json.loads(metrics.read_text())
     assert result["config"]["epochs"] == 5 and len(result["epochs"]) == 5

@@ -1,8 +1,6 @@
 """LeNet trained step for step in convprop and PyTorch from the same weights on the same
 MNIST batches: the same losses and the same weights after 20 steps."""
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
@@ -11,7 +9,8 @@ from convprop import Tensor, models, optim
 from convprop.data import load_mnist
 from convprop.nn import functional as F
 
-SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "mnist"
+from .helpers import MNIST_DIR, needs_mnist
+
 TOLERANCE = {np.float64: 1e-8, np.float32: 1e-4}
 
 
@@ -30,14 +29,14 @@ def _relative(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.linalg.norm(a - b) / max(np.linalg.norm(b), 1e-30))
 
 
-@pytest.mark.skipif(not SHARED.exists(), reason="the shared MNIST copy lies outside the repository")
+@needs_mnist
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize(
     "name, options",
     [("SGD", dict(lr=0.01, momentum=0.9)), ("Adam", dict(lr=1e-3))],
 )
 def test_lenet_20_steps_match_pytorch(name, options, dtype):
-    x, y = load_mnist(SHARED, "train", holdout=2000).arrays
+    x, y = load_mnist(MNIST_DIR, "train", holdout=2000).arrays
     theirs = torch_lenet().to(torch.float64 if dtype == np.float64 else torch.float32)
     ours = models.lenet5().to(dtype)
     ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})

@@ -8,7 +8,7 @@ import pytest
 
 from convprop.data import load_mnist, read_idx
 
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "mnist"
+from ..helpers import MNIST_DIR, needs_mnist
 
 
 def _idx(magic: int, array: np.ndarray) -> bytes:
@@ -30,10 +30,10 @@ def _write_split(root: Path, prefix: str, n: int, gz: bool) -> tuple[np.ndarray,
     return images, labels
 
 
-@pytest.mark.skipif(not SHARED.exists(), reason="the shared MNIST copy lies outside the repository")
+@needs_mnist
 def test_shared_mnist_test_split_reads_as_8000_plus_2000():
-    train = load_mnist(SHARED, "train", holdout=2000)
-    test = load_mnist(SHARED, "test", holdout=2000)
+    train = load_mnist(MNIST_DIR, "train", holdout=2000)
+    test = load_mnist(MNIST_DIR, "test", holdout=2000)
     assert len(train) == 8000 and len(test) == 2000
     x, y = train.arrays
     assert x.shape == (8000, 1, 28, 28) and x.dtype == np.float32 and y.dtype == np.int64
