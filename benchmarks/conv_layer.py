@@ -60,13 +60,14 @@ def bench_layer(name, x_shape, w_shape, padding, algorithms, repeats):
         with torch.no_grad():
             F.conv2d(xt, wt, bt, padding=padding)
 
-    def torch_backward():
-        yt = F.conv2d(xt, wt, bt, padding=padding)
-        torch.autograd.grad(yt, (xt, wt, bt), gyt)
+    yt = F.conv2d(xt, wt, bt, padding=padding)
 
-    # torch's backward timing includes its forward; subtract the forward median for dX+dW+db
+    def torch_backward():
+        # dX, dW and db from one recorded forward, as convprop's conv2d_backward computes them
+        torch.autograd.grad(yt, (xt, wt, bt), gyt, retain_graph=True)
+
     t_fwd = median_seconds(torch_forward, repeats)
-    t_bwd = max(median_seconds(torch_backward, repeats) - t_fwd, 1e-9)
+    t_bwd = median_seconds(torch_backward, repeats)
     rows = [dict(layer=name, algorithm="pytorch", forward_ms=t_fwd * 1e3, backward_ms=t_bwd * 1e3)]
     for algorithm in algorithms:
         reps = 1 if algorithm == "direct" else repeats
