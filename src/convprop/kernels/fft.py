@@ -15,29 +15,37 @@ index in any of the three sums wraps around.
 
 from __future__ import annotations
 
+import functools
+from types import ModuleType
+
 import numpy as np
-import scipy.fft as sfft
 
 from ..shapes import ConvGeometry
 from .layout import crop2d, pad2d, window_slice
 
-_COMPLEX = {np.dtype(np.float32): np.complex64, np.dtype(np.float64): np.complex128}
+
+@functools.cache
+def _scipy_fft() -> ModuleType:
+    """scipy.fft, imported on first use: it takes ~200 ms, most of `import convprop`."""
+    import scipy.fft
+
+    return scipy.fft
 
 
 def _fft_size(g: ConvGeometry) -> tuple[int, int]:
     hp, wp = g.padded_size
-    return (sfft.next_fast_len(hp, real=True), sfft.next_fast_len(wp, real=True))
+    return (_scipy_fft().next_fast_len(hp, real=True), _scipy_fft().next_fast_len(wp, real=True))
 
 
 def _spectrum(a: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """rfft2 over the last two axes, zero-padded to `size`, flattened to one frequency axis."""
-    spec = sfft.rfft2(a, s=size, axes=(-2, -1), workers=-1)
+    spec = _scipy_fft().rfft2(a, s=size, axes=(-2, -1), workers=-1)
     return spec.reshape(*a.shape[:-2], spec.shape[-2] * spec.shape[-1])
 
 
 def _from_spectrum(spec: np.ndarray, size: tuple[int, int], dtype: np.dtype) -> np.ndarray:
     spec = spec.reshape(*spec.shape[:-1], size[0], size[1] // 2 + 1)
-    return sfft.irfft2(spec, s=size, axes=(-2, -1), workers=-1).astype(dtype, copy=False)
+    return _scipy_fft().irfft2(spec, s=size, axes=(-2, -1), workers=-1).astype(dtype, copy=False)
 
 
 def _dilate(weight: np.ndarray, g: ConvGeometry) -> np.ndarray:
