@@ -33,13 +33,6 @@ def _input_shape(op: str, input_shape: Any) -> tuple[int, int, int, int]:
     return (shape[0], shape[1], shape[2], shape[3])
 
 
-def _first_inside(out: int, stride: int, pad: int, dilation: int) -> np.ndarray:
-    """Per window, the first tap position that lies inside the input (PyTorch's start index)."""
-    start = np.arange(out) * stride - pad
-    skip = np.where(start < 0, -(start // dilation) * dilation, 0)  # ceil(-start/D)*D taps
-    return start + skip
-
-
 def max_pool2d(
     x: np.ndarray,
     kernel_size: Any,
@@ -60,21 +53,41 @@ def max_pool2d(
     """
     check_array("max_pool2d", "input", x, 4, "(N, C, H, W)")
     g = pool2d_geometry("max_pool2d", x.shape, kernel_size, stride, padding, dilation, ceil_mode)
-    (ph, pw), (dh, dw), w = g.padding, g.dilation, g.size[1]
+    taps = _taps(g)
     xp = pad2d(x, g.pad, value=-np.inf)
-    best = np.full((*x.shape[:2], *g.out_size), -np.inf, dtype=x.dtype)
-    rows = _first_inside(g.out_size[0], g.stride[0], ph, dh)
-    cols = _first_inside(g.out_size[1], g.stride[1], pw, dw)
-    indices = np.broadcast_to(rows[:, None] * w + cols[None, :], best.shape).copy()
+    # 1. the maxima: one np.maximum per tap over strided slices (NaN propagates, as PyTorch)
+    y = xp[:, :, taps[0][2], taps[0][3]].copy()
+    for _, _, rs, cs in taps[1:]:
+        np.maximum(y, xp[:, :, rs, cs], out=y)
+    # 2. the winning tap: the first (in row-major window order) inside the input equal to the
+    #    maximum, found by writing taps in reverse; a NaN window takes its last NaN (PyTorch)
+    winner = np.zeros(y.shape, dtype=np.uint8 if len(taps) < 256 else np.int64)
+    inside = _inside(g)
+    for t in reversed(range(len(taps))):
+        _, _, rs, cs = taps[t]
+        hit = xp[:, :, rs, cs] == y
+        np.copyto(winner, t, where=hit if inside[t] is None else hit & inside[t])
+    if np.isnan(y).any():
+        for t, (_, _, rs, cs) in enumerate(taps):
+            np.copyto(winner, t, where=np.isnan(xp[:, :, rs, cs]))
+    # 3. flat positions r*W + c: the window's origin plus the tap's offset
+    (ph, pw), (dh, dw), w = g.padding, g.dilation, g.size[1]
     origin = (np.arange(g.out_size[0]) * g.stride[0] - ph)[:, None] * w + (
         np.arange(g.out_size[1]) * g.stride[1] - pw
     )[None, :]
-    for a, b, rs, cs in _taps(g):
-        v = xp[:, :, rs, cs]
-        better = (v > best) | np.isnan(v)
-        np.copyto(best, v, where=better)
-        np.copyto(indices, origin + (a * dh * w + b * dw), where=better)
-    return best, indices
+    offsets = np.array([a * dh * w + b * dw for a, b, _, _ in taps], dtype=np.int64)
+    return y, offsets[winner] + origin
+
+
+def _inside(g: PoolGeometry) -> list[np.ndarray | None]:
+    """Per tap, which windows (Ho, Wo) see it inside the input; None where all do."""
+    masks: list[np.ndarray | None] = []
+    for a, b, _, _ in _taps(g):
+        rows = np.arange(g.out_size[0]) * g.stride[0] - g.padding[0] + a * g.dilation[0]
+        cols = np.arange(g.out_size[1]) * g.stride[1] - g.padding[1] + b * g.dilation[1]
+        ok = np.outer((rows >= 0) & (rows < g.size[0]), (cols >= 0) & (cols < g.size[1]))
+        masks.append(None if ok.all() else ok)
+    return masks
 
 
 def max_pool2d_backward(
