@@ -125,9 +125,10 @@ def test_max_pool_equals_reference(case, dtype):
     np.testing.assert_array_equal(idx, idx_ref)
     assert y.dtype == x.dtype and idx.dtype == np.int64
     dy = rng.standard_normal(y.shape).astype(dtype)
-    assert_close(
-        max_pool2d_backward(dy, idx, x.shape), reference.max_pool2d_backward(dy, idx_ref, x.shape)
-    )
+    want = reference.max_pool2d_backward(dy, idx_ref, x.shape)
+    assert_close(max_pool2d_backward(dy, idx, x.shape), want)
+    # told the window geometry, disjoint windows take the assignment path: same answer
+    assert_close(max_pool2d_backward(dy, idx, x.shape, kernel_size=k, stride=s, dilation=d), want)
 
 
 @pytest.mark.parametrize(

@@ -40,12 +40,18 @@ class ConvTranspose2d(Function):
 class MaxPool2d(Function):
     def forward(self, x: np.ndarray, **params: Any) -> np.ndarray:
         y, self.indices = K.max_pool2d(x, **params)
-        self.shape = x.shape
+        self.shape, self.params = x.shape, params
         return y
 
     def backward(self, g: np.ndarray) -> tuple[np.ndarray]:
         # each gradient goes to its window's recorded winner
-        return (K.max_pool2d_backward(g, self.indices, self.shape),)
+        p = self.params
+        return (
+            K.max_pool2d_backward(
+                g, self.indices, self.shape,
+                kernel_size=p["kernel_size"], stride=p["stride"], dilation=p["dilation"],
+            ),
+        )  # fmt: skip
 
 
 class AvgPool2d(Function):

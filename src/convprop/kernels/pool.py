@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ..shapes import PoolGeometry, as_int, check_array, fmt, pool2d_geometry
+from ..shapes import PoolGeometry, as_int, as_pair, check_array, fmt, pool2d_geometry
 from .layout import crop2d, pad2d, window_slice
 
 
@@ -91,9 +91,21 @@ def _inside(g: PoolGeometry) -> list[np.ndarray | None]:
 
 
 def max_pool2d_backward(
-    grad_y: np.ndarray, indices: np.ndarray, input_shape: tuple[int, ...]
+    grad_y: np.ndarray,
+    indices: np.ndarray,
+    input_shape: tuple[int, ...],
+    *,
+    kernel_size: Any = None,
+    stride: Any = None,
+    dilation: Any = 1,
 ) -> np.ndarray:
     # dL/dX[winner of window (i, j)] += dL/dY[i, j]; inputs that never win get 0.
+    """Route each gradient to its window's recorded winner, summing where windows share one.
+
+    Given the pooling's kernel_size (and stride, dilation), windows that cannot overlap
+    (stride >= D*(K-1)+1) have distinct winners, and the gradients are assigned in one
+    pass instead of summed (several times faster).
+    """
     op = "max_pool2d_backward"
     check_array(op, "grad_y", grad_y, 4, "(N, C, Ho, Wo)")
     shape = _input_shape(op, input_shape)
@@ -114,9 +126,24 @@ def max_pool2d_backward(
         )
     windows = indices.shape[2] * indices.shape[3]
     flat = (indices.reshape(n * c, windows) + np.arange(n * c)[:, None] * plane).ravel()
+    if kernel_size is not None and _disjoint(op, kernel_size, stride, dilation):
+        out = np.zeros(n * c * plane, dtype=grad_y.dtype)
+        out[flat] = grad_y.ravel()  # every input wins at most one window
+        return out.reshape(shape)
     # bincount sums the gradients of windows that share a winner (overlapping windows)
     gx = np.bincount(flat, weights=grad_y.ravel(), minlength=n * c * plane)
     return gx.astype(grad_y.dtype, copy=False).reshape(shape)
+
+
+def _disjoint(op: str, kernel_size: Any, stride: Any, dilation: Any) -> bool:
+    k = as_pair(op, "kernel_size", kernel_size, 1)
+    s = (
+        k
+        if stride is None or (isinstance(stride, (tuple, list)) and not stride)
+        else (as_pair(op, "stride", stride, 1))
+    )
+    d = as_pair(op, "dilation", dilation, 1)
+    return all(si >= di * (ki - 1) + 1 for ki, si, di in zip(k, s, d, strict=True))
 
 
 def _divisor(
