@@ -5,7 +5,14 @@ import itertools
 import numpy as np
 import pytest
 
-from convprop.kernels import conv2d, conv2d_backward, conv_transpose2d, conv_transpose2d_backward
+from convprop.kernels import (
+    conv2d,
+    conv2d_backward,
+    conv2d_input,
+    conv2d_weight,
+    conv_transpose2d,
+    conv_transpose2d_backward,
+)
 
 from ..helpers import assert_close
 
@@ -114,3 +121,26 @@ def test_empty_batch_is_allowed(rng):
     assert y.shape == (0, 4, 3, 3)
     gx, gw, gb = conv2d_backward(y, x, w)
     assert gx.shape == x.shape and not gw.any() and not gb.any()
+
+
+@pytest.mark.parametrize("algorithm", ["direct", "im2col", "fft"])
+def test_single_gradients_match_conv2d_backward_and_torch_nn_grad(rng, algorithm):
+    import torch
+
+    x = rng.standard_normal((2, 4, 9, 7))
+    w = rng.standard_normal((6, 2, 3, 2))
+    options = dict(stride=2, padding=1, dilation=(1, 2), groups=2)
+    gy = rng.standard_normal(conv2d(x, w, **options).shape)
+    gx, gw, _ = conv2d_backward(gy, x, w, **options, algorithm=algorithm)
+    assert_close(conv2d_input(x.shape, w, gy, **options, algorithm=algorithm), gx)
+    assert_close(conv2d_weight(x, w.shape, gy, **options, algorithm=algorithm), gw)
+    t = {k: torch.tensor(v) for k, v in dict(x=x, w=w, gy=gy).items()}
+    assert_close(gx, torch.nn.grad.conv2d_input(x.shape, t["w"], t["gy"], **options).numpy())
+    assert_close(gw, torch.nn.grad.conv2d_weight(t["x"], w.shape, t["gy"], **options).numpy())
+
+
+def test_single_gradient_errors_name_the_shapes():
+    with pytest.raises(ValueError, match="input_size must be four"):
+        conv2d_input((2, 3, 5), np.ones((4, 3, 3, 3)), np.ones((2, 4, 3, 3)))
+    with pytest.raises(ValueError, match=r"grad_y has shape \(2, 4, 4, 4\)"):
+        conv2d_weight(np.ones((2, 3, 5, 5)), (4, 3, 3, 3), np.ones((2, 4, 4, 4)))

@@ -134,3 +134,16 @@ def test_train_eval_zero_grad_and_repr():
     assert "(0): Conv2d(1, 2, kernel_size=(3, 3)" in repr(model) and "(1): Dropout(p=0.5)" in repr(
         model
     )
+
+
+def test_first_layer_skips_the_input_gradient_but_keeps_the_weight_gradient():
+    manual_seed(1)
+    conv = nn.Conv2d(2, 3, 3, padding=1).double()
+    x = np.random.default_rng(3).standard_normal((2, 2, 5, 5))
+    conv(Tensor(x)).sum().backward()
+    without = conv.weight.grad.copy()
+    conv.zero_grad()
+    leaf = Tensor(x, requires_grad=True)
+    conv(leaf).sum().backward()
+    np.testing.assert_allclose(conv.weight.grad, without, rtol=1e-12)
+    assert leaf.grad is not None and leaf.grad.shape == x.shape

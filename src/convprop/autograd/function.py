@@ -19,6 +19,7 @@ from .tensor import Tensor, is_grad_enabled
 
 class Function:
     parents: tuple[Tensor, ...] = ()
+    needs_input_grad: tuple[bool, ...] = ()  # per input: does backward need to compute it?
     # forward(*arrays, **params) -> array and backward(grad) -> one gradient per input;
     # declared as attributes so each subclass names its own arguments
     forward: Callable[..., np.ndarray]
@@ -32,6 +33,7 @@ class Function:
     def apply_with(cls, *inputs: Tensor, **params: Any) -> tuple[Tensor, Function]:
         """The output and the Function itself, for what its forward saved (pooling indices)."""
         fn = cls()
+        fn.needs_input_grad = tuple(t.requires_grad for t in inputs)
         out = Tensor(fn.forward(*(t.data for t in inputs), **params))
         if is_grad_enabled() and any(t.requires_grad for t in inputs):
             out.requires_grad = True

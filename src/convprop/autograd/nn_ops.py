@@ -18,9 +18,17 @@ class Conv2d(Function):
         self.x, self.w, self.has_bias, self.params = x, w, b is not None, params
         return K.conv2d(x, w, b, **params)
 
-    def backward(self, g: np.ndarray) -> tuple[np.ndarray, ...]:
+    def backward(self, g: np.ndarray) -> tuple[np.ndarray | None, ...]:
         # dL/dX = dL/dY fully convolved with W; dL/dW = X correlated with dL/dY; dL/db = sum dL/dY
-        gx, gw, gb = K.conv2d_backward(g, self.x, self.w, **self.params)
+        need_x, need_w = self.needs_input_grad[:2]
+        gx: np.ndarray | None
+        gw: np.ndarray | None
+        if need_x and need_w:
+            gx, gw, gb = K.conv2d_backward(g, self.x, self.w, **self.params)
+        else:  # the first layer's input needs no gradient: skip its col2im
+            gx = K.conv2d_input(self.x.shape, self.w, g, **self.params) if need_x else None
+            gw = K.conv2d_weight(self.x, self.w.shape, g, **self.params) if need_w else None
+            gb = g.sum(axis=(0, 2, 3))
         return (gx, gw, gb) if self.has_bias else (gx, gw)
 
 

@@ -4,7 +4,14 @@ No Tensor, no state. Argument names, order and defaults follow PyTorch's
 torch.nn.functional, so code moves between the two by changing an import.
 """
 
-from .conv import conv2d, conv2d_backward, conv_transpose2d, conv_transpose2d_backward
+from .conv import (
+    conv2d,
+    conv2d_backward,
+    conv2d_input,
+    conv2d_weight,
+    conv_transpose2d,
+    conv_transpose2d_backward,
+)
 from .pool import avg_pool2d, avg_pool2d_backward, max_pool2d, max_pool2d_backward
 from .select import ALGORITHMS, choose
 
@@ -15,6 +22,8 @@ __all__ = [
     "choose",
     "conv2d",
     "conv2d_backward",
+    "conv2d_input",
+    "conv2d_weight",
     "conv_transpose2d",
     "conv_transpose2d_backward",
     "max_pool2d",

@@ -143,6 +143,67 @@ def conv2d_backward(
     return grad_x, np.ascontiguousarray(grad_w), grad_b
 
 
+def _shape_of(op: str, name: str, size: Any) -> tuple[int, int, int, int]:
+    shape = tuple(size)
+    if len(shape) != 4 or not all(isinstance(n, (int, np.integer)) and n >= 0 for n in shape):
+        raise ValueError(f"{op}: {name} must be four non-negative ints, got {size!r}")
+    return (int(shape[0]), int(shape[1]), int(shape[2]), int(shape[3]))
+
+
+def conv2d_input(
+    input_size: Any,
+    weight: np.ndarray,
+    grad_output: np.ndarray,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: int = 1,
+    *,
+    algorithm: Algorithm = "auto",
+) -> np.ndarray:
+    # dL/dX = dL/dY fully convolved with W (torch.nn.grad.conv2d_input's arguments)
+    """Only the input gradient of conv2d, for a layer whose input needs no gradient of W."""
+    op = "conv2d_input"
+    check_array(op, "weight", weight, 4, "(C_out, C_in/groups, kH, kW)")
+    check_array(op, "grad_output", grad_output, 4, "(N, C_out, Ho, Wo)")
+    check_same_dtype(op, weight=weight, grad_output=grad_output)
+    g = conv2d_geometry(
+        op, _shape_of(op, "input_size", input_size), weight.shape, stride, padding, dilation, groups
+    )
+    _check_grad_y(op, grad_output, g.y_shape)
+    return choose(algorithm, g, op).conv2d_grad_input(grad_output, weight, g)
+
+
+def conv2d_weight(
+    input: np.ndarray,
+    weight_size: Any,
+    grad_output: np.ndarray,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: int = 1,
+    *,
+    algorithm: Algorithm = "auto",
+) -> np.ndarray:
+    # dL/dW = X correlated with dL/dY (torch.nn.grad.conv2d_weight's arguments)
+    """Only the weight gradient of conv2d: the first layer of a network needs no dL/dX."""
+    op = "conv2d_weight"
+    check_array(op, "input", input, 4, "(N, C, H, W)")
+    check_array(op, "grad_output", grad_output, 4, "(N, C_out, Ho, Wo)")
+    check_same_dtype(op, input=input, grad_output=grad_output)
+    g = conv2d_geometry(
+        op,
+        input.shape,
+        _shape_of(op, "weight_size", weight_size),
+        stride,
+        padding,
+        dilation,
+        groups,
+    )
+    _check_grad_y(op, grad_output, g.y_shape)
+    return choose(algorithm, g, op).conv2d_grad_weight(grad_output, input, g)
+
+
 def conv_transpose2d(
     x: np.ndarray,
     weight: np.ndarray,
