@@ -40,3 +40,32 @@ def test_col2im_is_the_adjoint_of_im2col(rng, stride, padding, dilation):
     g = conv2d_geometry("t", x.shape, (4, 3, 3, 3), stride, padding, dilation)
     c = rng.standard_normal(im2col(x, g).shape)
     np.testing.assert_allclose(np.sum(im2col(x, g) * c), np.sum(x * col2im(c, g)), rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "padding, dilation, groups",
+    [(0, 1, 1), (1, 1, 2), ("same", 2, 4), (((2, 0), (0, 3)), (2, 1), 1), (3, 1, 1)],
+)
+def test_both_input_gradient_routes_equal_the_reference(rng, padding, dilation, groups):
+    """Stride 1 picks the flipped-filter correlation or col2im by size; both must be exact."""
+    from convprop.kernels import reference
+    from convprop.kernels.im2col import _grad_input_as_correlation, _grad_input_by_col2im
+
+    x = rng.standard_normal((2, 4, 7, 6))
+    w = rng.standard_normal((8, 4 // groups, 3, 2))
+    g = conv2d_geometry("t", x.shape, w.shape, 1, padding, dilation, groups)
+    gy = rng.standard_normal(g.y_shape)
+    want = reference.conv2d_grad_input(gy, w, g)
+    np.testing.assert_allclose(_grad_input_as_correlation(gy, w, g), want, atol=1e-12)
+    np.testing.assert_allclose(_grad_input_by_col2im(gy, w, g), want, atol=1e-12)
+
+
+def test_correlation_route_with_a_truncated_output():
+    """conv_transpose2d's output_padding < dilation leaves Ho smaller than the formula's."""
+    from convprop.kernels import conv_transpose2d
+
+    rng = np.random.default_rng(0)
+    x, w = rng.standard_normal((1, 2, 3, 3)), rng.standard_normal((2, 3, 3, 3))
+    got = conv_transpose2d(x, w, None, 1, 0, 1, 1, 2, algorithm="im2col")
+    want = conv_transpose2d(x, w, None, 1, 0, 1, 1, 2, algorithm="direct")
+    np.testing.assert_allclose(got, want, atol=1e-12)

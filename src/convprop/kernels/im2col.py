@@ -76,7 +76,51 @@ def conv2d_grad_weight(grad_y: np.ndarray, x: np.ndarray, g: ConvGeometry) -> np
 
 
 def conv2d_grad_input(grad_y: np.ndarray, weight: np.ndarray, g: ConvGeometry) -> np.ndarray:
-    # dL/dX = col2im(W^T @ dL/dY)   (dL/dY fully convolved with the flipped W, as a GEMM)
+    # dL/dX = dL/dY fully convolved with W: with stride 1 that is a forward correlation of
+    # the zero-padded dL/dY with the 180-degree-flipped W (a gather, no scatter); otherwise
+    # col2im(W^T @ dL/dY). The correlation's columns hold C_out*Hp*Wp values per tap and
+    # col2im's C_in*Ho*Wo, scattered at about twice the cost of a gather (measured: 35 vs
+    # 58 ms on 8x64x56x56 with 64 3x3 filters; 2.3 vs 1.4 ms on LeNet's conv2).
+    hp, wp = g.padded_size
+    gather = g.out_channels * hp * wp
+    scatter = 2 * g.in_channels * g.out_size[0] * g.out_size[1]
+    if g.stride == (1, 1) and gather <= scatter:
+        return _grad_input_as_correlation(grad_y, weight, g)
+    return _grad_input_by_col2im(grad_y, weight, g)
+
+
+def _grad_input_as_correlation(
+    grad_y: np.ndarray, weight: np.ndarray, g: ConvGeometry
+) -> np.ndarray:
+    """dXp[u] = sum_a dY[u - a*D] W[a] = sum_a' dYpad[u + a'*D] rot180(W)[a'], dY padded by
+    D*(K-1) before and up to the padded input's size after; then the padding is cropped."""
+    (hp, wp), (kh, kw), (dh, dw) = g.padded_size, g.kernel, g.dilation
+    (ho, wo), groups = g.out_size, g.groups
+    og, cg = g.out_channels // groups, g.in_channels // groups
+    # per group, swap in/out channels and rotate: (O, Cg, kH, kW) -> (C_in, Og, kH, kW)
+    flipped = (
+        weight.reshape(groups, og, cg, kh, kw)
+        .transpose(0, 2, 1, 3, 4)[..., ::-1, ::-1]
+        .reshape(g.in_channels, og, kh, kw)
+    )
+    top, left = dh * (kh - 1), dw * (kw - 1)
+    adjoint = ConvGeometry(
+        batch=g.batch,
+        in_channels=g.out_channels,
+        out_channels=g.in_channels,
+        groups=groups,
+        size=(ho, wo),
+        kernel=(kh, kw),
+        stride=(1, 1),
+        pad=((top, hp - ho), (left, wp - wo)),
+        dilation=g.dilation,
+        out_size=(hp, wp),
+    )
+    return np.ascontiguousarray(crop2d(conv2d_forward(grad_y, flipped, adjoint), g.pad))
+
+
+def _grad_input_by_col2im(grad_y: np.ndarray, weight: np.ndarray, g: ConvGeometry) -> np.ndarray:
+    """dL/dX = col2im(W^T @ dL/dY)."""
     dy = grad_y.reshape(
         g.batch, g.groups, g.out_channels // g.groups, g.out_size[0] * g.out_size[1]
     )
