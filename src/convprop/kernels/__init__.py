@@ -4,6 +4,7 @@ No Tensor, no state. Argument names, order and defaults follow PyTorch's
 torch.nn.functional, so code moves between the two by changing an import.
 """
 
+from . import workspace
 from .conv import (
     conv2d,
     conv2d_backward,
@@ -28,4 +29,5 @@ __all__ = [
     "conv_transpose2d_backward",
     "max_pool2d",
     "max_pool2d_backward",
+    "workspace",
 ]

@@ -16,12 +16,16 @@ from numpy.lib.stride_tricks import as_strided
 
 from ..shapes import ConvGeometry
 from .layout import crop2d, pad2d, window_slice
+from .workspace import scratch
 
 
-def im2col(x: np.ndarray, g: ConvGeometry) -> np.ndarray:
-    """x (N, C, H, W) -> columns (N, C, kH, kW, Ho, Wo), a fresh contiguous copy.
+def im2col(x: np.ndarray, g: ConvGeometry, scratch_name: str | None = None) -> np.ndarray:
+    """x (N, C, H, W) -> columns (N, C, kH, kW, Ho, Wo), a contiguous copy.
 
     cols[n, c, a, b, i, j] = Xp[n, c, i*S + a*D, j*S + b*D]
+
+    With scratch_name the copy goes into a reused workspace buffer (see workspace.py),
+    valid only until the next call that uses the same name.
     """
     xp = pad2d(x, g.pad)
     sn, sc, sh, sw = xp.strides
@@ -33,7 +37,11 @@ def im2col(x: np.ndarray, g: ConvGeometry) -> np.ndarray:
         strides=(sn, sc, dh * sh, dw * sw, st_h * sh, st_w * sw),
         writeable=False,
     )
-    return np.ascontiguousarray(windows)
+    if scratch_name is None:
+        return np.ascontiguousarray(windows)
+    cols = scratch(scratch_name, windows.shape, x.dtype)
+    np.copyto(cols, windows)
+    return cols
 
 
 def col2im(cols: np.ndarray, g: ConvGeometry) -> np.ndarray:
@@ -60,14 +68,14 @@ def _grouped_weight(weight: np.ndarray, g: ConvGeometry) -> np.ndarray:
 
 def conv2d_forward(x: np.ndarray, weight: np.ndarray, g: ConvGeometry) -> np.ndarray:
     """Y = W @ cols, one GEMM per (image, group)."""
-    cols = im2col(x, g).reshape(g.batch, g.groups, _taps(g), g.out_size[0] * g.out_size[1])
+    cols = im2col(x, g, "cols").reshape(g.batch, g.groups, _taps(g), g.out_size[0] * g.out_size[1])
     y = np.matmul(_grouped_weight(weight, g), cols)
     return y.reshape(g.y_shape)
 
 
 def conv2d_grad_weight(grad_y: np.ndarray, x: np.ndarray, g: ConvGeometry) -> np.ndarray:
     # dL/dW = sum_n dL/dY_n @ cols_n^T   (the correlation of X with dL/dY, one GEMM)
-    cols = im2col(x, g).reshape(g.batch, g.groups, _taps(g), g.out_size[0] * g.out_size[1])
+    cols = im2col(x, g, "cols").reshape(g.batch, g.groups, _taps(g), g.out_size[0] * g.out_size[1])
     dy = grad_y.reshape(
         g.batch, g.groups, g.out_channels // g.groups, g.out_size[0] * g.out_size[1]
     )
