@@ -162,7 +162,7 @@ def conv2d_input(
     algorithm: Algorithm = "auto",
 ) -> np.ndarray:
     # dL/dX = dL/dY fully convolved with W (torch.nn.grad.conv2d_input's arguments)
-    """Only the input gradient of conv2d, for a layer whose input needs no gradient of W."""
+    """Only the input gradient of conv2d, for a layer whose weight needs no gradient."""
     op = "conv2d_input"
     check_array(op, "weight", weight, 4, "(C_out, C_in/groups, kH, kW)")
     check_array(op, "grad_output", grad_output, 4, "(N, C_out, Ho, Wo)")
