@@ -1,0 +1,160 @@
+"""The speed suite of issue 4: each layer against PyTorch's CPU kernels in the same run.
+
+    python -m benchmarks.layers [--repeats 7] [--json layers.json]
+
+For every case: forward and backward medians (after a warm-up), their ratio to PyTorch
+(lower is better), effective GFLOP/s and its share of the measured NumPy float32 GEMM
+ceiling, the algorithm "auto" chose, and the peak memory convprop allocated (tracemalloc).
+Ends with the geometric mean of the forward+backward ratios and the LeNet training step.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import statistics
+import time
+import tracemalloc
+from collections.abc import Callable
+
+import numpy as np
+
+from convprop import kernels as K
+from convprop.shapes import conv2d_geometry
+
+# (name, input shape, weight shape, stride, padding)
+CONVS = [
+    ("lenet conv1 64x1x28x28 6@5x5 p2", (64, 1, 28, 28), (6, 1, 5, 5), 1, 2),
+    ("lenet conv2 64x6x14x14 16@5x5", (64, 6, 14, 14), (16, 6, 5, 5), 1, 0),
+    ("8x64x56x56 64@3x3 p1", (8, 64, 56, 56), (64, 64, 3, 3), 1, 1),
+    ("8x3x224x224 64@7x7 s2 p3", (8, 3, 224, 224), (64, 3, 7, 7), 2, 3),
+    ("8x256x28x28 64@1x1", (8, 256, 28, 28), (64, 256, 1, 1), 1, 0),
+    ("8x16x64x64 16@11x11 p5", (8, 16, 64, 64), (16, 16, 11, 11), 1, 5),
+]
+POOLS = [("maxpool 8x64x56x56 2x2 s2", 2, 2, 0), ("maxpool 8x64x56x56 3x3 s2 p1", 3, 2, 1)]
+
+
+def median_seconds(fn: Callable[[], object], repeats: int) -> float:
+    fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def peak_mib(fn: Callable[[], object]) -> float:
+    """Peak bytes NumPy allocated during fn, workspace buffers included (cleared first)."""
+    K.workspace.clear()
+    tracemalloc.start()
+    fn()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak / 2**20
+
+
+def gemm_ceiling(repeats: int) -> float:
+    """GFLOP/s of NumPy's float32 GEMM on square 2048 matrices: the practical ceiling."""
+    a = np.random.default_rng(0).standard_normal((2048, 2048)).astype(np.float32)
+    return 2 * 2048**3 / median_seconds(lambda: a @ a, repeats) / 1e9
+
+
+def conv_case(name, x_shape, w_shape, stride, padding, repeats, ceiling):
+    import torch
+    import torch.nn.functional as F
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(x_shape).astype(np.float32)
+    w = rng.standard_normal(w_shape).astype(np.float32)
+    g = conv2d_geometry("bench", x_shape, w_shape, stride, padding)
+    gy = rng.standard_normal(g.y_shape).astype(np.float32)
+    xt, wt = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
+    bt = torch.zeros(w_shape[0], requires_grad=True)
+    yt = F.conv2d(xt, wt, bt, stride, padding)
+    gyt = torch.tensor(gy)
+    with torch.no_grad():
+        t_fwd = median_seconds(lambda: F.conv2d(xt, wt, bt, stride, padding), repeats)
+    t_bwd = median_seconds(
+        lambda: torch.autograd.grad(yt, (xt, wt, bt), gyt, retain_graph=True), repeats
+    )
+    f = median_seconds(lambda: K.conv2d(x, w, None, stride, padding), repeats)
+    b = median_seconds(lambda: K.conv2d_backward(gy, x, w, stride, padding), repeats)
+    flops = 2 * math.prod(g.y_shape) * math.prod(w_shape[1:])
+    gflops = (3 * flops) / (f + b) / 1e9  # forward plus two gradient passes
+    return dict(
+        case=name,
+        algorithm=K.choose("auto", g).__name__.rsplit(".", 1)[-1],
+        forward_ms=f * 1e3, backward_ms=b * 1e3,
+        forward_ratio=f / t_fwd, backward_ratio=b / t_bwd, total_ratio=(f + b) / (t_fwd + t_bwd),
+        gflops=gflops, ceiling_percent=100 * gflops / ceiling,
+        peak_mib=peak_mib(lambda: K.conv2d_backward(gy, x, w, stride, padding)),
+    )  # fmt: skip
+
+
+def pool_case(name, kernel, stride, padding, repeats):
+    import torch
+    import torch.nn.functional as F
+
+    x = np.random.default_rng(0).standard_normal((8, 64, 56, 56)).astype(np.float32)
+    y, idx = K.max_pool2d(x, kernel, stride, padding)
+    gy = np.ones_like(y)
+    xt = torch.tensor(x, requires_grad=True)
+    yt = F.max_pool2d(xt, kernel, stride, padding)
+    t_fwd = median_seconds(
+        lambda: F.max_pool2d(torch.from_numpy(x), kernel, stride, padding), repeats
+    )
+    t_bwd = median_seconds(
+        lambda: torch.autograd.grad(yt, xt, torch.from_numpy(gy), retain_graph=True), repeats
+    )
+    f = median_seconds(lambda: K.max_pool2d(x, kernel, stride, padding), repeats)
+    options = dict(kernel_size=kernel, stride=stride)
+    b = median_seconds(lambda: K.max_pool2d_backward(gy, idx, x.shape, **options), repeats)
+    return dict(
+        case=name, algorithm="taps", forward_ms=f * 1e3, backward_ms=b * 1e3,
+        forward_ratio=f / t_fwd, backward_ratio=b / t_bwd, total_ratio=(f + b) / (t_fwd + t_bwd),
+        gflops=float("nan"), ceiling_percent=float("nan"),
+        peak_mib=peak_mib(lambda: K.max_pool2d(x, kernel, stride, padding)),
+    )  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--json", help="write the rows here")
+    args = parser.parse_args()
+    import torch
+
+    ceiling = gemm_ceiling(args.repeats)
+    threads = torch.get_num_threads()
+    print(
+        f"float32; torch {torch.__version__}, {threads} threads; GEMM ceiling {ceiling:.0f} GFLOP/s"
+    )
+    rows = [conv_case(*c, args.repeats, ceiling) for c in CONVS]
+    rows += [pool_case(*p, args.repeats) for p in POOLS]
+    header = (
+        f"{'case':<34} {'algo':<7} {'fwd ms':>8} {'x torch':>7} {'bwd ms':>8} {'x torch':>7} "
+        f"{'GFLOP/s':>8} {'% ceil':>6} {'peak MiB':>8}"
+    )
+    print(header)
+    print("-" * len(header))
+    for r in rows:
+        print(
+            f"{r['case']:<34} {r['algorithm']:<7} {r['forward_ms']:>8.2f} "
+            f"{r['forward_ratio']:>7.2f} {r['backward_ms']:>8.2f} {r['backward_ratio']:>7.2f} "
+            f"{r['gflops']:>8.1f} "
+            f"{r['ceiling_percent']:>6.1f} {r['peak_mib']:>8.1f}"
+        )
+    convs = [r["total_ratio"] for r in rows[: len(CONVS)]]
+    geo = math.exp(sum(math.log(v) for v in convs) / len(convs))
+    print(f"geometric mean of conv forward+backward ratios: {geo:.2f} (target <= 1.0)")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(
+                {"ceiling_gflops": ceiling, "rows": rows, "conv_geomean_ratio": geo}, f, indent=2
+            )
+
+
+if __name__ == "__main__":
+    main()
