@@ -14,12 +14,13 @@ from .conv import (
     conv_transpose2d_backward,
 )
 from .pool import avg_pool2d, avg_pool2d_backward, max_pool2d, max_pool2d_backward
-from .select import ALGORITHMS, choose
+from .select import ALGORITHMS, benchmark_mode, choose
 
 __all__ = [
     "ALGORITHMS",
     "avg_pool2d",
     "avg_pool2d_backward",
+    "benchmark_mode",
     "choose",
     "conv2d",
     "conv2d_backward",

@@ -105,7 +105,7 @@ def conv2d(
     _checked(op, x, weight, bias)
     g = conv2d_geometry(op, x.shape, weight.shape, stride, padding, dilation, groups)
     _check_bias(op, bias, g.out_channels, weight)
-    impl = choose(algorithm, g, op)
+    impl = choose(algorithm, g, op, x.dtype)
     y = impl.conv2d_forward(x, _oriented(weight, convention, op), g)
     return _add_bias(y, bias)
 
@@ -134,7 +134,7 @@ def conv2d_backward(
     _checked(op, x, weight, grad_y=grad_y)
     g = conv2d_geometry(op, x.shape, weight.shape, stride, padding, dilation, groups)
     _check_grad_y(op, grad_y, g.y_shape)
-    impl = choose(algorithm, g, op)
+    impl = choose(algorithm, g, op, x.dtype)
     w = _oriented(weight, convention, op)
     grad_x = impl.conv2d_grad_input(grad_y, w, g)
     # with the true convolution the kernels saw rot180(W); rotate its gradient back
@@ -171,7 +171,7 @@ def conv2d_input(
         op, _shape_of(op, "input_size", input_size), weight.shape, stride, padding, dilation, groups
     )
     _check_grad_y(op, grad_output, g.y_shape)
-    return choose(algorithm, g, op).conv2d_grad_input(grad_output, weight, g)
+    return choose(algorithm, g, op, weight.dtype).conv2d_grad_input(grad_output, weight, g)
 
 
 def conv2d_weight(
@@ -201,7 +201,7 @@ def conv2d_weight(
         groups,
     )
     _check_grad_y(op, grad_output, g.y_shape)
-    return choose(algorithm, g, op).conv2d_grad_weight(grad_output, input, g)
+    return choose(algorithm, g, op, input.dtype).conv2d_grad_weight(grad_output, input, g)
 
 
 def conv_transpose2d(
@@ -228,7 +228,7 @@ def conv_transpose2d(
         op, x.shape, weight.shape, stride, padding, output_padding, groups, dilation
     )
     _check_bias(op, bias, g.in_channels, weight)
-    y = choose(algorithm, g, op).conv2d_grad_input(x, weight, g)
+    y = choose(algorithm, g, op, x.dtype).conv2d_grad_input(x, weight, g)
     return _add_bias(y, bias)
 
 
@@ -253,7 +253,7 @@ def conv_transpose2d_backward(
         op, x.shape, weight.shape, stride, padding, output_padding, groups, dilation
     )
     _check_grad_y(op, grad_y, g.x_shape)
-    impl = choose(algorithm, g, op)
+    impl = choose(algorithm, g, op, x.dtype)
     grad_x = impl.conv2d_forward(grad_y, weight, g)
     grad_w = impl.conv2d_grad_weight(x, grad_y, g)
     return grad_x, grad_w, grad_y.sum(axis=(0, 2, 3))
