@@ -25,6 +25,7 @@ from ..shapes import (
     conv_transpose2d_geometry,
     fmt,
 )
+from . import chunking
 from .select import Algorithm, choose
 
 Convention = Literal["correlation", "convolution"]
@@ -106,7 +107,7 @@ def conv2d(
     g = conv2d_geometry(op, x.shape, weight.shape, stride, padding, dilation, groups)
     _check_bias(op, bias, g.out_channels, weight)
     impl = choose(algorithm, g, op, x.dtype)
-    y = impl.conv2d_forward(x, _oriented(weight, convention, op), g)
+    y = chunking.forward(impl, x, _oriented(weight, convention, op), g)
     return _add_bias(y, bias)
 
 
@@ -136,9 +137,9 @@ def conv2d_backward(
     _check_grad_y(op, grad_y, g.y_shape)
     impl = choose(algorithm, g, op, x.dtype)
     w = _oriented(weight, convention, op)
-    grad_x = impl.conv2d_grad_input(grad_y, w, g)
+    grad_x = chunking.grad_input(impl, grad_y, w, g)
     # with the true convolution the kernels saw rot180(W); rotate its gradient back
-    grad_w = _oriented(impl.conv2d_grad_weight(grad_y, x, g), convention, op)
+    grad_w = _oriented(chunking.grad_weight(impl, grad_y, x, g), convention, op)
     grad_b = grad_y.sum(axis=(0, 2, 3))
     return grad_x, np.ascontiguousarray(grad_w), grad_b
 
@@ -171,7 +172,7 @@ def conv2d_input(
         op, _shape_of(op, "input_size", input_size), weight.shape, stride, padding, dilation, groups
     )
     _check_grad_y(op, grad_output, g.y_shape)
-    return choose(algorithm, g, op, weight.dtype).conv2d_grad_input(grad_output, weight, g)
+    return chunking.grad_input(choose(algorithm, g, op, weight.dtype), grad_output, weight, g)
 
 
 def conv2d_weight(
@@ -201,7 +202,7 @@ def conv2d_weight(
         groups,
     )
     _check_grad_y(op, grad_output, g.y_shape)
-    return choose(algorithm, g, op, input.dtype).conv2d_grad_weight(grad_output, input, g)
+    return chunking.grad_weight(choose(algorithm, g, op, input.dtype), grad_output, input, g)
 
 
 def conv_transpose2d(
@@ -228,7 +229,7 @@ def conv_transpose2d(
         op, x.shape, weight.shape, stride, padding, output_padding, groups, dilation
     )
     _check_bias(op, bias, g.in_channels, weight)
-    y = choose(algorithm, g, op, x.dtype).conv2d_grad_input(x, weight, g)
+    y = chunking.grad_input(choose(algorithm, g, op, x.dtype), x, weight, g)
     return _add_bias(y, bias)
 
 
@@ -254,6 +255,6 @@ def conv_transpose2d_backward(
     )
     _check_grad_y(op, grad_y, g.x_shape)
     impl = choose(algorithm, g, op, x.dtype)
-    grad_x = impl.conv2d_forward(grad_y, weight, g)
-    grad_w = impl.conv2d_grad_weight(x, grad_y, g)
+    grad_x = chunking.forward(impl, grad_y, weight, g)
+    grad_w = chunking.grad_weight(impl, x, grad_y, g)
     return grad_x, grad_w, grad_y.sum(axis=(0, 2, 3))

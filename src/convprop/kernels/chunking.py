@@ -1,0 +1,74 @@
+"""Bounded memory: run a convolution primitive over batch chunks when its temporaries
+would exceed the workspace limit (workspace.limit_bytes, 256 MiB by default).
+
+im2col's columns and the FFT's spectra grow with the batch; split into chunks of
+images, each primitive's temporaries stay under the limit, and the results are the
+same: outputs are written chunk by chunk, the weight gradient is summed over chunks.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from types import ModuleType
+
+import numpy as np
+
+from ..shapes import ConvGeometry
+from . import workspace
+
+
+def bytes_per_image(impl: ModuleType, g: ConvGeometry, dtype: np.dtype) -> int:
+    """The largest temporary one image needs in any of impl's three primitives."""
+    item = np.dtype(dtype).itemsize
+    kh, kw = g.kernel
+    hp, wp = g.padded_size
+    ho, wo = g.out_size
+    if impl.__name__.endswith("im2col"):
+        columns = g.in_channels * ho * wo
+        flipped = g.out_channels * hp * wp  # the stride-1 input gradient's columns, if used
+        if g.stride == (1, 1) and flipped <= 2 * columns:
+            columns = max(columns, flipped)
+        return item * kh * kw * columns
+    if impl.__name__.endswith("fft"):
+        # spectra of input and output channels, complex, plus the product: about 3 copies
+        return 3 * 2 * item * (g.in_channels + g.out_channels) * hp * (wp // 2 + 1)
+    return 0  # the reference loops allocate nothing per image beyond the output
+
+
+def _chunks(g: ConvGeometry, per_image: int) -> list[slice]:
+    size = max(1, workspace.limit_bytes // max(per_image, 1))
+    return [slice(i, min(i + size, g.batch)) for i in range(0, g.batch, size)]
+
+
+def _sub(g: ConvGeometry, part: slice) -> ConvGeometry:
+    return dataclasses.replace(g, batch=part.stop - part.start)
+
+
+def forward(impl: ModuleType, x: np.ndarray, w: np.ndarray, g: ConvGeometry) -> np.ndarray:
+    parts = _chunks(g, bytes_per_image(impl, g, x.dtype))
+    if len(parts) <= 1:
+        return impl.conv2d_forward(x, w, g)
+    y = np.empty(g.y_shape, dtype=x.dtype)
+    for part in parts:
+        y[part] = impl.conv2d_forward(x[part], w, _sub(g, part))
+    return y
+
+
+def grad_input(impl: ModuleType, gy: np.ndarray, w: np.ndarray, g: ConvGeometry) -> np.ndarray:
+    parts = _chunks(g, bytes_per_image(impl, g, gy.dtype))
+    if len(parts) <= 1:
+        return impl.conv2d_grad_input(gy, w, g)
+    gx = np.empty(g.x_shape, dtype=gy.dtype)
+    for part in parts:
+        gx[part] = impl.conv2d_grad_input(gy[part], w, _sub(g, part))
+    return gx
+
+
+def grad_weight(impl: ModuleType, gy: np.ndarray, x: np.ndarray, g: ConvGeometry) -> np.ndarray:
+    parts = _chunks(g, bytes_per_image(impl, g, x.dtype))
+    if len(parts) <= 1:
+        return impl.conv2d_grad_weight(gy, x, g)
+    gw = np.zeros(g.w_shape, dtype=x.dtype)
+    for part in parts:
+        gw += impl.conv2d_grad_weight(gy[part], x[part], _sub(g, part))
+    return gw
