@@ -6,7 +6,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 
 import numpy as np
 import pytest
@@ -85,19 +84,25 @@ def test_wrong_architecture_names_the_key_and_shapes(tmp_path):
 def test_a_process_killed_mid_save_leaves_the_previous_checkpoint(tmp_path):
     path = tmp_path / "c.npz"
     checkpoint.save(path, {"w": np.zeros(3)}, None, {"epoch": 1})
+    # the child writes its new checkpoint and is killed while flushing it to disk: it
+    # announces itself from inside fsync and then waits there, so the kill lands mid-save
     script = textwrap.dedent(
         f"""
+        import os, time
         import numpy as np
         from convprop import checkpoint
-        big = {{f"w{{i}}": np.random.rand(1_000_000) for i in range(200)}}  # ~1.6 GB: slow to write
-        print("saving", flush=True)
-        checkpoint.save({str(path)!r}, big, None, {{"epoch": 2}})
+
+        def stuck_fsync(fd):
+            print("saving", flush=True)
+            time.sleep(60)
+
+        os.fsync = stuck_fsync
+        checkpoint.save({str(path)!r}, {{"w": np.ones(1000)}}, None, {{"epoch": 2}})
         """
     )
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     assert proc.stdout.readline().strip() == "saving"
-    time.sleep(0.2)
     proc.send_signal(signal.SIGKILL)
-    assert proc.wait() == -signal.SIGKILL  # killed mid-write, not finished
+    assert proc.wait() == -signal.SIGKILL
     state, _, meta = checkpoint.load(path)
     assert meta["epoch"] == 1 and state["w"].shape == (3,)
