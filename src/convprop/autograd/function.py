@@ -32,6 +32,7 @@ class Function:
     @classmethod
     def apply_with(cls, *inputs: Tensor, **params: Any) -> tuple[Tensor, Function]:
         """The output and the Function itself, for what its forward saved (pooling indices)."""
+        inputs = tuple(t if isinstance(t, Tensor) else Tensor(t) for t in inputs)  # arrays too
         fn = cls()
         fn.needs_input_grad = tuple(t.requires_grad for t in inputs)
         out = Tensor(fn.forward(*(t.data for t in inputs), **params))

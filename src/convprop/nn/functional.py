@@ -17,7 +17,8 @@ __all__ = [
 ]  # fmt: skip
 
 
-def _with_bias(*tensors: Tensor | None) -> tuple[Tensor, ...]:
+def _present(*tensors: Tensor | None) -> tuple[Tensor, ...]:
+    """The given tensors less the absent ones (an optional bias)."""
     return tuple(t for t in tensors if t is not None)
 
 
@@ -32,7 +33,7 @@ def conv2d(
 ) -> Tensor:
     """2-D convolution (cross-correlation), as torch.nn.functional.conv2d; see kernels.conv2d."""
     return ops.Conv2d.apply(
-        *_with_bias(input, weight, bias),
+        *_present(input, weight, bias),
         stride=stride,
         padding=padding,
         dilation=dilation,
@@ -51,7 +52,7 @@ def conv_transpose2d(
     dilation: Any = 1,
 ) -> Tensor:
     return ops.ConvTranspose2d.apply(
-        *_with_bias(input, weight, bias), stride=stride, padding=padding,
+        *_present(input, weight, bias), stride=stride, padding=padding,
         output_padding=output_padding, groups=groups, dilation=dilation,
     )  # fmt: skip
 
