@@ -61,19 +61,18 @@ def load(
     try:
         with open(path, "rb") as f:
             head = f.read(4)
-        if head[:1] == b"\x80":  # the opcode every pickle since protocol 2 starts with
-            raise ValueError(f"checkpoint: {path} is a pickle; refusing to load it")
-        if head != b"PK\x03\x04":
-            raise ValueError(
-                f"checkpoint: {path} is not a convprop checkpoint (not an .npz archive)"
-            )
-        with np.load(path, allow_pickle=False) as archive:
-            arrays = {k: archive[k] for k in archive.files}
     except FileNotFoundError:
         raise ValueError(f"checkpoint: {path} does not exist") from None
+    except OSError as e:
+        raise ValueError(f"checkpoint: cannot read {path} ({e})") from None
+    if head[:1] == b"\x80":  # the opcode every pickle since protocol 2 starts with
+        raise ValueError(f"checkpoint: {path} is a pickle; refusing to load it")
+    if head != b"PK\x03\x04":
+        raise ValueError(f"checkpoint: {path} is not a convprop checkpoint (not an .npz archive)")
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            arrays = {k: archive[k] for k in archive.files}
     except ValueError as e:
-        if str(e).startswith("checkpoint:"):
-            raise
         if "pickle" in str(e):
             raise ValueError(
                 f"checkpoint: {path} carries pickled data; refusing to load it"

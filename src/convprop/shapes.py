@@ -233,6 +233,13 @@ def conv2d_geometry(
     return ConvGeometry(n, c, c_out, g, (h, w), (kh, kw), s, pad, d, (out[0], out[1]))
 
 
+def pool_stride(op: str, stride: Any, kernel: Pair) -> Pair:
+    """Pooling's stride: the kernel size when None (or PyTorch's empty list), as PyTorch."""
+    if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0):
+        return kernel
+    return as_pair(op, "stride", stride, 1)
+
+
 @dataclass(frozen=True)
 class PoolGeometry:
     """A pooling window: x (N, C, H, W) -> y (N, C, Ho, Wo).
@@ -277,8 +284,7 @@ def pool2d_geometry(
     """Validate a 2-D pooling configuration and compute its output size."""
     with shapes_in_errors(f"input {fmt(x_shape)}"):
         k = as_pair(op, "kernel_size", kernel_size, 1)
-        no_stride = stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0)
-        s = k if no_stride else as_pair(op, "stride", stride, 1)
+        s = pool_stride(op, stride, k)
         p = as_pair(op, "padding", padding, 0)
         d = as_pair(op, "dilation", dilation, 1)
     h, w = x_shape[-2:]

@@ -117,7 +117,7 @@ class Sum(Function):
         # every input of the sum receives the output's gradient
         if not self.keepdims and self.axis is not None:
             g = np.expand_dims(g, self.axis)
-        return (np.broadcast_to(g, self.shape).copy(),)
+        return (np.broadcast_to(g, self.shape),)
 
 
 class Max(Function):

@@ -44,24 +44,27 @@ def _sub(g: ConvGeometry, part: slice) -> ConvGeometry:
     return dataclasses.replace(g, batch=part.stop - part.start)
 
 
-def forward(impl: ModuleType, x: np.ndarray, w: np.ndarray, g: ConvGeometry) -> np.ndarray:
-    parts = _chunks(g, bytes_per_image(impl, g, x.dtype))
+def _per_chunk(
+    impl: ModuleType, primitive: str, batched: np.ndarray, w: np.ndarray, g: ConvGeometry,
+    out_shape: tuple[int, ...],
+) -> np.ndarray:  # fmt: skip
+    """primitive(batched, w) with batched and the result split along the batch."""
+    run = getattr(impl, primitive)
+    parts = _chunks(g, bytes_per_image(impl, g, batched.dtype))
     if len(parts) <= 1:
-        return impl.conv2d_forward(x, w, g)
-    y = np.empty(g.y_shape, dtype=x.dtype)
+        return run(batched, w, g)
+    out = np.empty(out_shape, dtype=batched.dtype)
     for part in parts:
-        y[part] = impl.conv2d_forward(x[part], w, _sub(g, part))
-    return y
+        out[part] = run(batched[part], w, _sub(g, part))
+    return out
+
+
+def forward(impl: ModuleType, x: np.ndarray, w: np.ndarray, g: ConvGeometry) -> np.ndarray:
+    return _per_chunk(impl, "conv2d_forward", x, w, g, g.y_shape)
 
 
 def grad_input(impl: ModuleType, gy: np.ndarray, w: np.ndarray, g: ConvGeometry) -> np.ndarray:
-    parts = _chunks(g, bytes_per_image(impl, g, gy.dtype))
-    if len(parts) <= 1:
-        return impl.conv2d_grad_input(gy, w, g)
-    gx = np.empty(g.x_shape, dtype=gy.dtype)
-    for part in parts:
-        gx[part] = impl.conv2d_grad_input(gy[part], w, _sub(g, part))
-    return gx
+    return _per_chunk(impl, "conv2d_grad_input", gy, w, g, g.x_shape)
 
 
 def grad_weight(impl: ModuleType, gy: np.ndarray, x: np.ndarray, g: ConvGeometry) -> np.ndarray:

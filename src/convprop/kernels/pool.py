@@ -11,7 +11,15 @@ from typing import Any
 
 import numpy as np
 
-from ..shapes import PoolGeometry, as_int, as_pair, check_array, fmt, pool2d_geometry
+from ..shapes import (
+    PoolGeometry,
+    as_int,
+    as_pair,
+    check_array,
+    fmt,
+    pool2d_geometry,
+    pool_stride,
+)
 from .layout import crop2d, pad2d, window_slice
 
 
@@ -62,7 +70,7 @@ def max_pool2d(
     # 2. the winning tap: the first (in row-major window order) inside the input equal to the
     #    maximum, found by writing taps in reverse; a NaN window takes its last NaN (PyTorch)
     winner = np.zeros(y.shape, dtype=np.uint8 if len(taps) < 256 else np.int64)
-    inside = _inside(g)
+    inside = _inside(g, taps)
     for t in reversed(range(len(taps))):
         _, _, rs, cs = taps[t]
         hit = xp[:, :, rs, cs] == y
@@ -79,10 +87,10 @@ def max_pool2d(
     return y, offsets[winner] + origin
 
 
-def _inside(g: PoolGeometry) -> list[np.ndarray | None]:
+def _inside(g: PoolGeometry, taps: list[tuple[int, int, slice, slice]]) -> list[np.ndarray | None]:
     """Per tap, which windows (Ho, Wo) see it inside the input; None where all do."""
     masks: list[np.ndarray | None] = []
-    for a, b, _, _ in _taps(g):
+    for a, b, _, _ in taps:
         rows = np.arange(g.out_size[0]) * g.stride[0] - g.padding[0] + a * g.dilation[0]
         cols = np.arange(g.out_size[1]) * g.stride[1] - g.padding[1] + b * g.dilation[1]
         ok = np.outer((rows >= 0) & (rows < g.size[0]), (cols >= 0) & (cols < g.size[1]))
@@ -137,11 +145,7 @@ def max_pool2d_backward(
 
 def _disjoint(op: str, kernel_size: Any, stride: Any, dilation: Any) -> bool:
     k = as_pair(op, "kernel_size", kernel_size, 1)
-    s = (
-        k
-        if stride is None or (isinstance(stride, (tuple, list)) and not stride)
-        else (as_pair(op, "stride", stride, 1))
-    )
+    s = pool_stride(op, stride, k)
     d = as_pair(op, "dilation", dilation, 1)
     return all(si >= di * (ki - 1) + 1 for ki, si, di in zip(k, s, d, strict=True))
 
