@@ -106,11 +106,12 @@ def conv_case(name, x_shape, w_shape, stride, padding, repeats, ceiling):
 
 
 def pool_case(name, kernel, stride, padding, repeats):
+    """Forward with switches and their backward: the path nn.MaxPool2d trains with."""
     import torch
     import torch.nn.functional as F
 
     x = np.random.default_rng(0).standard_normal((8, 64, 56, 56)).astype(np.float32)
-    y, idx = K.max_pool2d(x, kernel, stride, padding)
+    y, switches = K.max_pool2d_switches(x, kernel, stride, padding)
     gy = np.ones_like(y)
     xt = torch.tensor(x, requires_grad=True)
     yt = F.max_pool2d(xt, kernel, stride, padding)
@@ -120,14 +121,16 @@ def pool_case(name, kernel, stride, padding, repeats):
     t_bwd = median_seconds(
         lambda: torch.autograd.grad(yt, xt, torch.from_numpy(gy), retain_graph=True), repeats
     )
-    f = median_seconds(lambda: K.max_pool2d(x, kernel, stride, padding), repeats)
-    options = dict(kernel_size=kernel, stride=stride)
-    b = median_seconds(lambda: K.max_pool2d_backward(gy, idx, x.shape, **options), repeats)
+    f = median_seconds(lambda: K.max_pool2d_switches(x, kernel, stride, padding), repeats)
+    b = median_seconds(
+        lambda: K.max_pool2d_switches_backward(gy, switches, x.shape, kernel, stride, padding),
+        repeats,
+    )
     return dict(
         case=name, algorithm="taps", forward_ms=f * 1e3, backward_ms=b * 1e3,
         forward_ratio=f / t_fwd, backward_ratio=b / t_bwd, total_ratio=(f + b) / (t_fwd + t_bwd),
         gflops=float("nan"), ceiling_percent=float("nan"),
-        peak_mib=peak_mib(lambda: K.max_pool2d(x, kernel, stride, padding)),
+        peak_mib=peak_mib(lambda: K.max_pool2d_switches(x, kernel, stride, padding)),
         peak_mib_16mib_limit=float("nan"),
     )  # fmt: skip
 

@@ -10,6 +10,9 @@ from convprop.kernels import (
     avg_pool2d_backward,
     max_pool2d,
     max_pool2d_backward,
+    max_pool2d_indices,
+    max_pool2d_switches,
+    max_pool2d_switches_backward,
     reference,
 )
 from convprop.shapes import pool2d_geometry
@@ -98,7 +101,7 @@ def test_avg_pool_divisors_with_padding_and_ceil_mode():
 POOL_GRID = [
     c
     for c in itertools.product(
-        [1, 2, 3], [None, 1, 2, 3], [0, 1], [1, 2], [False, True], [(5, 7), (6, 6), (1, 2)]
+        [1, 2, 3, 5], [None, 1, 2, 3], [0, 1], [1, 2], [False, True], [(5, 7), (6, 6), (1, 2)]
     )
     if 2 * c[2] <= c[0]
 ]
@@ -129,6 +132,35 @@ def test_max_pool_equals_reference(case, dtype):
     assert_close(max_pool2d_backward(dy, idx, x.shape), want)
     # told the window geometry, disjoint windows take the assignment path: same answer
     assert_close(max_pool2d_backward(dy, idx, x.shape, kernel_size=k, stride=s, dilation=d), want)
+    # the switches (winning taps) route the same gradients without a scatter
+    y_sw, switches = max_pool2d_switches(x, k, s, p, d, ceil)
+    np.testing.assert_array_equal(y_sw, y_ref)
+    np.testing.assert_array_equal(max_pool2d_indices(switches, x.shape, k, s, p, d, ceil), idx_ref)
+    assert_close(max_pool2d_switches_backward(dy, switches, x.shape, k, s, p, d, ceil), want)
+
+
+@pytest.mark.parametrize("k, s", [(2, 2), (3, 1)])
+def test_switches_route_infinite_gradients_to_the_winner_only(k, s):
+    x = np.random.default_rng(3).standard_normal((1, 2, 6, 6))
+    y, switches = max_pool2d_switches(x, k, s)
+    dy = np.full(y.shape, np.inf)
+    gx = max_pool2d_switches_backward(dy, switches, x.shape, k, s)
+    _, idx = max_pool2d(x, k, s)
+    winners = np.zeros(x.shape, dtype=bool).reshape(2, 36)
+    winners[np.arange(2)[:, None], idx.reshape(2, -1)] = True
+    assert not np.isnan(gx).any()
+    np.testing.assert_array_equal(np.isinf(gx), winners.reshape(x.shape))
+
+
+def test_switches_with_nan_and_bad_switches():
+    x = np.arange(16.0).reshape(1, 1, 4, 4)
+    x[0, 0, 1, 0] = np.nan
+    y, switches = max_pool2d_switches(x, 2)
+    assert np.isnan(y[0, 0, 0, 0]) and switches[0, 0, 0, 0] == 2  # tap (1, 0)
+    with pytest.raises(ValueError, match=r"max_pool2d_switches_backward: switches must be taps"):
+        max_pool2d_switches_backward(y, switches + 4, x.shape, 2)
+    with pytest.raises(ValueError, match=r"switches must be an array of shape \(1, 1, 2, 2\)"):
+        max_pool2d_indices(switches[..., :1], x.shape, 2)
 
 
 @pytest.mark.parametrize(

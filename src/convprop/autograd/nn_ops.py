@@ -47,19 +47,18 @@ class ConvTranspose2d(Function):
 
 class MaxPool2d(Function):
     def forward(self, x: np.ndarray, **params: Any) -> np.ndarray:
-        y, self.indices = K.max_pool2d(x, **params)
+        y, self.switches = K.max_pool2d_switches(x, **params)
         self.shape, self.params = x.shape, params
         return y
 
+    @property
+    def indices(self) -> np.ndarray:
+        """PyTorch's flat indices r*W + c of the winners (return_indices=True)."""
+        return K.max_pool2d_indices(self.switches, self.shape, **self.params)
+
     def backward(self, g: np.ndarray) -> tuple[np.ndarray]:
-        # each gradient goes to its window's recorded winner
-        p = self.params
-        return (
-            K.max_pool2d_backward(
-                g, self.indices, self.shape,
-                kernel_size=p["kernel_size"], stride=p["stride"], dilation=p["dilation"],
-            ),
-        )  # fmt: skip
+        # each gradient goes to its window's recorded winner (switch)
+        return (K.max_pool2d_switches_backward(g, self.switches, self.shape, **self.params),)
 
 
 class AvgPool2d(Function):

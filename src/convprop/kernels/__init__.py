@@ -13,7 +13,14 @@ from .conv import (
     conv_transpose2d,
     conv_transpose2d_backward,
 )
-from .pool import avg_pool2d, avg_pool2d_backward, max_pool2d, max_pool2d_backward
+from .max_pool import (
+    max_pool2d,
+    max_pool2d_backward,
+    max_pool2d_indices,
+    max_pool2d_switches,
+    max_pool2d_switches_backward,
+)
+from .pool import avg_pool2d, avg_pool2d_backward
 from .select import ALGORITHMS, benchmark_mode, choose
 
 __all__ = [
@@ -30,5 +37,8 @@ __all__ = [
     "conv_transpose2d_backward",
     "max_pool2d",
     "max_pool2d_backward",
+    "max_pool2d_indices",
+    "max_pool2d_switches",
+    "max_pool2d_switches_backward",
     "workspace",
 ]
