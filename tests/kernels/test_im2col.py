@@ -1,8 +1,10 @@
-"""kernels/im2col.py: equal to the reference on the grid; col2im is im2col's adjoint."""
+"""kernels/im2col.py and batch_inner.py: equal to the reference on the grid, in both column
+layouts; col2im is im2col's adjoint."""
 
 import numpy as np
 import pytest
 
+from convprop.kernels import batch_inner
 from convprop.kernels.im2col import col2im, im2col
 from convprop.shapes import conv2d_geometry
 
@@ -10,9 +12,31 @@ from .check_algorithm import assert_matches_reference
 from .conv_grid import GRID, grid_id
 
 
+@pytest.fixture(params=["nchw", "batch_inner"])
+def layout(request, monkeypatch):
+    """Force one column layout: the width rule would pick batch_inner for every grid case."""
+    monkeypatch.setattr(batch_inner, "WIDTH_LIMIT", 0 if request.param == "nchw" else 10**6)
+    return request.param
+
+
 @pytest.mark.parametrize("case", GRID, ids=grid_id)
-def test_im2col_equals_reference(case):
+def test_im2col_equals_reference(case, layout):
     assert_matches_reference(case, "im2col")
+
+
+def test_layout_rule_picks_batch_inner_for_small_images_only():
+    small = conv2d_geometry("t", (64, 6, 14, 14), (16, 6, 5, 5))
+    wide = conv2d_geometry("t", (8, 64, 56, 56), (64, 64, 3, 3), padding=1)
+    single = conv2d_geometry("t", (1, 6, 14, 14), (16, 6, 5, 5))
+    assert batch_inner.preferred(small)
+    assert not batch_inner.preferred(wide) and not batch_inner.preferred(single)
+
+
+def test_pointwise_columns_are_the_input_itself(rng):
+    x = rng.standard_normal((2, 3, 4, 5))
+    g = conv2d_geometry("t", x.shape, (4, 3, 1, 1))
+    assert np.shares_memory(im2col(x, g, "cols"), x)
+    assert not np.shares_memory(im2col(x, g), x)  # without a scratch name: a copy, as promised
 
 
 def test_im2col_columns_hold_the_windows(rng):

@@ -73,12 +73,12 @@ class AvgPool2d(Function):
 
 class ReLU(Function):
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self.mask = x > 0
-        return np.where(self.mask, x, 0).astype(x.dtype, copy=False)
+        self.y = np.maximum(x, 0)  # NaN stays NaN, as PyTorch
+        return self.y
 
     def backward(self, g: np.ndarray) -> tuple[np.ndarray]:
-        # d relu/dx = 1 where x > 0, else 0 (0 at 0, as PyTorch)
-        return (g * self.mask,)
+        # d relu/dx = 1 where x > 0, else 0 (0 at 0, as PyTorch); y > 0 exactly where x > 0
+        return (np.where(self.y > 0, g, 0).astype(g.dtype, copy=False),)  # inf * 0 is no 0
 
 
 class LeakyReLU(Function):
