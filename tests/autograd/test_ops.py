@@ -67,3 +67,11 @@ def test_amax_shares_the_gradient_between_ties_and_max_gives_it_to_the_first():
 def test_matmul_shape_errors():
     with pytest.raises(ValueError, match="inner dimensions"):
         Tensor(np.ones((2, 3))) @ Tensor(np.ones((2, 3)))
+
+
+def test_relu_sends_no_gradient_where_it_was_off_even_an_infinite_one():
+    from convprop.nn import functional as F
+
+    x = Tensor(np.array([-1.0, 2.0, 0.0]), requires_grad=True)
+    F.relu(x).backward(Tensor(np.array([np.inf, np.inf, 5.0])))
+    np.testing.assert_array_equal(x.grad, [0.0, np.inf, 0.0])

@@ -26,7 +26,7 @@ from ..shapes import PoolGeometry, as_pair, check_array, fmt, pool2d_geometry, p
 from .layout import crop2d, pad2d
 from .pool import input_shape4, taps
 
-Taps = list[tuple[int, int, slice, slice]]
+Taps = tuple[tuple[int, int, slice, slice], ...]
 PACKED_TAPS = 16  # up to this many taps the winner comes from a packed bit mask
 
 
@@ -200,7 +200,7 @@ def _forward(x: np.ndarray, g: PoolGeometry) -> tuple[np.ndarray, np.ndarray]:
     y = xp[:, :, window[0][2], window[0][3]].copy()
     for _, _, rs, cs in window[1:]:
         np.maximum(y, xp[:, :, rs, cs], out=y)
-    switches = _first_winner(xp, y, window, _inside(g, window))
+    switches = _first_winner(xp, y, window, _inside(g))
     if np.isnan(y).any():  # a NaN window takes its last NaN (PyTorch); padding is never NaN
         for t, (_, _, rs, cs) in enumerate(window):
             np.copyto(switches, t, where=np.isnan(xp[:, :, rs, cs]))
@@ -238,13 +238,16 @@ def _lowest_set_bit(count: int) -> np.ndarray:
     return table
 
 
-def _inside(g: PoolGeometry, window: Taps) -> list[np.ndarray | None]:
-    """Per tap, which windows (Ho, Wo) see it inside the input; None where all do."""
+@cache
+def _inside(g: PoolGeometry) -> list[np.ndarray | None]:
+    """Per tap, which windows (Ho, Wo) see it inside the input; None where all do.
+    (Remembered per geometry, read-only.)"""
     masks: list[np.ndarray | None] = []
-    for a, b, _, _ in window:
+    for a, b, _, _ in taps(g):
         rows = np.arange(g.out_size[0]) * g.stride[0] - g.padding[0] + a * g.dilation[0]
         cols = np.arange(g.out_size[1]) * g.stride[1] - g.padding[1] + b * g.dilation[1]
         ok = np.outer((rows >= 0) & (rows < g.size[0]), (cols >= 0) & (cols < g.size[1]))
+        ok.flags.writeable = False
         masks.append(None if ok.all() else ok)
     return masks
 

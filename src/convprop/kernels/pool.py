@@ -7,6 +7,7 @@ the gradient divided by the window's divisor.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -21,14 +22,16 @@ from ..shapes import (
 from .layout import crop2d, pad2d, window_slice
 
 
-def taps(g: PoolGeometry) -> list[tuple[int, int, slice, slice]]:
-    """(a, b, rows, cols): tap (a, b) of every window as one strided slice of the padded input."""
+@cache
+def taps(g: PoolGeometry) -> tuple[tuple[int, int, slice, slice], ...]:
+    """(a, b, rows, cols): tap (a, b) of every window as one strided slice of the padded
+    input, in row-major window order (remembered per geometry)."""
     (kh, kw), (sh, sw), (dh, dw), (ho, wo) = g.kernel, g.stride, g.dilation, g.out_size
-    return [
+    return tuple(
         (a, b, window_slice(a * dh, sh, ho), window_slice(b * dw, sw, wo))
         for a in range(kh)
         for b in range(kw)
-    ]
+    )
 
 
 def input_shape4(op: str, input_shape: Any) -> tuple[int, int, int, int]:
