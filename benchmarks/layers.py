@@ -1,12 +1,13 @@
 """The speed suite of issue 4: each layer against PyTorch's CPU kernels in the same run.
 
-    python -m benchmarks.layers [--repeats 7] [--json layers.json]
+    python -m benchmarks.layers [--repeats 7] [--json layers.json] [--no-training]
 
 For every case: forward and backward medians (after a warm-up), their ratio to PyTorch
 (lower is better), effective GFLOP/s and its share of the measured NumPy float32 GEMM
 ceiling, the algorithm "auto" chose, and the peak memory convprop allocated (tracemalloc),
 with the default 256 MiB workspace limit and with it lowered to 16 MiB (batch chunks).
-Ends with the geometric mean of the forward+backward ratios and the LeNet training step.
+Ends with the geometric mean of the forward+backward ratios and two whole training steps
+(LeNet-5 on MNIST, batch 64; a VGG-style net on 32x32 input, batch 32; train_step.py).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ import numpy as np
 
 from convprop import kernels as K
 from convprop.shapes import conv2d_geometry
+
+from .train_step import compare
 
 # (name, input shape, weight shape, stride, padding)
 CONVS = [
@@ -44,6 +47,26 @@ def median_seconds(fn: Callable[[], object], repeats: int) -> float:
         fn()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
+
+
+def paired_medians(
+    theirs: Callable[[], object], ours: Callable[[], object], repeats: int, rounds: int = 3
+) -> tuple[float, float]:
+    """Median seconds of each, timed in alternating rounds so that a slow spell of the
+    shared machine hits both; a pause at each switch lets the other library's spinning
+    worker threads go to sleep (measured: without it, the second library ran up to 2x
+    slower)."""
+    times: tuple[list[float], list[float]] = ([], [])
+    per_round = max(1, -(-repeats // rounds))
+    for _ in range(rounds):
+        for fn, out in zip((theirs, ours), times, strict=True):
+            time.sleep(0.05)
+            fn()  # warm-up after the switch
+            for _ in range(per_round):
+                start = time.perf_counter()
+                fn()
+                out.append(time.perf_counter() - start)
+    return statistics.median(times[0]), statistics.median(times[1])
 
 
 def peak_mib(fn: Callable[[], object]) -> float:
@@ -85,13 +108,17 @@ def conv_case(name, x_shape, w_shape, stride, padding, repeats, ceiling):
     bt = torch.zeros(w_shape[0], requires_grad=True)
     yt = F.conv2d(xt, wt, bt, stride, padding)
     gyt = torch.tensor(gy)
-    with torch.no_grad():
-        t_fwd = median_seconds(lambda: F.conv2d(xt, wt, bt, stride, padding), repeats)
-    t_bwd = median_seconds(
-        lambda: torch.autograd.grad(yt, (xt, wt, bt), gyt, retain_graph=True), repeats
+
+    def torch_forward() -> object:
+        with torch.no_grad():
+            return F.conv2d(xt, wt, bt, stride, padding)
+
+    t_fwd, f = paired_medians(torch_forward, lambda: K.conv2d(x, w, None, stride, padding), repeats)
+    t_bwd, b = paired_medians(
+        lambda: torch.autograd.grad(yt, (xt, wt, bt), gyt, retain_graph=True),
+        lambda: K.conv2d_backward(gy, x, w, stride, padding),
+        repeats,
     )
-    f = median_seconds(lambda: K.conv2d(x, w, None, stride, padding), repeats)
-    b = median_seconds(lambda: K.conv2d_backward(gy, x, w, stride, padding), repeats)
     flops = 2 * math.prod(g.y_shape) * math.prod(w_shape[1:])
     gflops = (3 * flops) / (f + b) / 1e9  # forward plus two gradient passes
     return dict(
@@ -115,14 +142,13 @@ def pool_case(name, kernel, stride, padding, repeats):
     gy = np.ones_like(y)
     xt = torch.tensor(x, requires_grad=True)
     yt = F.max_pool2d(xt, kernel, stride, padding)
-    t_fwd = median_seconds(
-        lambda: F.max_pool2d(torch.from_numpy(x), kernel, stride, padding), repeats
+    t_fwd, f = paired_medians(
+        lambda: F.max_pool2d(torch.from_numpy(x), kernel, stride, padding),
+        lambda: K.max_pool2d_switches(x, kernel, stride, padding),
+        repeats,
     )
-    t_bwd = median_seconds(
-        lambda: torch.autograd.grad(yt, xt, torch.from_numpy(gy), retain_graph=True), repeats
-    )
-    f = median_seconds(lambda: K.max_pool2d_switches(x, kernel, stride, padding), repeats)
-    b = median_seconds(
+    t_bwd, b = paired_medians(
+        lambda: torch.autograd.grad(yt, xt, torch.from_numpy(gy), retain_graph=True),
         lambda: K.max_pool2d_switches_backward(gy, switches, x.shape, kernel, stride, padding),
         repeats,
     )
@@ -137,8 +163,9 @@ def pool_case(name, kernel, stride, padding, repeats):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--json", help="write the rows here")
+    parser.add_argument("--no-training", action="store_true", help="skip the training steps")
     args = parser.parse_args()
     import torch
 
@@ -165,11 +192,16 @@ def main() -> None:
     convs = [r["total_ratio"] for r in rows[: len(CONVS)]]
     geo = math.exp(sum(math.log(v) for v in convs) / len(convs))
     print(f"geometric mean of conv forward+backward ratios: {geo:.2f} (target <= 1.0)")
+    steps = [] if args.no_training else [compare(case) for case in ("lenet", "vgg")]
+    for r in steps:
+        print(
+            f"{r['case']:<42} convprop {r['step_ms']:6.1f} ms  pytorch {r['pytorch_step_ms']:6.1f}"
+            f" ms  throughput ratio {r['throughput_ratio']:.2f} (target >= 1.0)"
+        )
     if args.json:
         with open(args.json, "w") as f:
-            json.dump(
-                {"ceiling_gflops": ceiling, "rows": rows, "conv_geomean_ratio": geo}, f, indent=2
-            )
+            result = {"ceiling_gflops": ceiling, "rows": rows, "conv_geomean_ratio": geo}
+            json.dump({**result, "training_steps": steps}, f, indent=2)
 
 
 if __name__ == "__main__":
