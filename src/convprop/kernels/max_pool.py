@@ -219,7 +219,7 @@ def _first_winner(xp: np.ndarray, y: np.ndarray, window: Taps, inside: list[Any]
             if inside[t] is not None:
                 hit &= inside[t]
             packed |= np.left_shift(hit.view(np.uint8), t, dtype=bits)
-        return np.take(_lowest_set_bit(count), packed).astype(np.uint8)
+        return np.take(_lowest_set_bit(count), packed)  # uint8, as the table
     switches = np.zeros(y.shape, dtype=np.min_scalar_type(count - 1))
     for t in reversed(range(count)):  # the last write is the first tap
         _, _, rs, cs = window[t]
