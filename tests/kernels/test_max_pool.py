@@ -7,6 +7,7 @@ import pytest
 from convprop.kernels import (
     max_pool2d,
     max_pool2d_backward,
+    max_pool2d_grad,
     max_pool2d_indices,
     max_pool2d_switches,
     max_pool2d_switches_backward,
@@ -110,3 +111,31 @@ def test_switches_with_nan_and_bad_switches():
         max_pool2d_switches_backward(y, switches + 4, x.shape, 2)
     with pytest.raises(ValueError, match=r"switches must be an array of shape \(1, 1, 2, 2\)"):
         max_pool2d_indices(switches[..., :1], x.shape, 2)
+
+
+@pytest.mark.parametrize("case", [c for c in POOL_GRID if valid_pool(*c)][::3], ids=str)
+def test_both_tie_policies_equal_their_reference_loops(case):
+    k, s, p, d, ceil, size = case
+    rng = np.random.default_rng(11)
+    x = rng.integers(-2, 3, (2, 3, *size)).astype(np.float64)  # many ties
+    g = pool2d_geometry("t", x.shape, k, s, p, d, ceil)
+    y_ref, idx_ref = reference.max_pool2d(x, g)
+    dy = rng.standard_normal(y_ref.shape)
+    first = max_pool2d_grad(x, dy, k, s, p, d, ceil, ties="first")
+    assert_close(first, reference.max_pool2d_backward(dy, idx_ref, x.shape))
+    split = max_pool2d_grad(x, dy, k, s, p, d, ceil, ties="split")
+    assert_close(split, reference.max_pool2d_backward_split(dy, x, g))
+    # either way, every upstream gradient arrives whole: the totals agree
+    np.testing.assert_allclose(split.sum(), dy.sum())
+    np.testing.assert_allclose(first.sum(), dy.sum())
+
+
+def test_split_policy_halves_a_two_way_tie_and_rejects_unknown_policies():
+    x = np.array([[[[5.0, 5.0], [1.0, 2.0]]]])
+    gx = max_pool2d_grad(x, np.array([[[[8.0]]]]), 2, ties="split")
+    np.testing.assert_array_equal(gx[0, 0], [[4.0, 4.0], [0.0, 0.0]])
+    np.testing.assert_array_equal(
+        max_pool2d_grad(x, np.array([[[[8.0]]]]), 2)[0, 0], [[8.0, 0.0], [0.0, 0.0]]
+    )
+    with pytest.raises(ValueError, match="max_pool2d_grad: ties must be 'first' or 'split'"):
+        max_pool2d_grad(x, np.ones((1, 1, 1, 1)), 2, ties="random")

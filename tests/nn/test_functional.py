@@ -5,7 +5,7 @@ import pytest
 import torch
 import torch.nn.functional as TF
 
-from convprop import gradcheck
+from convprop import gradcheck, nn
 from convprop.autograd import Tensor
 from convprop.nn import functional as F
 
@@ -120,3 +120,21 @@ def test_plain_arrays_are_accepted_as_constant_inputs():
     y = F.conv2d(x, w)  # x as a NumPy array, as torch would need torch.tensor(x)
     y.sum().backward()
     assert y.shape == (1, 3, 3, 3) and w.grad.shape == (3, 2, 3, 3)
+
+
+@pytest.mark.parametrize("ties", ["first", "split"])
+@pytest.mark.parametrize("k, s, p", [(2, 2, 0), (3, 1, 1)])
+def test_both_tie_policies_pass_gradcheck_where_there_are_no_ties(ties, k, s, p):
+    x = Tensor(np.random.default_rng(5).standard_normal((2, 2, 6, 6)), requires_grad=True)
+    assert gradcheck(lambda t: F.max_pool2d(t, k, s, p, ties=ties), [x])
+
+
+def test_split_ties_share_the_gradient_and_the_module_takes_the_option():
+    x = Tensor(np.array([[[[3.0, 3.0], [3.0, 1.0]]]]), requires_grad=True)
+    nn.MaxPool2d(2, ties="split")(x).sum().backward()
+    np.testing.assert_allclose(x.grad[0, 0], [[1 / 3, 1 / 3], [1 / 3, 0.0]])
+    x.grad = None
+    nn.MaxPool2d(2)(x).sum().backward()
+    np.testing.assert_array_equal(x.grad[0, 0], [[1.0, 0.0], [0.0, 0.0]])
+    with pytest.raises(ValueError, match="ties must be 'first' or 'split'"):
+        F.max_pool2d(x, 2, ties="last")

@@ -46,9 +46,12 @@ class ConvTranspose2d(Function):
 
 
 class MaxPool2d(Function):
-    def forward(self, x: np.ndarray, **params: Any) -> np.ndarray:
+    def forward(self, x: np.ndarray, *, ties: str = "first", **params: Any) -> np.ndarray:
+        if ties not in ("first", "split"):
+            raise ValueError(f"max_pool2d: ties must be 'first' or 'split', got {ties!r}")
         y, self.switches = K.max_pool2d_switches(x, **params)
-        self.shape, self.params = x.shape, params
+        self.shape, self.params, self.ties = x.shape, params, ties
+        self.x = x if ties == "split" else None  # splitting ties needs the input's maxima
         return y
 
     @property
@@ -57,7 +60,10 @@ class MaxPool2d(Function):
         return K.max_pool2d_indices(self.switches, self.shape, **self.params)
 
     def backward(self, g: np.ndarray) -> tuple[np.ndarray]:
-        # each gradient goes to its window's recorded winner (switch)
+        # each gradient goes to its window's recorded winner (switch), or is split evenly
+        # among the window's maxima (ties="split")
+        if self.x is not None:
+            return (K.max_pool2d_grad(self.x, g, **self.params, ties="split"),)
         return (K.max_pool2d_switches_backward(g, self.switches, self.shape, **self.params),)
 
 

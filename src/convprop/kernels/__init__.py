@@ -16,6 +16,7 @@ from .conv import (
 from .max_pool import (
     max_pool2d,
     max_pool2d_backward,
+    max_pool2d_grad,
     max_pool2d_indices,
     max_pool2d_switches,
     max_pool2d_switches_backward,
@@ -37,6 +38,7 @@ __all__ = [
     "conv_transpose2d_backward",
     "max_pool2d",
     "max_pool2d_backward",
+    "max_pool2d_grad",
     "max_pool2d_indices",
     "max_pool2d_switches",
     "max_pool2d_switches_backward",

@@ -120,6 +120,59 @@ def max_pool2d_switches_backward(
     return np.ascontiguousarray(crop2d(gxp, g.pad))
 
 
+def max_pool2d_grad(
+    x: np.ndarray,
+    grad_y: np.ndarray,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+    *,
+    ties: str = "first",
+) -> np.ndarray:
+    # first: dL/dX[first maximum of window (i, j)] += dL/dY[i, j]
+    # split: dL/dX[each of the m maxima of window (i, j)] += dL/dY[i, j] / m
+    """The input gradient of max pooling from the input itself, under a tie policy.
+
+    ties="first" sends each window's gradient to its first maximum in row-major order
+    (PyTorch's rule, the same as the switches); ties="split" shares it evenly among all
+    the window's maxima (tinygrad's rule). Without ties the two are equal. A window
+    holding NaN treats its NaNs as its maxima.
+    """
+    op = "max_pool2d_grad"
+    g = _geometry(op, x, kernel_size, stride, padding, dilation, ceil_mode)
+    check_array(op, "grad_y", grad_y, 4, "(N, C, Ho, Wo)")
+    if grad_y.shape != (*x.shape[:2], *g.out_size):
+        raise ValueError(
+            f"{op}: grad_y has shape {fmt(grad_y.shape)} but the pooling of input "
+            f"{fmt(x.shape)} gives {fmt((*x.shape[:2], *g.out_size))}"
+        )
+    if ties == "first":
+        _, switches = _forward(x, g)
+        return max_pool2d_switches_backward(
+            grad_y, switches, x.shape, kernel_size, stride, padding, dilation, ceil_mode
+        )
+    if ties != "split":
+        raise ValueError(f"{op}: ties must be 'first' or 'split', got {ties!r}")
+    window = taps(g)
+    xp = pad2d(x, g.pad, value=-np.inf)
+    y = xp[:, :, window[0][2], window[0][3]].copy()
+    for _, _, rs, cs in window[1:]:
+        np.maximum(y, xp[:, :, rs, cs], out=y)
+    nan = np.isnan(y)
+    hits = []
+    for inside, (_, _, rs, cs) in zip(_inside(g), window, strict=True):
+        tap = xp[:, :, rs, cs]
+        hit = (tap == y) | (np.isnan(tap) & nan)
+        hits.append(hit if inside is None else hit & inside)
+    share = grad_y / np.sum(hits, axis=0, dtype=grad_y.dtype)
+    gxp = np.zeros(xp.shape, dtype=grad_y.dtype)
+    for hit, (_, _, rs, cs) in zip(hits, window, strict=True):
+        gxp[:, :, rs, cs] += np.where(hit, share, 0)
+    return np.ascontiguousarray(crop2d(gxp, g.pad))
+
+
 def max_pool2d_backward(
     grad_y: np.ndarray,
     indices: np.ndarray,

@@ -124,6 +124,26 @@ def max_pool2d_backward(
     return gx.reshape(input_shape)
 
 
+def max_pool2d_backward_split(grad_y: np.ndarray, x: np.ndarray, g: PoolGeometry) -> np.ndarray:
+    # dL/dX[each of the m maxima of window (i, j)] += dL/dY[i, j] / m   (ties split evenly)
+    n, c = x.shape[:2]
+    gx = np.zeros(x.shape, dtype=grad_y.dtype)
+    for i in range(g.out_size[0]):
+        for j in range(g.out_size[1]):
+            cells = _pool_windows(g, i, j)
+            for nn in range(n):
+                for cc in range(c):
+                    values = [x[nn, cc, r, col] for r, col in cells]
+                    if any(np.isnan(v) for v in values):
+                        winners = [rc for rc, v in zip(cells, values, strict=True) if np.isnan(v)]
+                    else:
+                        top = max(values)
+                        winners = [rc for rc, v in zip(cells, values, strict=True) if v == top]
+                    for r, col in winners:
+                        gx[nn, cc, r, col] += grad_y[nn, cc, i, j] / len(winners)
+    return gx
+
+
 def avg_pool_divisor(
     g: PoolGeometry, i: int, j: int, count_include_pad: bool, divisor_override: int | None
 ) -> int:

@@ -65,7 +65,11 @@ def max_pool2d(
     dilation: Any = 1,
     ceil_mode: bool = False,
     return_indices: bool = False,
+    *,
+    ties: str = "first",
 ) -> Any:
+    """Max pooling (PyTorch's arguments). ties="first" sends a window's gradient to its
+    first maximum (PyTorch's rule); ties="split" shares it among all its maxima."""
     params = dict(
         kernel_size=kernel_size,
         stride=stride,
@@ -73,7 +77,7 @@ def max_pool2d(
         dilation=dilation,
         ceil_mode=ceil_mode,
     )
-    y, fn = ops.MaxPool2d.apply_with(input, **params)
+    y, fn = ops.MaxPool2d.apply_with(input, ties=ties, **params)
     assert isinstance(fn, ops.MaxPool2d)
     return (y, Tensor(fn.indices)) if return_indices else y
 

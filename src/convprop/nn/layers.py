@@ -134,6 +134,8 @@ class MaxPool2d(Module):
         dilation: Any = 1,
         return_indices: bool = False,
         ceil_mode: bool = False,
+        *,
+        ties: str = "first",
     ) -> None:
         super().__init__()
         self.kernel_size, self.stride, self.padding = (
@@ -142,6 +144,7 @@ class MaxPool2d(Module):
             padding,
         )
         self.dilation, self.return_indices, self.ceil_mode = dilation, return_indices, ceil_mode
+        self.ties = ties  # "first" (PyTorch's) or "split": who gets a tied window's gradient
 
     def forward(self, x: Tensor) -> Any:
         return F.max_pool2d(
@@ -152,6 +155,7 @@ class MaxPool2d(Module):
             self.dilation,
             self.ceil_mode,
             self.return_indices,
+            ties=self.ties,
         )
 
     def extra_repr(self) -> str:
