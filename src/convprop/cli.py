@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
+from .cli_shape import add_stack_options
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -27,21 +28,7 @@ def _build_parser() -> argparse.ArgumentParser:
             "convprop shape 32x32x1 --filters 6 16 --kernel 5 --pool 2"
         ),
     )
-    shape.add_argument("input", help="input size as HxWxC, e.g. 32x32x3 (or HxW for one channel)")
-    shape.add_argument("--filters", nargs="+", type=int, default=[1], help="filters per layer (K)")
-    shape.add_argument("--kernel", nargs="+", type=int, default=[3], help="filter size F")
-    shape.add_argument("--stride", nargs="+", type=int, default=[1], help="stride S")
-    shape.add_argument(
-        "--padding", nargs="+", default=["0"], help="zero padding P: an int, 'valid' or 'same'"
-    )
-    shape.add_argument("--dilation", nargs="+", type=int, default=[1], help="dilation D")
-    shape.add_argument(
-        "--pool", nargs="+", type=int, default=[0], help="max-pool size after each layer (0: none)"
-    )
-    shape.add_argument(
-        "--pool-stride", nargs="+", type=int, default=None, help="pool stride (default: pool size)"
-    )
-    shape.add_argument("--ceil-mode", action="store_true", help="round pool output sizes up")
+    add_stack_options(shape)
 
     check = sub.add_parser(
         "gradcheck",
@@ -52,6 +39,10 @@ def _build_parser() -> argparse.ArgumentParser:
         ),
     )
     check.add_argument("--quick", action="store_true", help="a smaller grid")
+
+    from .cli_explain import add_explain_parser
+
+    add_explain_parser(sub)
 
     from .cli_train import add_data_options, add_train_options
 
@@ -72,6 +63,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .cli_shape import run_shape
 
         return run_shape(args)
+    if args.command == "explain":
+        from .cli_explain import run_explain
+
+        return run_explain(args)
     if args.command == "gradcheck":
         from .cli_gradcheck import run_gradcheck
 

@@ -158,3 +158,22 @@ def run_shape(args: argparse.Namespace) -> int:
     print("\n".join(lines))
     print(f"output: {h}x{w}x{c}")
     return 0
+
+
+def add_stack_options(parser: argparse.ArgumentParser) -> None:
+    """The layer-stack options of `convprop shape` and `convprop explain shape`."""
+    parser.add_argument("input", help="input size as HxWxC, e.g. 32x32x3 (or HxW for one channel)")
+    parser.add_argument("--filters", nargs="+", type=int, default=[1], help="filters per layer (K)")
+    parser.add_argument("--kernel", nargs="+", type=int, default=[3], help="filter size F")
+    parser.add_argument("--stride", nargs="+", type=int, default=[1], help="stride S")
+    parser.add_argument(
+        "--padding", nargs="+", default=["0"], help="zero padding P: an int, 'valid' or 'same'"
+    )
+    parser.add_argument("--dilation", nargs="+", type=int, default=[1], help="dilation D")
+    parser.add_argument(
+        "--pool", nargs="+", type=int, default=[0], help="max-pool size after each layer (0: none)"
+    )
+    parser.add_argument(
+        "--pool-stride", nargs="+", type=int, default=None, help="pool stride (default: pool size)"
+    )
+    parser.add_argument("--ceil-mode", action="store_true", help="round pool output sizes up")

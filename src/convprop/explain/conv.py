@@ -131,9 +131,10 @@ def weight_terms(ex: ConvExample, a: int, b: int) -> list[tuple[Pair, Pair, floa
 
 def grad_weight(ex: ConvExample) -> np.ndarray:
     """dL/dW, each entry its sum over all output pixels."""
-    gw = np.zeros(ex.w.shape)
-    for a in range(gw.shape[0]):
-        for b in range(gw.shape[1]):
+    kh, kw = ex.w.shape
+    gw = np.zeros((kh, kw))
+    for a in range(kh):
+        for b in range(kw):
             gw[a, b] = sum(dy * xv for _, _, dy, xv in weight_terms(ex, a, b))
     return gw
 
@@ -155,9 +156,10 @@ def pixel_terms(ex: ConvExample, r: int, c: int) -> list[tuple[Pair, Pair, float
 
 def grad_input(ex: ConvExample) -> np.ndarray:
     """dL/dX, each entry its sum over its region P."""
-    gx = np.zeros(ex.x.shape)
-    for r in range(gx.shape[0]):
-        for c in range(gx.shape[1]):
+    h, w = ex.x.shape
+    gx = np.zeros((h, w))
+    for r in range(h):
+        for c in range(w):
             gx[r, c] = sum(dy * wv for _, _, dy, wv in pixel_terms(ex, r, c))
     return gx
 

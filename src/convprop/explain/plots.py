@@ -1,0 +1,144 @@
+"""The explanations as pictures: grids with their numbers in the cells, the cells that
+matter highlighted, arrows from pooling outputs to their winners (matplotlib, optional)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from .conv_story import ConvExplanation
+    from .pool import PoolStory
+    from .shape import ShapeStory
+
+HIGHLIGHT = "#f4a300"
+MARKS = "#d62728"
+
+
+def pyplot() -> Any:
+    """matplotlib.pyplot on the Agg backend (files, no screen), or a clear error."""
+    try:
+        import matplotlib
+    except ImportError:
+        raise ValueError("plots need matplotlib: pip install 'convprop[plot]'") from None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def draw_grid(ax: Any, a: np.ndarray, title: str, marked: Any = (), pale: bool = False) -> None:
+    """A matrix as coloured cells (red positive, blue negative; pale blue shades for
+    pooling's non-negative numbers) with its numbers written in; marked cells outlined."""
+    from .text import num
+
+    a = np.asarray(a, dtype=np.float64)
+    finite = a[np.isfinite(a)]
+    scale = float(np.abs(finite).max()) if finite.size and np.abs(finite).max() > 0 else 1.0
+    if pale:
+        ax.imshow(a, cmap="Blues", vmin=-0.2 * scale, vmax=2.5 * scale)
+    else:
+        ax.imshow(a, cmap="coolwarm", vmin=-1.3 * scale, vmax=1.3 * scale)
+    for (i, j), v in np.ndenumerate(a):
+        ax.text(j, i, num(v), ha="center", va="center", fontsize=8)
+    for i, j in marked:
+        ax.add_patch(_box(i, j))
+    ax.set_title(title, fontsize=9)
+    ax.set_xticks(range(a.shape[1]))
+    ax.set_yticks(range(a.shape[0]))
+    ax.tick_params(labelsize=6)
+
+
+def _box(i: int, j: int, color: str = HIGHLIGHT) -> Any:
+    from matplotlib.patches import Rectangle
+
+    return Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor=color, linewidth=2.5)
+
+
+def save(fig: Any, path: str | Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    pyplot().close(fig)
+    return path
+
+
+def conv_figure(e: ConvExplanation) -> Any:
+    """X with the output pixel's window and the chosen pixel, W beside its flipped copy,
+    Y, dL/dY with the region P, and both gradients."""
+    from . import conv as C
+
+    plt = pyplot()
+    ex = e.example
+    fig, axes = plt.subplots(2, 4, figsize=(13, 6.5))
+    window = [ex.to_input(*rc) for _, rc, _, _ in C.output_terms(ex, *e.output)]
+    draw_grid(axes[0, 0], ex.x, f"X (window of Y{list(e.output)}, pixel {list(e.pixel)})",
+              [w for w in window if w is not None])  # fmt: skip
+    axes[0, 0].add_patch(_box(*e.pixel, color=MARKS))
+    draw_grid(axes[0, 1], ex.w, f"W (weight {list(e.weight)})", [e.weight])
+    flipped = C.dilated(ex.wf, ex)[::-1, ::-1]
+    draw_grid(axes[0, 2], flipped, "180-degree-flipped filter (for dL/dX)")
+    draw_grid(axes[0, 3], C.forward(ex), f"Y = X * W ({ex.setup.convention})", [e.output])
+    region = [ij for ij, _, _, _ in C.pixel_terms(ex, *e.pixel)]
+    draw_grid(axes[1, 0], ex.grad_y, f"dL/dY, region P of X{list(e.pixel)}", region)
+    draw_grid(axes[1, 1], C.full_padded(ex), "dL/dY spread and padded")
+    draw_grid(axes[1, 2], C.grad_weight(ex), "dL/dW = X correlated with dL/dY", [e.weight])
+    draw_grid(axes[1, 3], C.grad_input(ex), "dL/dX = dL/dY full-conv W", [e.pixel])
+    fig.suptitle(e.lines[0], fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def pool_figure(stories: list[PoolStory]) -> Any:
+    """One row per scenario: X with each window's winners in its colour, Y, dL/dY and
+    dL/dX, and an arrow from every output to the cell(s) its gradient goes to."""
+    from matplotlib.patches import ConnectionPatch
+
+    plt = pyplot()
+    fig, axes = plt.subplots(len(stories), 3, figsize=(11, 3.6 * len(stories)), squeeze=False)
+    colors = plt.get_cmap("tab10")
+    for row, story in zip(axes, stories, strict=True):
+        draw_grid(row[0], story.x, "X: " + (story.setup.title or "input"), pale=True)
+        draw_grid(row[1], story.y, "Y (forward)", pale=True)
+        draw_grid(row[2], story.grad_x, "dL/dX (backward): where dL/dY lands", pale=True)
+        for k, win in enumerate(story.windows):
+            color = colors(k % 10)
+            for r, c in win.winners:
+                row[0].add_patch(_box(r, c, color=color))
+                row[2].add_patch(_box(r, c, color=color))
+                arrow = ConnectionPatch(
+                    xyA=(win.out[1], win.out[0]), coordsA=row[1].transData,
+                    xyB=(c, r), coordsB=row[0].transData,
+                    arrowstyle="->", color=color, alpha=0.8,
+                )  # fmt: skip
+                fig.add_artist(arrow)
+    fig.tight_layout()
+    return fig
+
+
+def shape_figure(story: ShapeStory) -> Any:
+    """Each layer's input as a rectangle, rows and columns no window sees in red."""
+    from matplotlib.patches import Rectangle
+
+    plt = pyplot()
+    n = max(len(story.layers), 1)
+    fig, axes = plt.subplots(1, n, figsize=(3.2 * n, 3.4), squeeze=False)
+    for ax, (layer, (h, w, c), (ho, wo, co), rem) in zip(axes[0], story.layers, strict=True):
+        ax.add_patch(Rectangle((0, 0), w, h, facecolor="#cfe2f3", edgecolor="black"))
+        for r in rem:
+            for k in r.unseen:
+                box = (0, k, w, 1) if r.axis == "H" else (k, 0, 1, h)
+                ax.add_patch(Rectangle(box[:2], box[2], box[3], facecolor=MARKS, alpha=0.7))
+        ax.set_xlim(0, w)
+        ax.set_ylim(h, 0)
+        ax.set_aspect("equal")
+        unseen = sum(len(r.unseen) for r in rem)
+        ax.set_title(
+            f"{layer.kind} {layer.kernel}x{layer.kernel} s{layer.stride}\n{h}x{w}x{c} -> "
+            f"{ho}x{wo}x{co}" + (f"\n{unseen} row(s)/col(s) unseen" if unseen else ""),
+            fontsize=9,
+        )
+    fig.tight_layout()
+    return fig

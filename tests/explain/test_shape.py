@@ -1,0 +1,51 @@
+"""explain/shape.py: warnings where (W1 - F + 2P)/S + 1 is not whole, checked by brute force."""
+
+import pytest
+
+from convprop.cli import main
+from convprop.cli_shape import Layer
+from convprop.explain.shape import explain
+from convprop.shapes import output_size
+
+
+def _seen_rows(size, kernel, stride, pad, dilation):
+    """Input rows some window reads, by walking every window."""
+    out = output_size(size, kernel, stride, (pad, pad), dilation)
+    return {
+        i * stride - pad + a * dilation
+        for i in range(out)
+        for a in range(kernel)
+        if 0 <= i * stride - pad + a * dilation < size
+    }
+
+
+@pytest.mark.parametrize(
+    "size, kernel, stride, pad, dilation",
+    [(32, 5, 2, 0, 1), (33, 3, 4, 1, 1), (20, 3, 3, 0, 2), (8, 3, 2, 1, 1), (28, 5, 1, 2, 1)],
+)
+def test_unseen_rows_and_suggested_fixes_are_right(size, kernel, stride, pad, dilation):
+    story = explain(size, size, 1, [Layer("conv", kernel, stride, pad, dilation, 4)])
+    (_, _, _, rem) = story.layers[0]
+    unseen = set(range(size)) - _seen_rows(size, kernel, stride, pad, dilation)
+    f = dilation * (kernel - 1) + 1
+    whole = (size - f + 2 * pad) % stride == 0
+    assert bool(rem) == (not whole)
+    for r in rem:
+        assert set(r.unseen) == unseen
+        # the suggested sizes divide exactly
+        assert (r.size - r.left_over - f + 2 * pad) % stride == 0
+        assert (r.size + stride - r.left_over - f + 2 * pad) % stride == 0
+    if whole:
+        assert story.lines[-1] == "every division is exact: each input row and column is seen"
+
+
+def test_the_command_warns_and_names_the_never_seen_rows(capsys):
+    assert (
+        main(["explain", "shape", "32x32x3", "--filters", "6", "--kernel", "5", "--stride", "2"])
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "input row 31 is never seen by any window" in out
+    assert "exact with padding 0 before and 1 after or an input 31 or 33 long" in out
+    assert main(["explain", "shape", "4x4", "--kernel", "7"]) == 2
+    assert "layer 1" in capsys.readouterr().err
