@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from convprop import GradcheckError, gradcheck
+from convprop import kernels as K
 from convprop.gradcheck import check_gradients
 from convprop.kernel_checks import grid
 
@@ -57,3 +58,47 @@ def test_only_the_wrong_input_is_named(rng):
 def test_float32_inputs_are_refused():
     with pytest.raises(ValueError, match="float64"):
         gradcheck(_square, [np.ones(3, dtype=np.float32)])
+
+
+def _max_pool(x):
+    y, idx = K.max_pool2d(x, 2)
+    return y, lambda gy: (K.max_pool2d_backward(gy, idx, x.shape),)
+
+
+def test_a_planted_near_tie_is_reported_as_a_kink_not_a_failure():
+    x = np.random.default_rng(0).standard_normal((1, 1, 4, 4))
+    x[0, 0, 0, 1] = x[0, 0, 0, 0] = 3.0
+    x[0, 0, 0, 1] -= 1e-7  # within eps = 1e-6 of the winner: a step swaps them
+    (report,) = check_gradients(_max_pool, [x])
+    assert report.passed
+    assert report.kinks == ("input(0, 0, 0, 0)", "input(0, 0, 0, 1)")
+    assert "2 kink(s) left out" in report.describe()
+    # without the kink test the same check fails: the central difference is no gradient
+    (blind,) = check_gradients(_max_pool, [x], kink_tol=np.inf)
+    assert not blind.passed and not blind.kinks
+
+
+def test_a_wrong_gradient_still_fails_beside_a_kink():
+    x = np.random.default_rng(1).standard_normal((1, 1, 4, 4))
+    x[0, 0, 0, 0], x[0, 0, 0, 1] = 3.0, 3.0 + 1e-7  # a near-tie for window (0, 0)
+
+    def wrong(x):
+        y, vjp = _max_pool(x)
+        return y, lambda gy: (vjp(gy)[0] * np.where(np.arange(16).reshape(x.shape) == 15, 2, 1),)
+
+    x[0, 0, 3, 3] = 10.0  # element 15 wins its window: its gradient is doubled, wrongly
+    (report,) = check_gradients(wrong, [x])
+    assert not report.passed
+    assert report.kinks and "input(0, 0, 3, 3)" in report.worst
+
+
+def test_a_relu_input_at_zero_is_a_kink_and_smooth_functions_have_none():
+    from convprop.autograd import Tensor
+    from convprop.nn import functional as F
+
+    x = np.array([[-1.0, 0.0, 2.0, 5e-7]])
+    (report,) = check_gradients(lambda t: F.relu(t) * 3, [Tensor(x, requires_grad=True)])
+    assert report.passed and report.kinks == ("input(0, 1)", "input(0, 3)")
+    smooth = np.random.default_rng(2).standard_normal((2, 5))
+    (tanh,) = check_gradients(lambda t: F.tanh(t * 4), [Tensor(smooth, requires_grad=True)])
+    assert tanh.passed and tanh.kinks == ()
