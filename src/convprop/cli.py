@@ -54,6 +54,12 @@ def _build_parser() -> argparse.ArgumentParser:
     predict = sub.add_parser("predict", help="classify images (.npy or .pgm) with a checkpoint")
     predict.add_argument("--checkpoint", required=True)
     predict.add_argument("images", nargs="+", metavar="IMAGE")
+    saliency = sub.add_parser(
+        "saliency", help="|dL/dX| of images for a checkpoint's prediction (saliency maps)"
+    )
+    saliency.add_argument("--checkpoint", required=True)
+    saliency.add_argument("images", nargs="+", metavar="IMAGE", help=".npy or .pgm images")
+    saliency.add_argument("--plot", metavar="FILE.png", help="draw each image beside its map")
     return parser
 
 
@@ -73,7 +79,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_gradcheck(quick=args.quick)
     from . import cli_train
 
-    runner = {"train": cli_train.run_train, "evaluate": cli_train.run_evaluate}
+    runner = {
+        "train": cli_train.run_train,
+        "evaluate": cli_train.run_evaluate,
+        "saliency": cli_train.run_saliency,
+    }
     try:
         return runner.get(args.command, cli_train.run_predict)(args)
     except (ValueError, ImportError) as e:

@@ -50,6 +50,11 @@ def add_train_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--resume", action="store_true", help="continue from --checkpoint")
     parser.add_argument("--metrics", default="metrics.json", help="where to write the metrics JSON")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    parser.add_argument(
+        "--report", metavar="DIR",
+        help="write DIR/report.html: curves, filters, feature maps, gradient norms, confusion "
+        "matrix, saliency maps (needs matplotlib: pip install 'convprop[plot]')",
+    )  # fmt: skip
 
 
 def load_data(args: argparse.Namespace) -> tuple[TensorDataset, TensorDataset]:
@@ -97,6 +102,10 @@ def run_train(args: argparse.Namespace) -> int:
         "lr": args.lr, "schedule": args.schedule, "batch_size": args.batch_size, "seed": args.seed,
         "epochs": args.epochs or DEFAULT_EPOCHS[args.dataset],
     }  # fmt: skip
+    if args.report:
+        from .explain.plots import pyplot
+
+        pyplot()  # matplotlib missing: fail now, not after the training
     random.manual_seed(args.seed)
     model = build_model(config)
     optimizer = build_optimizer(model, args.optimizer, args.lr, args.momentum)
@@ -130,6 +139,11 @@ def run_train(args: argparse.Namespace) -> int:
             }  # fmt: skip
             checkpoint.save(args.checkpoint, model.state_dict(), optimizer.state_dict(), meta)
 
+    recorder = None
+    if args.report:
+        from .report import TrainingRecorder
+
+        recorder = TrainingRecorder(model)
     started = time.perf_counter()
     fit(
         model,
@@ -141,6 +155,7 @@ def run_train(args: argparse.Namespace) -> int:
         scheduler,
         progress=not args.no_progress,
         on_epoch=save,
+        on_step=recorder,
     )
     results = [EpochResult(**h) for h in history]
     print(_table(results))
@@ -152,6 +167,12 @@ def run_train(args: argparse.Namespace) -> int:
     Path(args.metrics).parent.mkdir(parents=True, exist_ok=True)
     Path(args.metrics).write_text(json.dumps(metrics, indent=2))
     print(f"metrics written to {args.metrics}")
+    if recorder is not None:
+        from .report import write_report
+
+        x_test, y_test = test_set.arrays[0], test_set.arrays[1]
+        path = write_report(args.report, model, recorder, history, (x_test, y_test), config)
+        print(f"report written to {path}")
     return 0
 
 
@@ -192,21 +213,44 @@ def read_image(path: str) -> np.ndarray:
     raise ValueError(f"predict: {path}: only .npy and .pgm images are read")
 
 
-def run_predict(args: argparse.Namespace) -> int:
-    model, meta = _restore(args.checkpoint)
-    config = meta["config"]
+def model_inputs(op: str, paths: list[str], config: dict[str, Any]) -> np.ndarray:
+    """Image files as the model's normalised (N, 1, H, W) input."""
     size = config["image_size"]
     images = []
-    for path in args.images:
+    for path in paths:
         image = read_image(path)
         if image.shape != (size, size):
             raise ValueError(
-                f"predict: {path} is {image.shape[0]}x{image.shape[1]}, "
-                f"the model takes {size}x{size}"
+                f"{op}: {path} is {image.shape[0]}x{image.shape[1]}, the model takes {size}x{size}"
             )
         mean, std = NORMALISATION[config["dataset"]]
         images.append((image[None] - mean) / std)
-    classes, probabilities = predict(model, np.stack(images))
+    return np.stack(images).astype(np.float32)
+
+
+def run_predict(args: argparse.Namespace) -> int:
+    model, meta = _restore(args.checkpoint)
+    classes, probabilities = predict(model, model_inputs("predict", args.images, meta["config"]))
     for path, c, p in zip(args.images, classes, probabilities, strict=True):
         print(f"{path}: {c} (p={p[c]:.3f})")
+    return 0
+
+
+def run_saliency(args: argparse.Namespace) -> int:
+    """|dL/dX| of each image for the model's prediction; --plot draws image and map."""
+    from .saliency import saliency_maps
+
+    model, meta = _restore(args.checkpoint)
+    images = model_inputs("saliency", args.images, meta["config"])
+    maps, classes, probabilities = saliency_maps(model, images)
+    for path, c, p, m in zip(args.images, classes, probabilities, maps, strict=True):
+        r, col = np.unravel_index(int(m.argmax()), m.shape)
+        print(
+            f"{path}: predicted {c} (p={p[c]:.3f}); largest |dL/dX| {m.max():.3g} at ({r}, {col})"
+        )
+    if args.plot:
+        from .explain.plots import save
+        from .report.figures import saliency
+
+        print(f"plot: {save(saliency(model, images), args.plot)}")
     return 0

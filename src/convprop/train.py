@@ -64,8 +64,10 @@ def train_epoch(
     optimizer: Optimizer,
     description: str = "train",
     progress: bool = True,
+    on_step: Callable[[Module, float], None] | None = None,
 ) -> tuple[float, float, float]:
-    """One pass over the loader: (mean loss, accuracy, images per second)."""
+    """One pass over the loader: (mean loss, accuracy, images per second). on_step sees
+    the model after each backward, gradients in place, before the optimiser's step."""
     model.train()
     total_loss, correct, count = 0.0, 0, 0
     start = time.perf_counter()
@@ -75,6 +77,8 @@ def train_epoch(
         logits = model(x)
         loss = F.cross_entropy(logits, y)
         loss.backward()
+        if on_step is not None:
+            on_step(model, float(loss.item()))
         optimizer.step()
         total_loss += float(loss.item()) * len(y)
         correct += int((logits.numpy().argmax(axis=1) == y.numpy()).sum())
@@ -98,14 +102,15 @@ def fit(
     scheduler: Any = None,
     progress: bool = True,
     on_epoch: Callable[[EpochResult], None] | None = None,
+    on_step: Callable[[Module, float], None] | None = None,
 ) -> list[EpochResult]:
     """Train from start_epoch to epochs, evaluating after each; on_epoch sees every result
-    (the CLI saves its checkpoint there)."""
+    (the CLI saves its checkpoint there), on_step every step (the report records there)."""
     results = []
     for epoch in range(start_epoch, epochs):
         start = time.perf_counter()
         loss, acc, rate = train_epoch(
-            model, train_loader, optimizer, f"epoch {epoch + 1}/{epochs}", progress
+            model, train_loader, optimizer, f"epoch {epoch + 1}/{epochs}", progress, on_step
         )
         if scheduler is not None:
             scheduler.step()
