@@ -37,6 +37,12 @@ def _relative(a: np.ndarray, b: np.ndarray) -> float:
 )
 def test_lenet_20_steps_match_pytorch(name, options, dtype):
     x, y = load_mnist(MNIST_DIR, "train", holdout=2000).arrays
+    # A fixed initialisation: with whatever state earlier tests left torch's generator in,
+    # an init can put two float32 conv outputs within rounding of each other in a max-pool
+    # window; the libraries' different summation orders then pick different winners, the
+    # routed gradient moves one pixel, and Adam magnifies it (seen: 1.6e-4 in the loss at
+    # step 16). float64 shows the exactness; float32 here shows agreement to rounding.
+    torch.manual_seed(0)
     theirs = torch_lenet().to(torch.float64 if dtype == np.float64 else torch.float32)
     ours = models.lenet5().to(dtype)
     ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
