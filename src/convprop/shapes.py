@@ -10,14 +10,15 @@ is written exactly once, and every invalid configuration is rejected here with a
 
 from __future__ import annotations
 
-import functools
 import operator
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from .memo import memoized
 
 Pair = tuple[int, int]
 PaddingArg = int | tuple[int, int] | tuple[tuple[int, int], tuple[int, int]] | str
@@ -143,37 +144,6 @@ def resolve_padding(
         return (rows, cols)
     ph, pw = as_pair(op, "padding", padding, 0)
     return ((ph, ph), (pw, pw))
-
-
-def _typed(value: Any) -> Any:
-    """A cache key that tells 2 from 2.0 and True (equal, same hash, not the same input)."""
-    if isinstance(value, (tuple, list)):
-        return (type(value), tuple(_typed(v) for v in value))
-    return (type(value), value)
-
-
-def memoized(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Remember a validated geometry: a training step asks for the same few, each costing
-    ~0.1 ms of Python to validate. Arguments are keyed with their types; calls with
-    keywords or unhashable arguments are not cached; errors are raised every time."""
-    cache: dict[Any, Any] = {}
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if kwargs:
-            return fn(*args, **kwargs)
-        try:
-            key = _typed(args)
-            return cache[key]
-        except TypeError:  # unhashable: validate without the cache
-            return fn(*args)
-        except KeyError:
-            if len(cache) >= 4096:
-                cache.clear()
-            result = cache[key] = fn(*args)
-            return result
-
-    return wrapper
 
 
 @dataclass(frozen=True)

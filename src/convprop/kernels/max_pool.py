@@ -219,7 +219,7 @@ def _route(
     grad_y: np.ndarray, indices: np.ndarray, shape: tuple[int, int, int, int], overlapping: bool
 ) -> np.ndarray:
     """dL/dX from flat winner indices: assigned when no two windows share an input,
-    else summed by np.bincount (never np.add.at, measured 5x-75x slower)."""
+    else summed by np.bincount (an unbuffered ufunc scatter measured 5x-75x slower)."""
     n, c, h, w = shape
     plane = h * w
     windows = indices.shape[2] * indices.shape[3]
