@@ -50,7 +50,7 @@ class MaxPool2d(Function):
         if ties not in ("first", "split"):
             raise ValueError(f"max_pool2d: ties must be 'first' or 'split', got {ties!r}")
         y, self.switches = K.max_pool2d_switches(x, **params)
-        self.shape, self.params, self.ties = x.shape, params, ties
+        self.shape, self.params = x.shape, params
         self.x = x if ties == "split" else None  # splitting ties needs the input's maxima
         return y
 
