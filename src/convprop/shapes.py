@@ -69,14 +69,20 @@ def as_int(op: str, name: str, value: Any, minimum: int) -> int:
     return result
 
 
+def as_tuple(op: str, name: str, value: Any, minimum: int, dims: int) -> tuple[int, ...]:
+    """An int or `dims` ints, as PyTorch's _single/_pair/_triple, each >= minimum."""
+    if isinstance(value, (tuple, list)):
+        if len(value) != dims:
+            kind = {1: "one int", 2: "an int or a pair", 3: "an int or a triple"}.get(dims)
+            raise ValueError(f"{op}: {name} must be {kind or f'{dims} ints'}, got {value!r}")
+        return tuple(as_int(op, name, v, minimum) for v in value)
+    return (as_int(op, name, value, minimum),) * dims
+
+
 def as_pair(op: str, name: str, value: Any, minimum: int) -> Pair:
     """An int or a pair of ints, as PyTorch's _pair, each >= minimum."""
-    if isinstance(value, (tuple, list)):
-        if len(value) != 2:
-            raise ValueError(f"{op}: {name} must be an int or a pair, got {value!r}")
-        return (as_int(op, name, value[0], minimum), as_int(op, name, value[1], minimum))
-    v = as_int(op, name, value, minimum)
-    return (v, v)
+    a, b = as_tuple(op, name, value, minimum, 2)
+    return (a, b)
 
 
 @contextmanager
@@ -111,89 +117,100 @@ def check_same_dtype(op: str, **arrays: np.ndarray | None) -> None:
 
 
 def resolve_padding(
-    op: str, padding: PaddingArg, kernel: Pair, stride: Pair, dilation: Pair
-) -> tuple[Pair, Pair]:
-    """Padding as ((top, bottom), (left, right)).
+    op: str,
+    padding: PaddingArg,
+    kernel: tuple[int, ...],
+    stride: tuple[int, ...],
+    dilation: tuple[int, ...],
+) -> tuple[Pair, ...]:
+    """Padding as one (before, after) pair per spatial dimension.
 
-    Accepts an int, a pair (rows, columns), explicit per-side pairs
-    ((top, bottom), (left, right)), "valid" (none) or "same" (stride 1 only, as in
-    PyTorch; for an even effective kernel the extra row/column goes after, as PyTorch does).
+    Accepts an int, one int per dimension, one (before, after) pair per dimension (or a
+    mix of ints and pairs: ((top, bottom), (left, right)) in 2-D), "valid" (none) or
+    "same" (stride 1 only, as in PyTorch; for an even effective kernel the extra row
+    goes after, as PyTorch does).
     """
+    dims = len(kernel)
     if isinstance(padding, str):
         if padding == "valid":
-            return ((0, 0), (0, 0))
+            return ((0, 0),) * dims
         if padding == "same":
-            if stride != (1, 1):
+            if any(s != 1 for s in stride):
                 raise ValueError(
                     f"{op}: padding='same' requires stride 1 (as in PyTorch), got stride {stride}"
                 )
-            sides = []
-            for k, d in zip(kernel, dilation, strict=True):
-                total = d * (k - 1)
-                sides.append((total // 2, total - total // 2))
-            return (sides[0], sides[1])
+            totals = [d * (k - 1) for k, d in zip(kernel, dilation, strict=True)]
+            return tuple((t // 2, t - t // 2) for t in totals)
         raise ValueError(
-            f"{op}: padding must be an int, a pair, 'valid' or 'same', got {padding!r}"
+            f"{op}: padding must be an int, one per dimension, 'valid' or 'same', got {padding!r}"
         )
-    if (
-        isinstance(padding, (tuple, list))
-        and len(padding) == 2
-        and all(isinstance(p, (tuple, list)) for p in padding)
-    ):
-        rows, cols = (as_pair(op, "padding", p, 0) for p in padding)
-        return (rows, cols)
-    ph, pw = as_pair(op, "padding", padding, 0)
-    return ((ph, ph), (pw, pw))
+    if isinstance(padding, (tuple, list)) and any(isinstance(p, (tuple, list)) for p in padding):
+        if len(padding) != dims:
+            raise ValueError(
+                f"{op}: padding needs one entry per spatial dimension ({dims}), got {padding!r}"
+            )
+        return tuple(
+            as_pair(op, "padding", p, 0) if isinstance(p, (tuple, list)) else
+            (as_int(op, "padding", p, 0),) * 2
+            for p in padding
+        )  # fmt: skip
+    return tuple((p, p) for p in as_tuple(op, "padding", padding, 0, dims))
 
 
 @dataclass(frozen=True)
 class ConvGeometry:
-    """Everything a convolution kernel needs to know, validated once.
+    """Everything a convolution kernel needs to know, validated once, for any number of
+    spatial dimensions (1-D signals, 2-D images, 3-D volumes).
 
-    x: (N, C_in, H, W); weight: (C_out, C_in/groups, kH, kW); y: (N, C_out, Ho, Wo).
-    ``pad`` is ((top, bottom), (left, right)). Ho and Wo are stored, not recomputed,
-    because conv_transpose2d's output_padding can make them smaller than the formula.
+    x: (N, C_in, *size); weight: (C_out, C_in/groups, *kernel); y: (N, C_out, *out_size).
+    ``pad`` is one (before, after) pair per dimension: ((top, bottom), (left, right)) in
+    2-D. out_size is stored, not recomputed, because conv_transpose's output_padding can
+    make it smaller than the formula.
     """
 
     batch: int
     in_channels: int
     out_channels: int
     groups: int
-    size: Pair
-    kernel: Pair
-    stride: Pair
-    pad: tuple[Pair, Pair]
-    dilation: Pair
-    out_size: Pair
+    size: tuple[int, ...]
+    kernel: tuple[int, ...]
+    stride: tuple[int, ...]
+    pad: tuple[Pair, ...]
+    dilation: tuple[int, ...]
+    out_size: tuple[int, ...]
 
     @property
-    def padded_size(self) -> Pair:
-        (t, b), (l, r) = self.pad
-        return (self.size[0] + t + b, self.size[1] + l + r)
+    def dims(self) -> int:
+        return len(self.size)
 
     @property
-    def dilated_kernel(self) -> Pair:
+    def padded_size(self) -> tuple[int, ...]:
+        return tuple(n + b + a for n, (b, a) in zip(self.size, self.pad, strict=True))
+
+    @property
+    def dilated_kernel(self) -> tuple[int, ...]:
         """The span of one window: D*(F-1) + 1 per dimension."""
-        return (
-            self.dilation[0] * (self.kernel[0] - 1) + 1,
-            self.dilation[1] * (self.kernel[1] - 1) + 1,
-        )
+        return tuple(d * (k - 1) + 1 for k, d in zip(self.kernel, self.dilation, strict=True))
 
     @property
-    def x_shape(self) -> tuple[int, int, int, int]:
+    def x_shape(self) -> tuple[int, ...]:
         return (self.batch, self.in_channels, *self.size)
 
     @property
-    def y_shape(self) -> tuple[int, int, int, int]:
+    def y_shape(self) -> tuple[int, ...]:
         return (self.batch, self.out_channels, *self.out_size)
 
     @property
-    def w_shape(self) -> tuple[int, int, int, int]:
+    def w_shape(self) -> tuple[int, ...]:
         return (self.out_channels, self.in_channels // self.groups, *self.kernel)
 
 
+def _times(sizes: tuple[int, ...]) -> str:
+    return "x".join(str(v) for v in sizes)
+
+
 @memoized
-def conv2d_geometry(
+def conv_geometry(
     op: str,
     x_shape: tuple[int, ...],
     w_shape: tuple[int, ...],
@@ -202,17 +219,20 @@ def conv2d_geometry(
     dilation: Any = 1,
     groups: Any = 1,
 ) -> ConvGeometry:
-    """Validate a conv2d configuration and compute its output size."""
+    """Validate a convolution over len(x_shape) - 2 spatial dimensions; its output size."""
     shapes = f"input {fmt(x_shape)}, weight {fmt(w_shape)}"
-    n, c, h, w = x_shape
-    c_out, c_per_group, kh, kw = w_shape
+    dims = len(x_shape) - 2
+    if dims < 1 or len(w_shape) != len(x_shape):
+        raise ValueError(f"{op}: input and weight need the same number of dimensions; {shapes}")
+    n, c, size = x_shape[0], x_shape[1], tuple(x_shape[2:])
+    c_out, c_per_group, kernel = w_shape[0], w_shape[1], tuple(w_shape[2:])
     with shapes_in_errors(shapes):
-        s = as_pair(op, "stride", stride, 1)
-        d = as_pair(op, "dilation", dilation, 1)
+        s = as_tuple(op, "stride", stride, 1, dims)
+        d = as_tuple(op, "dilation", dilation, 1, dims)
         g = as_int(op, "groups", groups, 1)
-        pad = resolve_padding(op, padding, (kh, kw), s, d)
-    if min(c, h, w) < 1 or min(c_out, c_per_group, kh, kw) < 1:
-        raise ValueError(f"{op}: channels, height, width and kernel must be non-empty; {shapes}")
+        pad = resolve_padding(op, padding, kernel, s, d)
+    if min(c, *size) < 1 or min(c_out, c_per_group, *kernel) < 1:
+        raise ValueError(f"{op}: channels, sizes and kernel must be non-empty; {shapes}")
     if c_per_group * g != c:
         raise ValueError(
             f"{op}: input has {c} channels but weight expects {c_per_group * g} "
@@ -223,17 +243,20 @@ def conv2d_geometry(
             f"{op}: out_channels ({c_out}) must be divisible by groups ({g}); {shapes}"
         )
     out = tuple(
-        output_size(size, k, st, p, dl)
-        for size, k, st, p, dl in zip((h, w), (kh, kw), s, pad, d, strict=True)
+        output_size(n_, k, st, p, dl)
+        for n_, k, st, p, dl in zip(size, kernel, s, pad, d, strict=True)
     )
     if min(out) < 1:
-        (t, b), (l, r) = pad
+        span = tuple(dl * (k - 1) + 1 for k, dl in zip(kernel, d, strict=True))
+        padded = tuple(n_ + b + a for n_, (b, a) in zip(size, pad, strict=True))
         raise ValueError(
-            f"{op}: the dilated kernel {d[0] * (kh - 1) + 1}x{d[1] * (kw - 1) + 1} is larger than "
-            f"the padded input {h + t + b}x{w + l + r} (kernel {kh}x{kw}, dilation {d}, "
-            f"padding {pad}); {shapes}"
+            f"{op}: the dilated kernel {_times(span)} is larger than the padded input "
+            f"{_times(padded)} (kernel {_times(kernel)}, dilation {d}, padding {pad}); {shapes}"
         )
-    return ConvGeometry(n, c, c_out, g, (h, w), (kh, kw), s, pad, d, (out[0], out[1]))
+    return ConvGeometry(n, c, c_out, g, size, kernel, s, pad, d, out)
+
+
+conv2d_geometry = conv_geometry  # the 2-D name the callers and tests know
 
 
 def pool_stride(op: str, stride: Any, kernel: Pair) -> Pair:
@@ -320,7 +343,7 @@ def pool2d_geometry(
 
 
 @memoized
-def conv_transpose2d_geometry(
+def conv_transpose_geometry(
     op: str,
     x_shape: tuple[int, ...],
     w_shape: tuple[int, ...],
@@ -330,23 +353,26 @@ def conv_transpose2d_geometry(
     groups: Any = 1,
     dilation: Any = 1,
 ) -> ConvGeometry:
-    """The geometry of the conv2d whose input-gradient conv_transpose2d computes.
+    """The geometry of the convolution whose input-gradient conv_transpose computes.
 
-    x: (N, C_in, H, W), weight: (C_in, C_out/groups, kH, kW). The transposed output is
-    Ho' = (H-1)*S - 2P + D*(F-1) + output_padding + 1; the returned geometry maps that
-    (N, C_out, Ho', Wo') "input" to an (N, C_in, H, W) "output".
+    x: (N, C_in, *size), weight: (C_in, C_out/groups, *kernel). The transposed output is
+    Ho' = (H-1)*S - 2P + D*(F-1) + output_padding + 1 per dimension; the returned
+    geometry maps that (N, C_out, *Ho') "input" to an (N, C_in, *size) "output".
     """
     shapes = f"input {fmt(x_shape)}, weight {fmt(w_shape)}"
-    n, c_in, h, w = x_shape
-    w_in, c_out_per_group, kh, kw = w_shape
+    dims = len(x_shape) - 2
+    if dims < 1 or len(w_shape) != len(x_shape):
+        raise ValueError(f"{op}: input and weight need the same number of dimensions; {shapes}")
+    n, c_in, size = x_shape[0], x_shape[1], tuple(x_shape[2:])
+    w_in, c_out_per_group, kernel = w_shape[0], w_shape[1], tuple(w_shape[2:])
     with shapes_in_errors(shapes):
-        s = as_pair(op, "stride", stride, 1)
-        d = as_pair(op, "dilation", dilation, 1)
+        s = as_tuple(op, "stride", stride, 1, dims)
+        d = as_tuple(op, "dilation", dilation, 1, dims)
         g = as_int(op, "groups", groups, 1)
-        p = as_pair(op, "padding", padding, 0)
-        op_pad = as_pair(op, "output_padding", output_padding, 0)
-    if min(c_in, h, w) < 1 or min(c_out_per_group, kh, kw) < 1:
-        raise ValueError(f"{op}: channels, height, width and kernel must be non-empty; {shapes}")
+        p = as_tuple(op, "padding", padding, 0, dims)
+        op_pad = as_tuple(op, "output_padding", output_padding, 0, dims)
+    if min(c_in, *size) < 1 or min(c_out_per_group, *kernel) < 1:
+        raise ValueError(f"{op}: channels, sizes and kernel must be non-empty; {shapes}")
     if w_in != c_in:
         raise ValueError(f"{op}: input has {c_in} channels but weight expects {w_in}; {shapes}")
     if c_in % g:
@@ -357,23 +383,26 @@ def conv_transpose2d_geometry(
                 f"{op}: output_padding must be smaller than either stride or dilation, got "
                 f"output_padding {op_pad}, stride {s}, dilation {d}; {shapes}"
             )
-    out = [
+    out = tuple(
         (n_ - 1) * si - 2 * pi + di * (ki - 1) + oi + 1
-        for n_, si, pi, di, ki, oi in zip((h, w), s, p, d, (kh, kw), op_pad, strict=True)
-    ]
+        for n_, si, pi, di, ki, oi in zip(size, s, p, d, kernel, op_pad, strict=True)
+    )
     if min(out) < 1:
         raise ValueError(
-            f"{op}: output size {out[0]}x{out[1]} is not positive (padding {p} too large); {shapes}"
+            f"{op}: output size {_times(out)} is not positive (padding {p} too large); {shapes}"
         )
     return ConvGeometry(
         batch=n,
         in_channels=c_out_per_group * g,
         out_channels=c_in,
         groups=g,
-        size=(out[0], out[1]),
-        kernel=(kh, kw),
+        size=out,
+        kernel=kernel,
         stride=s,
-        pad=((p[0], p[0]), (p[1], p[1])),
+        pad=tuple((pi, pi) for pi in p),
         dilation=d,
-        out_size=(h, w),
+        out_size=size,
     )
+
+
+conv_transpose2d_geometry = conv_transpose_geometry

@@ -21,7 +21,7 @@ from types import ModuleType
 import numpy as np
 
 from ..shapes import ConvGeometry
-from .layout import crop2d, pad2d, window_slice
+from .layout import crop_spatial, pad_spatial, window_slice
 
 
 @functools.cache
@@ -91,7 +91,7 @@ def _join_groups(prod: np.ndarray) -> np.ndarray:
 def conv2d_forward(x: np.ndarray, weight: np.ndarray, g: ConvGeometry) -> np.ndarray:
     """Y^ = sum_c Xp^ * conj(W^), back-transformed, then every S-th stride-1 output."""
     size = _fft_size(g)
-    xs = _split_groups(_spectrum(pad2d(x, g.pad), size), g.groups)  # (F, G, N, Cg)
+    xs = _split_groups(_spectrum(pad_spatial(x, g.pad), size), g.groups)  # (F, G, N, Cg)
     ws = _split_weight(_spectrum(_dilate(weight, g), size), g.groups)  # (F, G, Og, Cg)
     ys = np.matmul(xs, ws.conj().transpose(0, 1, 3, 2))  # (F, G, N, Og)
     y_full = _from_spectrum(_join_groups(ys), size, x.dtype)
@@ -107,13 +107,13 @@ def conv2d_grad_input(grad_y: np.ndarray, weight: np.ndarray, g: ConvGeometry) -
     dxs = np.matmul(dys, ws)  # (F, G, N, Cg)
     hp, wp = g.padded_size
     dxp = _from_spectrum(_join_groups(dxs), size, grad_y.dtype)[:, :, :hp, :wp]
-    return np.ascontiguousarray(crop2d(dxp, g.pad))
+    return np.ascontiguousarray(crop_spatial(dxp, g.pad))
 
 
 def conv2d_grad_weight(grad_y: np.ndarray, x: np.ndarray, g: ConvGeometry) -> np.ndarray:
     # dL/dW = Xp correlated with dL/dY'  (summed over the batch), every D-th tap
     size = _fft_size(g)
-    xs = _split_groups(_spectrum(pad2d(x, g.pad), size), g.groups)  # (F, G, N, Cg)
+    xs = _split_groups(_spectrum(pad_spatial(x, g.pad), size), g.groups)  # (F, G, N, Cg)
     dys = _split_groups(_spectrum(_spread(grad_y, g), size), g.groups)  # (F, G, N, Og)
     dws = np.matmul(dys.conj().transpose(0, 1, 3, 2), xs)  # (F, G, Og, Cg)
     f, groups, og, cg = dws.shape

@@ -16,7 +16,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from ..shapes import ConvGeometry
 from . import batch_inner
-from .layout import crop2d, pad2d, window_slice
+from .layout import crop_spatial, pad_spatial, window_slice
 from .workspace import scratch
 
 
@@ -31,7 +31,7 @@ def im2col(x: np.ndarray, g: ConvGeometry, scratch_name: str | None = None) -> n
     """
     if scratch_name is not None and _pointwise(g) and x.flags.c_contiguous:
         return x.reshape(*x.shape[:2], 1, 1, *x.shape[2:])
-    xp = pad2d(x, g.pad)
+    xp = pad_spatial(x, g.pad)
     sn, sc, sh, sw = xp.strides
     (kh, kw), (ho, wo) = g.kernel, g.out_size
     (st_h, st_w), (dh, dw) = g.stride, g.dilation
@@ -61,7 +61,7 @@ def col2im(cols: np.ndarray, g: ConvGeometry) -> np.ndarray:
         rows = window_slice(a * dh, st_h, ho)
         for b in range(g.kernel[1]):
             xp[:, :, rows, window_slice(b * dw, st_w, wo)] += cols[:, :, a, b]
-    return np.ascontiguousarray(crop2d(xp, g.pad))
+    return np.ascontiguousarray(crop_spatial(xp, g.pad))
 
 
 def _taps(g: ConvGeometry) -> int:
@@ -140,7 +140,7 @@ def _grad_input_as_correlation(
         dilation=g.dilation,
         out_size=(hp, wp),
     )
-    return np.ascontiguousarray(crop2d(conv2d_forward(grad_y, flipped, adjoint), g.pad))
+    return np.ascontiguousarray(crop_spatial(conv2d_forward(grad_y, flipped, adjoint), g.pad))
 
 
 def _grad_input_by_col2im(grad_y: np.ndarray, weight: np.ndarray, g: ConvGeometry) -> np.ndarray:

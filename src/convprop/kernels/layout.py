@@ -1,32 +1,37 @@
-"""Padding and cropping of NCHW planes, shared by every kernel."""
+"""Padding and cropping of the spatial axes (all axes after N and C), shared by every kernel."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-Pads = tuple[tuple[int, int], tuple[int, int]]
+Pads = tuple[tuple[int, int], ...]  # one (before, after) pair per spatial axis
 
 
-def pad2d(x: np.ndarray, pad: Pads, value: float = 0.0) -> np.ndarray:
-    """x (N, C, H, W) with pad = ((top, bottom), (left, right)) rows/columns of `value` added.
+def pad_spatial(x: np.ndarray, pad: Pads, value: float = 0.0) -> np.ndarray:
+    """x (N, C, *size) with pad[i] = (before, after) cells of `value` added along axis 2 + i.
 
     Writes into one fresh buffer instead of np.pad, which is several times slower.
     Returns x itself when there is nothing to pad (callers never write into it).
     """
-    (t, b), (l, r) = pad
-    if t == b == l == r == 0:
+    if not any(b or a for b, a in pad):
         return x
-    n, c, h, w = x.shape
-    out = np.full((n, c, h + t + b, w + l + r), value, dtype=x.dtype)
-    out[:, :, t : t + h, l : l + w] = x
+    sizes = x.shape[2:]
+    shape = x.shape[:2] + tuple(n + b + a for n, (b, a) in zip(sizes, pad, strict=True))
+    out = np.full(shape, value, dtype=x.dtype)
+    inside: tuple[Any, ...] = (slice(None), slice(None))
+    inside += tuple(slice(b, b + n) for n, (b, _) in zip(sizes, pad, strict=True))
+    out[inside] = x
     return out
 
 
-def crop2d(xp: np.ndarray, pad: Pads) -> np.ndarray:
-    """The inverse of pad2d for gradients: drop the padded border (a view)."""
-    (t, b), (l, r) = pad
-    h, w = xp.shape[-2:]
-    return xp[..., t : h - b, l : w - r]
+def crop_spatial(xp: np.ndarray, pad: Pads) -> np.ndarray:
+    """The inverse of pad_spatial for gradients: drop the padded border (a view)."""
+    spatial = xp.shape[xp.ndim - len(pad) :]
+    keep: tuple[Any, ...] = (Ellipsis,)
+    keep += tuple(slice(b, n - a) for n, (b, a) in zip(spatial, pad, strict=True))
+    return xp[keep]
 
 
 def window_slice(start: int, step: int, count: int) -> slice:

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from ..shapes import PoolGeometry, as_pair, check_array, fmt, pool2d_geometry, pool_stride
-from .layout import crop2d, pad2d
+from .layout import crop_spatial, pad_spatial
 from .pool import input_shape4, taps
 
 Taps = tuple[tuple[int, int, slice, slice], ...]
@@ -117,7 +117,7 @@ def max_pool2d_switches_backward(
             np.multiply(grad_y, won, out=gxp[:, :, rs, cs])
         else:
             np.copyto(gxp[:, :, rs, cs], grad_y, where=won)
-    return np.ascontiguousarray(crop2d(gxp, g.pad))
+    return np.ascontiguousarray(crop_spatial(gxp, g.pad))
 
 
 def max_pool2d_grad(
@@ -156,7 +156,7 @@ def max_pool2d_grad(
     if ties != "split":
         raise ValueError(f"{op}: ties must be 'first' or 'split', got {ties!r}")
     window = taps(g)
-    xp = pad2d(x, g.pad, value=-np.inf)
+    xp = pad_spatial(x, g.pad, value=-np.inf)
     y = xp[:, :, window[0][2], window[0][3]].copy()
     for _, _, rs, cs in window[1:]:
         np.maximum(y, xp[:, :, rs, cs], out=y)
@@ -170,7 +170,7 @@ def max_pool2d_grad(
     gxp = np.zeros(xp.shape, dtype=grad_y.dtype)
     for hit, (_, _, rs, cs) in zip(hits, window, strict=True):
         gxp[:, :, rs, cs] += np.where(hit, share, 0)
-    return np.ascontiguousarray(crop2d(gxp, g.pad))
+    return np.ascontiguousarray(crop_spatial(gxp, g.pad))
 
 
 def max_pool2d_backward(
@@ -248,7 +248,7 @@ def _disjoint(kernel: tuple[int, int], stride: tuple[int, int], dilation: tuple[
 def _forward(x: np.ndarray, g: PoolGeometry) -> tuple[np.ndarray, np.ndarray]:
     """(y, switches): each window's maximum and its first winning tap."""
     window = taps(g)
-    xp = pad2d(x, g.pad, value=-np.inf)
+    xp = pad_spatial(x, g.pad, value=-np.inf)
     # the maxima: one np.maximum per tap over strided slices (NaN propagates, as PyTorch)
     y = xp[:, :, window[0][2], window[0][3]].copy()
     for _, _, rs, cs in window[1:]:

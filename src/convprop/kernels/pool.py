@@ -19,7 +19,7 @@ from ..shapes import (
     fmt,
     pool2d_geometry,
 )
-from .layout import crop2d, pad2d, window_slice
+from .layout import crop_spatial, pad_spatial, window_slice
 
 
 @cache
@@ -100,7 +100,7 @@ def avg_pool2d(
     g, div = _avg_geometry(
         "avg_pool2d", x.shape, kernel_size, stride, padding, ceil_mode, divisor_override
     )
-    xp = pad2d(x, g.pad)
+    xp = pad_spatial(x, g.pad)
     total = np.zeros((*x.shape[:2], *g.out_size), dtype=x.dtype)
     for _, _, rs, cs in taps(g):
         total += xp[:, :, rs, cs]
@@ -133,4 +133,4 @@ def avg_pool2d_backward(
     gxp = np.zeros((*shape[:2], hp, wp), dtype=grad_y.dtype)
     for _, _, rs, cs in taps(g):
         gxp[:, :, rs, cs] += share
-    return np.ascontiguousarray(crop2d(gxp, g.pad))
+    return np.ascontiguousarray(crop_spatial(gxp, g.pad))

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..shapes import ConvGeometry, PoolGeometry
-from .layout import crop2d, pad2d
+from .layout import crop_spatial, pad_spatial
 
 
 def _group_slices(g: ConvGeometry) -> list[tuple[slice, slice]]:
@@ -28,7 +28,7 @@ def _group_slices(g: ConvGeometry) -> list[tuple[slice, slice]]:
 
 def conv2d_forward(x: np.ndarray, weight: np.ndarray, g: ConvGeometry) -> np.ndarray:
     """Y[n,o,i,j] = sum_{c,a,b} Xp[n, c, i*S + a*D, j*S + b*D] * W[o, c, a, b]."""
-    xp = pad2d(x, g.pad)
+    xp = pad_spatial(x, g.pad)
     (sh, sw), (dh, dw) = g.stride, g.dilation
     y = np.zeros(g.y_shape, dtype=x.dtype)
     for cs, os in _group_slices(g):
@@ -44,7 +44,7 @@ def conv2d_forward(x: np.ndarray, weight: np.ndarray, g: ConvGeometry) -> np.nda
 
 def conv2d_grad_weight(grad_y: np.ndarray, x: np.ndarray, g: ConvGeometry) -> np.ndarray:
     # dL/dW[o,c,a,b] = sum_{n,i,j} dL/dY[n,o,i,j] * Xp[n, c, i*S + a*D, j*S + b*D]
-    xp = pad2d(x, g.pad)
+    xp = pad_spatial(x, g.pad)
     (sh, sw), (dh, dw) = g.stride, g.dilation
     gw = np.zeros(g.w_shape, dtype=x.dtype)
     for cs, os in _group_slices(g):
@@ -72,7 +72,7 @@ def conv2d_grad_input(grad_y: np.ndarray, weight: np.ndarray, g: ConvGeometry) -
                         gxp[:, cs, i * sh + a * dh, j * sw + b * dw] += (
                             grad_y[:, os, i, j] @ weight[os, :, a, b]
                         )
-    return np.ascontiguousarray(crop2d(gxp, g.pad))
+    return np.ascontiguousarray(crop_spatial(gxp, g.pad))
 
 
 def _pool_windows(g: PoolGeometry, i: int, j: int) -> list[tuple[int, int]]:
