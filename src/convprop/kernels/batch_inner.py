@@ -69,20 +69,20 @@ def _to_nchw(rows: np.ndarray, channels: int, g: ConvGeometry) -> np.ndarray:
     return np.ascontiguousarray(rows.reshape(channels, ho, wo, g.batch).transpose(3, 0, 1, 2))
 
 
-def conv2d_forward(x: np.ndarray, weight: np.ndarray, g: ConvGeometry) -> np.ndarray:
+def conv_forward(x: np.ndarray, weight: np.ndarray, g: ConvGeometry) -> np.ndarray:
     """Y = W @ cols, one GEMM per group over the whole batch."""
     w = weight.reshape(g.groups, g.out_channels // g.groups, -1)
     return _to_nchw(np.matmul(w, _columns(x, g)), g.out_channels, g)
 
 
-def conv2d_grad_weight(grad_y: np.ndarray, x: np.ndarray, g: ConvGeometry) -> np.ndarray:
+def conv_grad_weight(grad_y: np.ndarray, x: np.ndarray, g: ConvGeometry) -> np.ndarray:
     # dL/dW = dL/dY @ cols^T   (the correlation of X with dL/dY, the batch summed by the GEMM)
-    # as (cols @ dL/dY^T)^T, which OpenBLAS runs faster (see im2col.conv2d_grad_weight)
+    # as (cols @ dL/dY^T)^T, which OpenBLAS runs faster (see im2col.conv_grad_weight)
     gw_t = np.matmul(_columns(x, g), _grad_y_rows(grad_y, g).transpose(0, 2, 1))
     return np.ascontiguousarray(gw_t.transpose(0, 2, 1)).reshape(g.w_shape)
 
 
-def conv2d_grad_input(grad_y: np.ndarray, weight: np.ndarray, g: ConvGeometry) -> np.ndarray:
+def conv_grad_input(grad_y: np.ndarray, weight: np.ndarray, g: ConvGeometry) -> np.ndarray:
     # dL/dX = col2im(W^T @ dL/dY): dL/dY fully convolved with W, as the adjoint of im2col
     w = weight.reshape(g.groups, g.out_channels // g.groups, -1)
     dcols = np.matmul(w.transpose(0, 2, 1), _grad_y_rows(grad_y, g))

@@ -60,18 +60,18 @@ def _per_chunk(
 
 
 def forward(impl: ModuleType, x: np.ndarray, w: np.ndarray, g: ConvGeometry) -> np.ndarray:
-    return _per_chunk(impl, "conv2d_forward", x, w, g, g.y_shape)
+    return _per_chunk(impl, "conv_forward", x, w, g, g.y_shape)
 
 
 def grad_input(impl: ModuleType, gy: np.ndarray, w: np.ndarray, g: ConvGeometry) -> np.ndarray:
-    return _per_chunk(impl, "conv2d_grad_input", gy, w, g, g.x_shape)
+    return _per_chunk(impl, "conv_grad_input", gy, w, g, g.x_shape)
 
 
 def grad_weight(impl: ModuleType, gy: np.ndarray, x: np.ndarray, g: ConvGeometry) -> np.ndarray:
     parts = _chunks(g, bytes_per_image(impl, g, x.dtype))
     if len(parts) <= 1:
-        return impl.conv2d_grad_weight(gy, x, g)
+        return impl.conv_grad_weight(gy, x, g)
     gw = np.zeros(g.w_shape, dtype=x.dtype)
     for part in parts:
-        gw += impl.conv2d_grad_weight(gy[part], x[part], _sub(g, part))
+        gw += impl.conv_grad_weight(gy[part], x[part], _sub(g, part))
     return gw

@@ -3,13 +3,13 @@
 Each algorithm module (reference, im2col, fft) provides three primitives on a
 validated ConvGeometry:
 
-    conv2d_forward(x, W)        Y
-    conv2d_grad_input(dY, W)    dL/dX  (the adjoint of the forward in X)
-    conv2d_grad_weight(dY, X)   dL/dW  (the adjoint of the forward in W)
+    conv_forward(x, W)        Y
+    conv_grad_input(dY, W)    dL/dX  (the adjoint of the forward in X)
+    conv_grad_weight(dY, X)   dL/dW  (the adjoint of the forward in W)
 
 and everything here is built from those three, as JAX's transpose rules do:
-conv_transpose2d *is* conv2d_grad_input, and its gradients are conv2d_forward and
-conv2d_grad_weight with the roles of input and output swapped.
+conv_transpose2d *is* conv_grad_input, and its gradients are conv_forward and
+conv_grad_weight with the roles of input and output swapped.
 """
 
 from __future__ import annotations

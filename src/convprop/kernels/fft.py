@@ -88,7 +88,7 @@ def _join_groups(prod: np.ndarray) -> np.ndarray:
     return prod.transpose(2, 1, 3, 0).reshape(n, groups * cg, f)
 
 
-def conv2d_forward(x: np.ndarray, weight: np.ndarray, g: ConvGeometry) -> np.ndarray:
+def conv_forward(x: np.ndarray, weight: np.ndarray, g: ConvGeometry) -> np.ndarray:
     """Y^ = sum_c Xp^ * conj(W^), back-transformed, then every S-th stride-1 output."""
     size = _fft_size(g)
     xs = _split_groups(_spectrum(pad_spatial(x, g.pad), size), g.groups)  # (F, G, N, Cg)
@@ -99,7 +99,7 @@ def conv2d_forward(x: np.ndarray, weight: np.ndarray, g: ConvGeometry) -> np.nda
     return np.ascontiguousarray(y_full[:, :, window_slice(0, sh, ho), window_slice(0, sw, wo)])
 
 
-def conv2d_grad_input(grad_y: np.ndarray, weight: np.ndarray, g: ConvGeometry) -> np.ndarray:
+def conv_grad_input(grad_y: np.ndarray, weight: np.ndarray, g: ConvGeometry) -> np.ndarray:
     # dL/dX = dL/dY' fully convolved with W  (= full correlation with the 180-degree-flipped W)
     size = _fft_size(g)
     dys = _split_groups(_spectrum(_spread(grad_y, g), size), g.groups)  # (F, G, N, Og)
@@ -110,7 +110,7 @@ def conv2d_grad_input(grad_y: np.ndarray, weight: np.ndarray, g: ConvGeometry) -
     return np.ascontiguousarray(crop_spatial(dxp, g.pad))
 
 
-def conv2d_grad_weight(grad_y: np.ndarray, x: np.ndarray, g: ConvGeometry) -> np.ndarray:
+def conv_grad_weight(grad_y: np.ndarray, x: np.ndarray, g: ConvGeometry) -> np.ndarray:
     # dL/dW = Xp correlated with dL/dY'  (summed over the batch), every D-th tap
     size = _fft_size(g)
     xs = _split_groups(_spectrum(pad_spatial(x, g.pad), size), g.groups)  # (F, G, N, Cg)

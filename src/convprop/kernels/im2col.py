@@ -5,40 +5,48 @@ Columns are laid out (N, C*kH*kW, Ho*Wo) so that ``W @ cols`` lands straight in 
 im2col, col2im, scatters the columns back as kH*kW strided slice additions (never a
 ufunc.at scatter, which measured 5x-75x slower).
 
+Any number of spatial dimensions: in 1-D the windows are (k,) and the outputs (Wo,),
+in 3-D (kD, kH, kW) and (Do, Ho, Wo); the GEMM does not care.
+
 With groups G, channels split into G blocks and the GEMM is batched over them:
 weights (G, C_out/G, C_in/G*kH*kW), columns (N, G, C_in/G*kH*kW, Ho*Wo).
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
+
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ..shapes import ConvGeometry
 from . import batch_inner
-from .layout import crop_spatial, pad_spatial, window_slice
+from .layout import ALL, at, crop_spatial, pad_spatial, window_slice
 from .workspace import scratch
 
 
 def im2col(x: np.ndarray, g: ConvGeometry, scratch_name: str | None = None) -> np.ndarray:
-    """x (N, C, H, W) -> columns (N, C, kH, kW, Ho, Wo), a contiguous copy.
+    """x (N, C, *size) -> columns (N, C, *kernel, *out_size), a contiguous copy.
 
-    cols[n, c, a, b, i, j] = Xp[n, c, i*S + a*D, j*S + b*D]
+    cols[n, c, a, b, i, j] = Xp[n, c, i*S + a*D, j*S + b*D]   (in 2-D)
 
     With scratch_name the copy goes into a reused workspace buffer (see workspace.py),
     valid only until the next call that uses the same name; a 1x1, stride-1 unpadded
     layer's columns are x itself then (read-only use), and nothing is copied.
     """
     if scratch_name is not None and _pointwise(g) and x.flags.c_contiguous:
-        return x.reshape(*x.shape[:2], 1, 1, *x.shape[2:])
+        return x.reshape(*x.shape[:2], *(1,) * g.dims, *x.shape[2:])
     xp = pad_spatial(x, g.pad)
-    sn, sc, sh, sw = xp.strides
-    (kh, kw), (ho, wo) = g.kernel, g.out_size
-    (st_h, st_w), (dh, dw) = g.stride, g.dilation
+    spatial = xp.strides[2:]
     windows = as_strided(
         xp,
-        shape=(xp.shape[0], xp.shape[1], kh, kw, ho, wo),
-        strides=(sn, sc, dh * sh, dw * sw, st_h * sh, st_w * sw),
+        shape=(*xp.shape[:2], *g.kernel, *g.out_size),
+        strides=(
+            *xp.strides[:2],
+            *(d * s for d, s in zip(g.dilation, spatial, strict=True)),
+            *(st * s for st, s in zip(g.stride, spatial, strict=True)),
+        ),
         writeable=False,
     )
     if scratch_name is None:
@@ -49,104 +57,114 @@ def im2col(x: np.ndarray, g: ConvGeometry, scratch_name: str | None = None) -> n
 
 
 def _pointwise(g: ConvGeometry) -> bool:
-    return g.kernel == (1, 1) and g.stride == (1, 1) and g.pad == ((0, 0), (0, 0))
+    return (
+        all(k == 1 for k in g.kernel)
+        and all(s == 1 for s in g.stride)
+        and not any(b or a for b, a in g.pad)
+    )
 
 
 def col2im(cols: np.ndarray, g: ConvGeometry) -> np.ndarray:
-    """The adjoint of im2col: columns (N, C, kH, kW, Ho, Wo) -> (N, C, H, W), summing overlaps."""
-    hp, wp = g.padded_size
-    (ho, wo), (st_h, st_w), (dh, dw) = g.out_size, g.stride, g.dilation
-    xp = np.zeros((cols.shape[0], cols.shape[1], hp, wp), dtype=cols.dtype)
-    for a in range(g.kernel[0]):
-        rows = window_slice(a * dh, st_h, ho)
-        for b in range(g.kernel[1]):
-            xp[:, :, rows, window_slice(b * dw, st_w, wo)] += cols[:, :, a, b]
+    """The adjoint of im2col: columns (N, C, *kernel, *out) -> (N, C, *size), summing overlaps."""
+    xp = np.zeros((*cols.shape[:2], *g.padded_size), dtype=cols.dtype)
+    for tap in np.ndindex(*g.kernel):
+        cells = tuple(
+            window_slice(a * d, s, o)
+            for a, d, s, o in zip(tap, g.dilation, g.stride, g.out_size, strict=True)
+        )
+        xp[at(ALL, ALL, cells)] += cols[at(ALL, ALL, tap)]
     return np.ascontiguousarray(crop_spatial(xp, g.pad))
 
 
 def _taps(g: ConvGeometry) -> int:
     """Rows of one group's columns: C_in/G * kH * kW."""
-    return g.in_channels // g.groups * g.kernel[0] * g.kernel[1]
+    return g.in_channels // g.groups * math.prod(g.kernel)
 
 
 def _grouped_weight(weight: np.ndarray, g: ConvGeometry) -> np.ndarray:
-    """(C_out, C_in/G, kH, kW) -> (G, C_out/G, C_in/G*kH*kW)."""
+    """(C_out, C_in/G, *kernel) -> (G, C_out/G, C_in/G*prod(kernel))."""
     return weight.reshape(g.groups, g.out_channels // g.groups, _taps(g))
 
 
-def conv2d_forward(x: np.ndarray, weight: np.ndarray, g: ConvGeometry) -> np.ndarray:
+def _grouped_columns(x: np.ndarray, g: ConvGeometry) -> np.ndarray:
+    cols = im2col(x, g, "cols")
+    return cols.reshape(g.batch, g.groups, _taps(g), math.prod(g.out_size))
+
+
+def conv_forward(x: np.ndarray, weight: np.ndarray, g: ConvGeometry) -> np.ndarray:
     """Y = W @ cols, one GEMM per (image, group)."""
     if batch_inner.preferred(g):
-        return batch_inner.conv2d_forward(x, weight, g)
-    cols = im2col(x, g, "cols").reshape(g.batch, g.groups, _taps(g), g.out_size[0] * g.out_size[1])
-    y = np.matmul(_grouped_weight(weight, g), cols)
+        return batch_inner.conv_forward(x, weight, g)
+    y = np.matmul(_grouped_weight(weight, g), _grouped_columns(x, g))
     return y.reshape(g.y_shape)
 
 
-def conv2d_grad_weight(grad_y: np.ndarray, x: np.ndarray, g: ConvGeometry) -> np.ndarray:
+def conv_grad_weight(grad_y: np.ndarray, x: np.ndarray, g: ConvGeometry) -> np.ndarray:
     # dL/dW = sum_n dL/dY_n @ cols_n^T   (the correlation of X with dL/dY, one GEMM)
     if batch_inner.preferred(g):
-        return batch_inner.conv2d_grad_weight(grad_y, x, g)
-    cols = im2col(x, g, "cols").reshape(g.batch, g.groups, _taps(g), g.out_size[0] * g.out_size[1])
-    dy = grad_y.reshape(
-        g.batch, g.groups, g.out_channels // g.groups, g.out_size[0] * g.out_size[1]
-    )
+        return batch_inner.conv_grad_weight(grad_y, x, g)
+    cols = _grouped_columns(x, g)
+    dy = grad_y.reshape(g.batch, g.groups, g.out_channels // g.groups, math.prod(g.out_size))
     # computed as (cols_n @ dL/dY_n^T)^T: the same products, 10-45% faster in OpenBLAS
     # than dL/dY_n @ cols_n^T on the suite's shapes (the long Ho*Wo axis is summed over)
     gw_t = np.matmul(cols, dy.transpose(0, 1, 3, 2)).sum(axis=0)
     return np.ascontiguousarray(gw_t.transpose(0, 2, 1)).reshape(g.w_shape)
 
 
-def conv2d_grad_input(grad_y: np.ndarray, weight: np.ndarray, g: ConvGeometry) -> np.ndarray:
+def conv_grad_input(grad_y: np.ndarray, weight: np.ndarray, g: ConvGeometry) -> np.ndarray:
     # dL/dX = dL/dY fully convolved with W: with stride 1 that is a forward correlation of
     # the zero-padded dL/dY with the 180-degree-flipped W (a gather, no scatter); otherwise
     # col2im(W^T @ dL/dY). The correlation's columns hold C_out*Hp*Wp values per tap and
     # col2im's C_in*Ho*Wo, scattered at about twice the cost of a gather (measured: 35 vs
     # 58 ms on 8x64x56x56 with 64 3x3 filters; 2.3 vs 1.4 ms on LeNet's conv2).
     if batch_inner.preferred(g):
-        return batch_inner.conv2d_grad_input(grad_y, weight, g)
-    hp, wp = g.padded_size
-    gather = g.out_channels * hp * wp
-    scatter = 2 * g.in_channels * g.out_size[0] * g.out_size[1]
-    if g.stride == (1, 1) and gather <= scatter:
-        return _grad_input_as_correlation(grad_y, weight, g)
+        return batch_inner.conv_grad_input(grad_y, weight, g)
+    gather = g.out_channels * math.prod(g.padded_size)
+    scatter = 2 * g.in_channels * math.prod(g.out_size)
+    if all(s == 1 for s in g.stride) and gather <= scatter:
+        return grad_input_as_correlation(grad_y, weight, g)
     return _grad_input_by_col2im(grad_y, weight, g)
 
 
-def _grad_input_as_correlation(
-    grad_y: np.ndarray, weight: np.ndarray, g: ConvGeometry
+def grad_input_as_correlation(
+    grad_y: np.ndarray,
+    weight: np.ndarray,
+    g: ConvGeometry,
+    forward: Callable[[np.ndarray, np.ndarray, ConvGeometry], np.ndarray] | None = None,
 ) -> np.ndarray:
     """dXp[u] = sum_a dY[u - a*D] W[a] = sum_a' dYpad[u + a'*D] rot180(W)[a'], dY padded by
-    D*(K-1) before and up to the padded input's size after; then the padding is cropped."""
-    (hp, wp), (kh, kw), (dh, dw) = g.padded_size, g.kernel, g.dilation
-    (ho, wo), groups = g.out_size, g.groups
+    D*(K-1) before and up to the padded input's size after; then the padding is cropped.
+    Stride 1 only. `forward` computes the correlation (this module's, by default)."""
+    groups = g.groups
     og, cg = g.out_channels // groups, g.in_channels // groups
-    # per group, swap in/out channels and rotate: (O, Cg, kH, kW) -> (C_in, Og, kH, kW)
+    flip = at(Ellipsis, (slice(None, None, -1),) * g.dims)
+    # per group, swap in/out channels and rotate: (O, Cg, *k) -> (C_in, Og, *k)
     flipped = (
-        weight.reshape(groups, og, cg, kh, kw)
-        .transpose(0, 2, 1, 3, 4)[..., ::-1, ::-1]
-        .reshape(g.in_channels, og, kh, kw)
+        weight.reshape(groups, og, cg, *g.kernel)
+        .swapaxes(1, 2)[flip]
+        .reshape(g.in_channels, og, *g.kernel)
     )
-    top, left = dh * (kh - 1), dw * (kw - 1)
     adjoint = ConvGeometry(
         batch=g.batch,
         in_channels=g.out_channels,
         out_channels=g.in_channels,
         groups=groups,
-        size=(ho, wo),
-        kernel=(kh, kw),
-        stride=(1, 1),
-        pad=((top, hp - ho), (left, wp - wo)),
+        size=g.out_size,
+        kernel=g.kernel,
+        stride=(1,) * g.dims,
+        pad=tuple(
+            (d * (k - 1), p - o)
+            for d, k, p, o in zip(g.dilation, g.kernel, g.padded_size, g.out_size, strict=True)
+        ),
         dilation=g.dilation,
-        out_size=(hp, wp),
+        out_size=g.padded_size,
     )
-    return np.ascontiguousarray(crop_spatial(conv2d_forward(grad_y, flipped, adjoint), g.pad))
+    correlate = forward or conv_forward
+    return np.ascontiguousarray(crop_spatial(correlate(grad_y, flipped, adjoint), g.pad))
 
 
 def _grad_input_by_col2im(grad_y: np.ndarray, weight: np.ndarray, g: ConvGeometry) -> np.ndarray:
     """dL/dX = col2im(W^T @ dL/dY)."""
-    dy = grad_y.reshape(
-        g.batch, g.groups, g.out_channels // g.groups, g.out_size[0] * g.out_size[1]
-    )
+    dy = grad_y.reshape(g.batch, g.groups, g.out_channels // g.groups, math.prod(g.out_size))
     dcols = np.matmul(_grouped_weight(weight, g).transpose(0, 2, 1), dy)
     return col2im(dcols.reshape(g.batch, g.in_channels, *g.kernel, *g.out_size), g)

@@ -34,6 +34,18 @@ def crop_spatial(xp: np.ndarray, pad: Pads) -> np.ndarray:
     return xp[keep]
 
 
+def at(*parts: Any) -> tuple[Any, ...]:
+    """An index from slices, ints and tuples of them (flattened): at(all, c, (i, j)) is
+    x[:, c, i, j], whatever the number of spatial axes."""
+    index: list[Any] = []
+    for part in parts:
+        index.extend(part if isinstance(part, tuple) else (part,))
+    return tuple(index)
+
+
+ALL = slice(None)
+
+
 def window_slice(start: int, step: int, count: int) -> slice:
     """Positions start, start+step, ... (count of them), as a slice for strided access."""
     return slice(start, start + step * (count - 1) + 1, step)

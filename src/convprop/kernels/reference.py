@@ -1,8 +1,9 @@
 """The course's sums as loops: the specification every fast algorithm is tested against.
 
 Slow on purpose and written to be read beside the course. Loops run over output
-pixels (i, j) and filter taps (a, b); the sum over channels (and the batch) at one
-(i, j, a, b) is a small matrix product, which is the same sum written once.
+pixels (i, j) and filter taps (a, b) (any number of spatial dimensions: i and a are
+then multi-indices); the sum over channels (and the batch) at one (i, a) is a small
+matrix product, which is the same sum written once.
 
 Library convention (PyTorch's, "cross-correlation"), with padding P, stride S, dilation D:
 
@@ -17,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..shapes import ConvGeometry, PoolGeometry
-from .layout import crop_spatial, pad_spatial
+from .layout import ALL, at, crop_spatial, pad_spatial
 
 
 def _group_slices(g: ConvGeometry) -> list[tuple[slice, slice]]:
@@ -26,52 +27,42 @@ def _group_slices(g: ConvGeometry) -> list[tuple[slice, slice]]:
     return [(slice(k * cg, (k + 1) * cg), slice(k * og, (k + 1) * og)) for k in range(g.groups)]
 
 
-def conv2d_forward(x: np.ndarray, weight: np.ndarray, g: ConvGeometry) -> np.ndarray:
-    """Y[n,o,i,j] = sum_{c,a,b} Xp[n, c, i*S + a*D, j*S + b*D] * W[o, c, a, b]."""
+def _at(i: tuple[int, ...], a: tuple[int, ...], g: ConvGeometry) -> tuple[int, ...]:
+    """The padded-input position output i reads with filter tap a: i*S + a*D per axis."""
+    return tuple(ii * s + aa * d for ii, aa, s, d in zip(i, a, g.stride, g.dilation, strict=True))
+
+
+def conv_forward(x: np.ndarray, weight: np.ndarray, g: ConvGeometry) -> np.ndarray:
+    """Y[n,o,i] = sum_{c,a} Xp[n, c, i*S + a*D] * W[o, c, a], i and a running over all
+    spatial positions and taps: (i, j) and (a, b) in 2-D."""
     xp = pad_spatial(x, g.pad)
-    (sh, sw), (dh, dw) = g.stride, g.dilation
     y = np.zeros(g.y_shape, dtype=x.dtype)
     for cs, os in _group_slices(g):
-        for i in range(g.out_size[0]):
-            for j in range(g.out_size[1]):
-                for a in range(g.kernel[0]):
-                    for b in range(g.kernel[1]):
-                        y[:, os, i, j] += (
-                            xp[:, cs, i * sh + a * dh, j * sw + b * dw] @ weight[os, :, a, b].T
-                        )
+        for i in np.ndindex(*g.out_size):
+            for a in np.ndindex(*g.kernel):
+                y[at(ALL, os, i)] += xp[at(ALL, cs, _at(i, a, g))] @ weight[at(os, ALL, a)].T
     return y
 
 
-def conv2d_grad_weight(grad_y: np.ndarray, x: np.ndarray, g: ConvGeometry) -> np.ndarray:
-    # dL/dW[o,c,a,b] = sum_{n,i,j} dL/dY[n,o,i,j] * Xp[n, c, i*S + a*D, j*S + b*D]
+def conv_grad_weight(grad_y: np.ndarray, x: np.ndarray, g: ConvGeometry) -> np.ndarray:
+    # dL/dW[o,c,a] = sum_{n,i} dL/dY[n,o,i] * Xp[n, c, i*S + a*D]
     xp = pad_spatial(x, g.pad)
-    (sh, sw), (dh, dw) = g.stride, g.dilation
     gw = np.zeros(g.w_shape, dtype=x.dtype)
     for cs, os in _group_slices(g):
-        for a in range(g.kernel[0]):
-            for b in range(g.kernel[1]):
-                for i in range(g.out_size[0]):
-                    for j in range(g.out_size[1]):
-                        gw[os, :, a, b] += (
-                            grad_y[:, os, i, j].T @ xp[:, cs, i * sh + a * dh, j * sw + b * dw]
-                        )
+        for a in np.ndindex(*g.kernel):
+            for i in np.ndindex(*g.out_size):
+                gw[at(os, ALL, a)] += grad_y[at(ALL, os, i)].T @ xp[at(ALL, cs, _at(i, a, g))]
     return gw
 
 
-def conv2d_grad_input(grad_y: np.ndarray, weight: np.ndarray, g: ConvGeometry) -> np.ndarray:
-    # dL/dXp[n, c, i*S + a*D, j*S + b*D] += sum_o dL/dY[n,o,i,j] * W[o,c,a,b]   (chain rule);
+def conv_grad_input(grad_y: np.ndarray, weight: np.ndarray, g: ConvGeometry) -> np.ndarray:
+    # dL/dXp[n, c, i*S + a*D] += sum_o dL/dY[n,o,i] * W[o,c,a]   (chain rule);
     # gathered per input pixel this is dL/dY fully convolved with the flipped W.
-    hp, wp = g.padded_size
-    (sh, sw), (dh, dw) = g.stride, g.dilation
-    gxp = np.zeros((g.batch, g.in_channels, hp, wp), dtype=grad_y.dtype)
+    gxp = np.zeros((g.batch, g.in_channels, *g.padded_size), dtype=grad_y.dtype)
     for cs, os in _group_slices(g):
-        for i in range(g.out_size[0]):
-            for j in range(g.out_size[1]):
-                for a in range(g.kernel[0]):
-                    for b in range(g.kernel[1]):
-                        gxp[:, cs, i * sh + a * dh, j * sw + b * dw] += (
-                            grad_y[:, os, i, j] @ weight[os, :, a, b]
-                        )
+        for i in np.ndindex(*g.out_size):
+            for a in np.ndindex(*g.kernel):
+                gxp[at(ALL, cs, _at(i, a, g))] += grad_y[at(ALL, os, i)] @ weight[at(os, ALL, a)]
     return np.ascontiguousarray(crop_spatial(gxp, g.pad))
 
 
