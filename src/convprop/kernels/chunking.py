@@ -9,6 +9,7 @@ same: outputs are written chunk by chunk, the weight gradient is summed over chu
 from __future__ import annotations
 
 import dataclasses
+import math
 from types import ModuleType
 
 import numpy as np
@@ -20,18 +21,17 @@ from . import workspace
 def bytes_per_image(impl: ModuleType, g: ConvGeometry, dtype: np.dtype) -> int:
     """The largest temporary one image needs in any of impl's three primitives."""
     item = np.dtype(dtype).itemsize
-    kh, kw = g.kernel
-    hp, wp = g.padded_size
-    ho, wo = g.out_size
+    taps, padded, out = math.prod(g.kernel), math.prod(g.padded_size), math.prod(g.out_size)
     if impl.__name__.endswith("im2col"):
-        columns = g.in_channels * ho * wo
-        flipped = g.out_channels * hp * wp  # the stride-1 input gradient's columns, if used
-        if g.stride == (1, 1) and flipped <= 2 * columns:
+        columns = g.in_channels * out
+        flipped = g.out_channels * padded  # the stride-1 input gradient's columns, if used
+        if all(s == 1 for s in g.stride) and flipped <= 2 * columns:
             columns = max(columns, flipped)
-        return item * kh * kw * columns
+        return item * taps * columns
     if impl.__name__.endswith("fft"):
         # spectra of input and output channels, complex, plus the product: about 3 copies
-        return 3 * 2 * item * (g.in_channels + g.out_channels) * hp * (wp // 2 + 1)
+        half = padded // g.padded_size[-1] * (g.padded_size[-1] // 2 + 1)
+        return 3 * 2 * item * (g.in_channels + g.out_channels) * half
     return 0  # the reference loops allocate nothing per image beyond the output
 
 

@@ -21,7 +21,7 @@ from types import ModuleType
 import numpy as np
 
 from ..shapes import ConvGeometry
-from .layout import crop_spatial, pad_spatial, window_slice
+from .layout import ALL, at, crop_spatial, pad_spatial, window_slice
 
 
 @functools.cache
@@ -32,41 +32,43 @@ def _scipy_fft() -> ModuleType:
     return scipy.fft
 
 
-def _fft_size(g: ConvGeometry) -> tuple[int, int]:
-    hp, wp = g.padded_size
-    return (_scipy_fft().next_fast_len(hp, real=True), _scipy_fft().next_fast_len(wp, real=True))
+def _fft_size(g: ConvGeometry) -> tuple[int, ...]:
+    return tuple(_scipy_fft().next_fast_len(n, real=True) for n in g.padded_size)
 
 
-def _spectrum(a: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """rfft2 over the last two axes, zero-padded to `size`, flattened to one frequency axis."""
-    spec = _scipy_fft().rfft2(a, s=size, axes=(-2, -1), workers=-1)
-    return spec.reshape(*a.shape[:-2], spec.shape[-2] * spec.shape[-1])
+def _axes(size: tuple[int, ...]) -> tuple[int, ...]:
+    """The spatial axes, the last len(size) of each array."""
+    return tuple(range(-len(size), 0))
 
 
-def _from_spectrum(spec: np.ndarray, size: tuple[int, int], dtype: np.dtype) -> np.ndarray:
-    spec = spec.reshape(*spec.shape[:-1], size[0], size[1] // 2 + 1)
-    return _scipy_fft().irfft2(spec, s=size, axes=(-2, -1), workers=-1).astype(dtype, copy=False)
+def _spectrum(a: np.ndarray, size: tuple[int, ...]) -> np.ndarray:
+    """rfftn over the spatial axes, zero-padded to `size`, flattened to one frequency axis."""
+    spec = _scipy_fft().rfftn(a, s=size, axes=_axes(size), workers=-1)
+    return spec.reshape(*a.shape[: a.ndim - len(size)], -1)
+
+
+def _from_spectrum(spec: np.ndarray, size: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    spec = spec.reshape(*spec.shape[:-1], *size[:-1], size[-1] // 2 + 1)
+    out = _scipy_fft().irfftn(spec, s=size, axes=_axes(size), workers=-1)
+    return out.astype(dtype, copy=False)
 
 
 def _dilate(weight: np.ndarray, g: ConvGeometry) -> np.ndarray:
-    """W with D-1 zeros between taps: (O, Cg, kH, kW) -> (O, Cg, D(kH-1)+1, D(kW-1)+1)."""
-    if g.dilation == (1, 1):
+    """W with D-1 zeros between taps: (O, Cg, *k) -> (O, Cg, *(D(k-1)+1))."""
+    if all(d == 1 for d in g.dilation):
         return weight
     out = np.zeros((*weight.shape[:2], *g.dilated_kernel), dtype=weight.dtype)
-    out[:, :, :: g.dilation[0], :: g.dilation[1]] = weight
+    out[at(ALL, ALL, tuple(slice(None, None, d) for d in g.dilation))] = weight
     return out
 
 
 def _spread(grad_y: np.ndarray, g: ConvGeometry) -> np.ndarray:
     """dL/dY placed at the stride-1 output positions i*S (zeros between): the stride's adjoint."""
-    if g.stride == (1, 1):
+    if all(s == 1 for s in g.stride):
         return grad_y
-    ho, wo = g.out_size
-    out = np.zeros(
-        (*grad_y.shape[:2], g.stride[0] * (ho - 1) + 1, g.stride[1] * (wo - 1) + 1),
-        dtype=grad_y.dtype,
-    )
-    out[:, :, :: g.stride[0], :: g.stride[1]] = grad_y
+    spread = tuple(s * (o - 1) + 1 for s, o in zip(g.stride, g.out_size, strict=True))
+    out = np.zeros((*grad_y.shape[:2], *spread), dtype=grad_y.dtype)
+    out[at(ALL, ALL, tuple(slice(None, None, s) for s in g.stride))] = grad_y
     return out
 
 
@@ -95,8 +97,8 @@ def conv_forward(x: np.ndarray, weight: np.ndarray, g: ConvGeometry) -> np.ndarr
     ws = _split_weight(_spectrum(_dilate(weight, g), size), g.groups)  # (F, G, Og, Cg)
     ys = np.matmul(xs, ws.conj().transpose(0, 1, 3, 2))  # (F, G, N, Og)
     y_full = _from_spectrum(_join_groups(ys), size, x.dtype)
-    (ho, wo), (sh, sw) = g.out_size, g.stride
-    return np.ascontiguousarray(y_full[:, :, window_slice(0, sh, ho), window_slice(0, sw, wo)])
+    keep = tuple(window_slice(0, s, o) for s, o in zip(g.stride, g.out_size, strict=True))
+    return np.ascontiguousarray(y_full[at(ALL, ALL, keep)])
 
 
 def conv_grad_input(grad_y: np.ndarray, weight: np.ndarray, g: ConvGeometry) -> np.ndarray:
@@ -105,8 +107,8 @@ def conv_grad_input(grad_y: np.ndarray, weight: np.ndarray, g: ConvGeometry) -> 
     dys = _split_groups(_spectrum(_spread(grad_y, g), size), g.groups)  # (F, G, N, Og)
     ws = _split_weight(_spectrum(_dilate(weight, g), size), g.groups)  # (F, G, Og, Cg)
     dxs = np.matmul(dys, ws)  # (F, G, N, Cg)
-    hp, wp = g.padded_size
-    dxp = _from_spectrum(_join_groups(dxs), size, grad_y.dtype)[:, :, :hp, :wp]
+    padded = tuple(slice(0, n) for n in g.padded_size)
+    dxp = _from_spectrum(_join_groups(dxs), size, grad_y.dtype)[at(ALL, ALL, padded)]
     return np.ascontiguousarray(crop_spatial(dxp, g.pad))
 
 
@@ -118,6 +120,6 @@ def conv_grad_weight(grad_y: np.ndarray, x: np.ndarray, g: ConvGeometry) -> np.n
     dws = np.matmul(dys.conj().transpose(0, 1, 3, 2), xs)  # (F, G, Og, Cg)
     f, groups, og, cg = dws.shape
     dw_spec = dws.transpose(1, 2, 3, 0).reshape(groups * og, cg, f)
-    kh, kw = g.dilated_kernel
-    dw = _from_spectrum(dw_spec, size, x.dtype)[:, :, : kh : g.dilation[0], : kw : g.dilation[1]]
+    taps = tuple(slice(0, k, d) for k, d in zip(g.dilated_kernel, g.dilation, strict=True))
+    dw = _from_spectrum(dw_spec, size, x.dtype)[at(ALL, ALL, taps)]
     return np.ascontiguousarray(dw)

@@ -5,7 +5,8 @@ The rule, fitted to `python -m benchmarks.conv_layer --all` (2 cores, float32):
 * im2col+GEMM is the default: for the 1x1 to 5x5 kernels of almost every CNN its
   GEMM does the work in one call, and the FFT's transforms and complex products cost
   more (a 3x3 layer of 64 channels: FFT about 5x slower than im2col).
-* fft runs when the kernel has at least 7x7 = 49 taps and the stride is 1: columns grow
+* fft runs when the kernel has at least 7x7 = 49 taps (in any number of dimensions: a
+  49-tap 1-D filter or a 4x4x4 3-D one too) and the stride is 1: columns grow
   with kH*kW while the FFT's cost barely depends on the kernel size. Measured on
   8x16x64x64 with 16 filters: at 7x7 the FFT took 0.4x im2col's forward and 0.3x its
   backward time; at 11x11, 0.2x and 0.13x. With a stride the FFT computes every
@@ -17,6 +18,7 @@ benchmark_mode(True) replaces the rule by a measurement per geometry (see below)
 
 from __future__ import annotations
 
+import math
 import time
 from types import ModuleType
 from typing import Literal
@@ -76,8 +78,7 @@ def choose(
             _winners[key] = _measure(g, np.dtype(dtype))
         algorithm = _winners[key]
     elif algorithm == "auto":
-        kh, kw = g.kernel
-        large = kh * kw >= FFT_MIN_TAPS and g.stride == (1, 1)
+        large = math.prod(g.kernel) >= FFT_MIN_TAPS and all(s == 1 for s in g.stride)
         algorithm = "fft" if large else "im2col"
     try:
         return ALGORITHMS[algorithm]
