@@ -73,7 +73,7 @@ def test_col2im_is_the_adjoint_of_im2col(rng, stride, padding, dilation):
 def test_both_input_gradient_routes_equal_the_reference(rng, padding, dilation, groups):
     """Stride 1 picks the flipped-filter correlation or col2im by size; both must be exact."""
     from convprop.kernels import reference
-    from convprop.kernels.im2col import grad_input_as_correlation, _grad_input_by_col2im
+    from convprop.kernels.im2col import _grad_input_by_col2im, grad_input_as_correlation
 
     x = rng.standard_normal((2, 4, 7, 6))
     w = rng.standard_normal((8, 4 // groups, 3, 2))

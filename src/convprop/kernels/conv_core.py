@@ -1,0 +1,190 @@
+"""Convolution's validation and dispatch for any number of spatial dimensions.
+
+conv1d, conv2d and conv3d (and their transposes and gradients) are thin wrappers over
+the functions here, which check the arrays, build the geometry, pick the algorithm,
+apply the convention and the bias, and run the algorithm's three primitives:
+
+    conv_forward(x, W)        Y
+    conv_grad_input(dY, W)    dL/dX  (the adjoint of the forward in X)
+    conv_grad_weight(dY, X)   dL/dW  (the adjoint of the forward in W)
+
+Everything is built from those three, as JAX's transpose rules do: conv_transpose *is*
+conv_grad_input, and its gradients are conv_forward and conv_grad_weight with the roles
+of input and output swapped.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import numpy as np
+
+from ..shapes import (
+    check_array,
+    check_same_dtype,
+    conv_geometry,
+    conv_transpose_geometry,
+    fmt,
+)
+from . import chunking
+from .select import choose
+
+Convention = Literal["correlation", "convolution"]
+
+
+LAYOUTS = {  # input, weight, output layouts named in error messages, by spatial dimensions
+    1: ("(N, C, L)", "(C_out, C_in/groups, k)", "(N, C_out, Lo)"),
+    2: ("(N, C, H, W)", "(C_out, C_in/groups, kH, kW)", "(N, C_out, Ho, Wo)"),
+    3: ("(N, C, D, H, W)", "(C_out, C_in/groups, kD, kH, kW)", "(N, C_out, Do, Ho, Wo)"),
+}
+
+
+def _checked(
+    op: str,
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None = None,
+    grad_y: np.ndarray | None = None,
+    dims: int = 2,
+) -> None:
+    x_layout, w_layout, y_layout = LAYOUTS[dims]
+    check_array(op, "input", x, dims + 2, x_layout)
+    check_array(op, "weight", weight, dims + 2, w_layout)
+    if bias is not None:
+        check_array(op, "bias", bias, 1, "(C_out,)")
+    if grad_y is not None:
+        check_array(op, "grad_y", grad_y, dims + 2, y_layout)
+    check_same_dtype(op, input=x, weight=weight, bias=bias, grad_y=grad_y)
+
+
+def _check_bias(op: str, bias: np.ndarray | None, channels: int, weight: np.ndarray) -> None:
+    if bias is not None and bias.shape != (channels,):
+        raise ValueError(
+            f"{op}: bias must have shape ({channels},), one per output channel, got "
+            f"{fmt(bias.shape)}; weight {fmt(weight.shape)}"
+        )
+
+
+def _check_grad_y(op: str, grad_y: np.ndarray, expected: tuple[int, ...]) -> None:
+    if grad_y.shape != expected:
+        raise ValueError(
+            f"{op}: grad_y has shape {fmt(grad_y.shape)} but the forward output is {fmt(expected)}"
+        )
+
+
+def _oriented(weight: np.ndarray, convention: str, op: str) -> np.ndarray:
+    """The weight the correlation kernels see: W itself, or W rotated 180 degrees for the
+    course's true convolution (Y[i,j] = sum X[i-a, j-b] W[a,b] is a correlation with rot180 W);
+    in 1-D and 3-D, W reversed along every spatial axis."""
+    if convention == "correlation":
+        return weight
+    if convention == "convolution":
+        return weight[(slice(None), slice(None)) + (slice(None, None, -1),) * (weight.ndim - 2)]
+    raise ValueError(f"{op}: convention must be 'correlation' or 'convolution', got {convention!r}")
+
+
+def _add_bias(y: np.ndarray, bias: np.ndarray | None) -> np.ndarray:
+    if bias is not None:
+        y += bias.reshape(-1, *(1,) * (y.ndim - 2))
+    return y
+
+
+def convolve(
+    op: str, dims: int, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None,
+    stride: Any, padding: Any, dilation: Any, groups: int, algorithm: str, convention: str,
+) -> np.ndarray:  # fmt: skip
+    """The forward of conv1d/2d/3d: validation, bias, convention, dispatch."""
+    _checked(op, x, weight, bias, dims=dims)
+    g = conv_geometry(op, x.shape, weight.shape, stride, padding, dilation, groups)
+    _check_bias(op, bias, g.out_channels, weight)
+    impl = choose(algorithm, g, op, x.dtype)
+    y = chunking.forward(impl, x, _oriented(weight, convention, op), g)
+    return _add_bias(y, bias)
+
+
+def convolve_backward(
+    op: str, dims: int, grad_y: np.ndarray, x: np.ndarray, weight: np.ndarray,
+    stride: Any, padding: Any, dilation: Any, groups: int, algorithm: str, convention: str,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    # dL/dX = dL/dY fully convolved with W; dL/dW = X correlated with dL/dY; dL/db = sum dL/dY
+    _checked(op, x, weight, grad_y=grad_y, dims=dims)
+    g = conv_geometry(op, x.shape, weight.shape, stride, padding, dilation, groups)
+    _check_grad_y(op, grad_y, g.y_shape)
+    impl = choose(algorithm, g, op, x.dtype)
+    w = _oriented(weight, convention, op)
+    grad_x = chunking.grad_input(impl, grad_y, w, g)
+    # with the true convolution the kernels saw rot180(W); rotate its gradient back
+    grad_w = _oriented(chunking.grad_weight(impl, grad_y, x, g), convention, op)
+    grad_b = grad_y.sum(axis=(0, *range(2, grad_y.ndim)))
+    return grad_x, np.ascontiguousarray(grad_w), grad_b
+
+
+def transpose_convolve(
+    op: str, dims: int, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None,
+    stride: Any, padding: Any, output_padding: Any, groups: int, dilation: Any, algorithm: str,
+) -> np.ndarray:  # fmt: skip
+    """The forward of conv_transpose1d/2d/3d: the input gradient of a convolution."""
+    _checked(op, x, weight, bias, dims=dims)
+    g = conv_transpose_geometry(
+        op, x.shape, weight.shape, stride, padding, output_padding, groups, dilation
+    )
+    _check_bias(op, bias, g.in_channels, weight)
+    y = chunking.grad_input(choose(algorithm, g, op, x.dtype), x, weight, g)
+    return _add_bias(y, bias)
+
+
+def transpose_convolve_backward(
+    op: str, dims: int, grad_y: np.ndarray, x: np.ndarray, weight: np.ndarray,
+    stride: Any, padding: Any, output_padding: Any, groups: int, dilation: Any, algorithm: str,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    # y = conv^T(x; W)  =>  dL/dx = conv(dL/dy; W)                  (the transpose of a transpose)
+    #                       dL/dW = conv's weight gradient with input dL/dy and output-grad x
+    _checked(op, x, weight, grad_y=grad_y, dims=dims)
+    g = conv_transpose_geometry(
+        op, x.shape, weight.shape, stride, padding, output_padding, groups, dilation
+    )
+    _check_grad_y(op, grad_y, g.x_shape)
+    impl = choose(algorithm, g, op, x.dtype)
+    grad_x = chunking.forward(impl, grad_y, weight, g)
+    grad_w = chunking.grad_weight(impl, x, grad_y, g)
+    return grad_x, grad_w, grad_y.sum(axis=(0, *range(2, grad_y.ndim)))
+
+
+def shape_of(op: str, name: str, size: Any, dims: int) -> tuple[int, ...]:
+    shape = tuple(size)
+    if len(shape) != dims + 2 or not all(
+        isinstance(n, (int, np.integer)) and n >= 0 for n in shape
+    ):
+        count = {3: "three", 4: "four", 5: "five"}[dims + 2]
+        raise ValueError(f"{op}: {name} must be {count} non-negative ints, got {size!r}")
+    return tuple(int(n) for n in shape)
+
+
+def input_grad(
+    op: str, dims: int, input_size: Any, weight: np.ndarray, grad_output: np.ndarray,
+    stride: Any, padding: Any, dilation: Any, groups: int, algorithm: str,
+) -> np.ndarray:  # fmt: skip
+    # dL/dX = dL/dY fully convolved with W (torch.nn.grad.convNd_input's arguments)
+    _, w_layout, y_layout = LAYOUTS[dims]
+    check_array(op, "weight", weight, dims + 2, w_layout)
+    check_array(op, "grad_output", grad_output, dims + 2, y_layout)
+    check_same_dtype(op, weight=weight, grad_output=grad_output)
+    x_shape = shape_of(op, "input_size", input_size, dims)
+    g = conv_geometry(op, x_shape, weight.shape, stride, padding, dilation, groups)
+    _check_grad_y(op, grad_output, g.y_shape)
+    return chunking.grad_input(choose(algorithm, g, op, weight.dtype), grad_output, weight, g)
+
+
+def weight_grad(
+    op: str, dims: int, input: np.ndarray, weight_size: Any, grad_output: np.ndarray,
+    stride: Any, padding: Any, dilation: Any, groups: int, algorithm: str,
+) -> np.ndarray:  # fmt: skip
+    # dL/dW = X correlated with dL/dY (torch.nn.grad.convNd_weight's arguments)
+    x_layout, _, y_layout = LAYOUTS[dims]
+    check_array(op, "input", input, dims + 2, x_layout)
+    check_array(op, "grad_output", grad_output, dims + 2, y_layout)
+    check_same_dtype(op, input=input, grad_output=grad_output)
+    w_shape = shape_of(op, "weight_size", weight_size, dims)
+    g = conv_geometry(op, input.shape, w_shape, stride, padding, dilation, groups)
+    _check_grad_y(op, grad_output, g.y_shape)
+    return chunking.grad_weight(choose(algorithm, g, op, input.dtype), grad_output, input, g)
