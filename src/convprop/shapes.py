@@ -259,47 +259,43 @@ def conv_geometry(
 conv2d_geometry = conv_geometry  # the 2-D name the callers and tests know
 
 
-def pool_stride(op: str, stride: Any, kernel: Pair) -> Pair:
+def pool_stride(op: str, stride: Any, kernel: tuple[int, ...]) -> tuple[int, ...]:
     """Pooling's stride: the kernel size when None (or PyTorch's empty list), as PyTorch."""
     if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0):
         return kernel
-    return as_pair(op, "stride", stride, 1)
+    return as_tuple(op, "stride", stride, 1, len(kernel))
 
 
 @dataclass(frozen=True)
 class PoolGeometry:
-    """A pooling window: x (N, C, H, W) -> y (N, C, Ho, Wo).
+    """A pooling window over any number of spatial dimensions: x (N, C, *size) ->
+    y (N, C, *out_size); (N, C, H, W) -> (N, C, Ho, Wo) in 2-D.
 
-    ``pad`` is ((top, bottom), (left, right)) with bottom/right extended when ceil_mode
-    lets the last window hang past the padded input.
+    ``pad`` is one (before, after) pair per dimension, after extended when ceil_mode lets
+    the last window hang past the padded input.
     """
 
-    size: Pair
-    kernel: Pair
-    stride: Pair
-    padding: Pair
-    dilation: Pair
-    out_size: Pair
+    size: tuple[int, ...]
+    kernel: tuple[int, ...]
+    stride: tuple[int, ...]
+    padding: tuple[int, ...]
+    dilation: tuple[int, ...]
+    out_size: tuple[int, ...]
 
     @property
-    def pad(self) -> tuple[Pair, Pair]:
+    def pad(self) -> tuple[Pair, ...]:
         sides = []
         for n, k, s, p, d, o in zip(
-            self.size,
-            self.kernel,
-            self.stride,
-            self.padding,
-            self.dilation,
-            self.out_size,
+            self.size, self.kernel, self.stride, self.padding, self.dilation, self.out_size,
             strict=True,
-        ):
-            reach = (o - 1) * s + d * (k - 1) + 1  # rows the last window touches, from -p
+        ):  # fmt: skip
+            reach = (o - 1) * s + d * (k - 1) + 1  # cells the last window touches, from -p
             sides.append((p, max(p, reach - n - p)))
-        return (sides[0], sides[1])
+        return tuple(sides)
 
 
 @memoized
-def pool2d_geometry(
+def pool_geometry(
     op: str,
     x_shape: tuple[int, ...],
     kernel_size: Any,
@@ -308,15 +304,16 @@ def pool2d_geometry(
     dilation: Any = 1,
     ceil_mode: bool = False,
 ) -> PoolGeometry:
-    """Validate a 2-D pooling configuration and compute its output size."""
+    """Validate a pooling configuration over len(x_shape) - 2 spatial dimensions."""
+    dims = len(x_shape) - 2
     with shapes_in_errors(f"input {fmt(x_shape)}"):
-        k = as_pair(op, "kernel_size", kernel_size, 1)
+        k = as_tuple(op, "kernel_size", kernel_size, 1, dims)
         s = pool_stride(op, stride, k)
-        p = as_pair(op, "padding", padding, 0)
-        d = as_pair(op, "dilation", dilation, 1)
-    h, w = x_shape[-2:]
+        p = as_tuple(op, "padding", padding, 0, dims)
+        d = as_tuple(op, "dilation", dilation, 1, dims)
+    size = tuple(x_shape[2:])
     if min(x_shape[1:]) < 1:
-        raise ValueError(f"{op}: channels, height and width must be non-empty, got {fmt(x_shape)}")
+        raise ValueError(f"{op}: channels and sizes must be non-empty, got {fmt(x_shape)}")
     for pi, ki in zip(p, k, strict=True):
         if 2 * pi > ki:
             raise ValueError(
@@ -325,21 +322,25 @@ def pool2d_geometry(
             )
     out = tuple(
         output_size(n, ki, si, pi, di, bool(ceil_mode))
-        for n, ki, si, pi, di in zip((h, w), k, s, p, d, strict=True)
+        for n, ki, si, pi, di in zip(size, k, s, p, d, strict=True)
     )
     if min(out) < 1:
+        padded = tuple(n + 2 * pi for n, pi in zip(size, p, strict=True))
         raise ValueError(
             f"{op}: the window (kernel {k}, dilation {d}) is larger than the padded input "
-            f"{h + 2 * p[0]}x{w + 2 * p[1]} (padding {p}); input {fmt(x_shape)}"
+            f"{_times(padded)} (padding {p}); input {fmt(x_shape)}"
         )
-    for n, ki, si, pi, di, oi in zip((h, w), k, s, p, d, out, strict=True):
+    for n, ki, si, pi, di, oi in zip(size, k, s, p, d, out, strict=True):
         taps = (np.arange(oi) * si - pi)[:, None] + np.arange(ki) * di
         if not ((taps >= 0) & (taps < n)).any(axis=1).all():
             raise ValueError(
                 f"{op}: a window (kernel {k}, stride {s}, padding {p}, dilation {d}) falls "
                 f"entirely in the padding, so it has no input to pool; input {fmt(x_shape)}"
             )
-    return PoolGeometry((h, w), k, s, p, d, (out[0], out[1]))
+    return PoolGeometry(size, k, s, p, d, out)
+
+
+pool2d_geometry = pool_geometry  # the 2-D name the callers and tests know
 
 
 @memoized

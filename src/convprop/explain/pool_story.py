@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from .pool import PoolStory, Window
 
 
-def _pair(p: tuple[int, int]) -> str:
+def _pair(p: tuple[int, ...]) -> str:
     return str(p[0]) if p[0] == p[1] else f"{p[0]}x{p[1]}"
 
 

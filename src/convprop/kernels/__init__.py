@@ -28,20 +28,40 @@ from .conv_nd import (
     conv_transpose3d_backward,
 )
 from .max_pool import (
+    max_pool,
+    max_pool_backward,
+    max_pool_grad,
+    max_pool_indices,
+    max_pool_switches,
+    max_pool_switches_backward,
+)
+from .pool import avg_pool2d, avg_pool2d_backward
+from .pool_nd import (
+    avg_pool1d,
+    avg_pool1d_backward,
+    avg_pool3d,
+    avg_pool3d_backward,
+    max_pool1d,
+    max_pool1d_backward,
     max_pool2d,
     max_pool2d_backward,
     max_pool2d_grad,
     max_pool2d_indices,
     max_pool2d_switches,
     max_pool2d_switches_backward,
+    max_pool3d,
+    max_pool3d_backward,
 )
-from .pool import avg_pool2d, avg_pool2d_backward
 from .select import ALGORITHMS, benchmark_mode, choose
 
 __all__ = [
     "ALGORITHMS",
+    "avg_pool1d",
+    "avg_pool1d_backward",
     "avg_pool2d",
     "avg_pool2d_backward",
+    "avg_pool3d",
+    "avg_pool3d_backward",
     "benchmark_mode",
     "choose",
     "conv1d",
@@ -62,11 +82,21 @@ __all__ = [
     "conv_transpose2d_backward",
     "conv_transpose3d",
     "conv_transpose3d_backward",
+    "max_pool",
+    "max_pool1d",
+    "max_pool1d_backward",
     "max_pool2d",
     "max_pool2d_backward",
     "max_pool2d_grad",
     "max_pool2d_indices",
     "max_pool2d_switches",
     "max_pool2d_switches_backward",
+    "max_pool3d",
+    "max_pool3d_backward",
+    "max_pool_backward",
+    "max_pool_grad",
+    "max_pool_indices",
+    "max_pool_switches",
+    "max_pool_switches_backward",
     "workspace",
 ]

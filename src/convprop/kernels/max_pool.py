@@ -13,92 +13,97 @@ routes each upstream gradient to its window's winner:
 The winner is found without a loop over windows: bit t of one small integer per window
 says "tap t equals the maximum", and the lowest set bit, looked up in a table, is the
 first maximum in row-major window order (np.copyto with where= took 5x longer).
+
+Everything here works over any number of spatial dimensions (the `max_pool_*`
+functions take it from the input); the 2-D names are PyTorch's, and pool_nd.py has
+max_pool1d and max_pool3d.
 """
 
 from __future__ import annotations
 
+import functools
+import math
 from functools import cache
 from typing import Any
 
 import numpy as np
 
-from ..shapes import PoolGeometry, as_pair, check_array, fmt, pool2d_geometry, pool_stride
-from .layout import crop_spatial, pad_spatial
-from .pool import input_shape4, taps
+from ..shapes import PoolGeometry, as_tuple, check_array, fmt, pool_geometry, pool_stride
+from .layout import ALL, at, crop_spatial, pad_spatial
+from .pool import Tap, input_shape_of, layout, taps
 
-Taps = tuple[tuple[int, int, slice, slice], ...]
 PACKED_TAPS = 16  # up to this many taps the winner comes from a packed bit mask
 
 
-def max_pool2d(
-    x: np.ndarray,
-    kernel_size: Any,
-    stride: Any = None,
-    padding: Any = 0,
-    dilation: Any = 1,
-    ceil_mode: bool = False,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Max pooling with the winners' positions.
+def _op(name: str, dims: int) -> str:
+    return name.replace("max_pool", f"max_pool{dims}d", 1)
 
-    Shape:
-        x: (N, C, H, W) -> y, indices: (N, C, Ho, Wo) with
-        Ho = floor((H + 2P - D*(K-1) - 1) / S) + 1 (ceil with ceil_mode; the last window
-        must start inside the input or the leading padding).
 
-    indices are flat positions r*W + c in each input plane, as PyTorch's return_indices.
-    Ties go to the first maximum in row-major window order; a NaN always wins.
-    """
-    g = _geometry("max_pool2d", x, kernel_size, stride, padding, dilation, ceil_mode)
+def _geometry(
+    name: str, x: np.ndarray, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
+    ceil_mode: bool, dims: int | None = None,
+) -> tuple[str, PoolGeometry]:  # fmt: skip
+    if dims is None:
+        dims = max(x.ndim - 2, 1) if isinstance(x, np.ndarray) else 2
+    op = _op(name, dims)
+    check_array(op, "input", x, dims + 2, layout(dims)[0])
+    return op, pool_geometry(op, x.shape, kernel_size, stride, padding, dilation, ceil_mode)
+
+
+def max_pool(
+    x: np.ndarray, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
+    ceil_mode: bool = False, *, dims: int | None = None,
+) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """(y, indices) over x.ndim - 2 spatial dimensions (or `dims`, checked)."""
+    _, g = _geometry("max_pool", x, kernel_size, stride, padding, dilation, ceil_mode, dims)
     y, switches = _forward(x, g)
     return y, _flat_indices(switches, g)
 
 
-def max_pool2d_switches(
-    x: np.ndarray,
-    kernel_size: Any,
-    stride: Any = None,
-    padding: Any = 0,
-    dilation: Any = 1,
-    ceil_mode: bool = False,
-) -> tuple[np.ndarray, np.ndarray]:
-    """max_pool2d recording each window's winning tap a*kW + b (unsigned ints) instead of
-    flat indices: smaller, and its backward needs no scatter."""
-    g = _geometry("max_pool2d_switches", x, kernel_size, stride, padding, dilation, ceil_mode)
+def max_pool_switches(
+    x: np.ndarray, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
+    ceil_mode: bool = False, *, dims: int | None = None,
+) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """(y, switches): each window's maximum and its winning tap (unsigned ints)."""
+    _, g = _geometry(
+        "max_pool_switches", x, kernel_size, stride, padding, dilation, ceil_mode, dims
+    )
     return _forward(x, g)
 
 
-def max_pool2d_indices(
-    switches: np.ndarray,
-    input_shape: tuple[int, ...],
-    kernel_size: Any,
-    stride: Any = None,
-    padding: Any = 0,
-    dilation: Any = 1,
-    ceil_mode: bool = False,
-) -> np.ndarray:
-    """PyTorch's flat indices r*W + c from max_pool2d_switches' taps."""
-    op = "max_pool2d_indices"
-    shape = input_shape4(op, input_shape)
-    g = pool2d_geometry(op, shape, kernel_size, stride, padding, dilation, ceil_mode)
+def _input_geometry(
+    name: str, input_shape: Any, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
+    ceil_mode: bool, dims: int | None,
+) -> tuple[str, tuple[int, ...], PoolGeometry]:  # fmt: skip
+    dims = dims or max(len(tuple(input_shape)) - 2, 1)
+    op = _op(name, dims)
+    shape = input_shape_of(op, input_shape, dims)
+    return op, shape, pool_geometry(op, shape, kernel_size, stride, padding, dilation, ceil_mode)
+
+
+def max_pool_indices(
+    switches: np.ndarray, input_shape: Any, kernel_size: Any, stride: Any = None,
+    padding: Any = 0, dilation: Any = 1, ceil_mode: bool = False, *, dims: int | None = None,
+) -> np.ndarray:  # fmt: skip
+    """PyTorch's flat indices (r*W + c in 2-D) from max_pool_switches' taps."""
+    op, shape, g = _input_geometry(
+        "max_pool_indices", input_shape, kernel_size, stride, padding, dilation, ceil_mode, dims
+    )
     _check_switches(op, switches, g, shape[:2])
     return _flat_indices(switches, g)
 
 
-def max_pool2d_switches_backward(
-    grad_y: np.ndarray,
-    switches: np.ndarray,
-    input_shape: tuple[int, ...],
-    kernel_size: Any,
-    stride: Any = None,
-    padding: Any = 0,
-    dilation: Any = 1,
-    ceil_mode: bool = False,
-) -> np.ndarray:
-    # dL/dX[tap t of window (i, j)] += dL/dY[i, j] where switches[i, j] == t; others get 0
-    op = "max_pool2d_switches_backward"
-    check_array(op, "grad_y", grad_y, 4, "(N, C, Ho, Wo)")
-    shape = input_shape4(op, input_shape)
-    g = pool2d_geometry(op, shape, kernel_size, stride, padding, dilation, ceil_mode)
+def max_pool_switches_backward(
+    grad_y: np.ndarray, switches: np.ndarray, input_shape: Any, kernel_size: Any,
+    stride: Any = None, padding: Any = 0, dilation: Any = 1, ceil_mode: bool = False, *,
+    dims: int | None = None,
+) -> np.ndarray:  # fmt: skip
+    # dL/dX[tap t of window i] += dL/dY[i] where switches[i] == t; others get 0
+    op, shape, g = _input_geometry(
+        "max_pool_switches_backward", input_shape, kernel_size, stride, padding, dilation,
+        ceil_mode, dims,
+    )  # fmt: skip
+    check_array(op, "grad_y", grad_y, len(shape), layout(len(shape) - 2)[1])
     _check_switches(op, switches, g, shape[:2])
     if grad_y.shape != switches.shape:
         raise ValueError(
@@ -107,32 +112,25 @@ def max_pool2d_switches_backward(
     if not _disjoint(g.kernel, g.stride, g.dilation):
         # windows share inputs: np.bincount sums them (measured 1.5x faster than per-tap adds)
         return _route(grad_y, _flat_indices(switches, g), shape, overlapping=True)
-    (t, b), (l, r) = g.pad
-    gxp = np.zeros((*shape[:2], shape[2] + t + b, shape[3] + l + r), dtype=grad_y.dtype)
+    padded = tuple(n + b + a for n, (b, a) in zip(shape[2:], g.pad, strict=True))
+    gxp = np.zeros((*shape[:2], *padded), dtype=grad_y.dtype)
     finite = bool(np.isfinite(grad_y).all())  # else grad * 0 would be NaN: select instead
     won = np.empty(switches.shape, dtype=bool)
-    for tap, (_, _, rs, cs) in enumerate(taps(g)):
-        np.equal(switches, tap, out=won)
+    for t, (_, cells) in enumerate(taps(g)):
+        np.equal(switches, t, out=won)
         if finite:  # each input wins at most one window: assign, tap by tap
-            np.multiply(grad_y, won, out=gxp[:, :, rs, cs])
+            np.multiply(grad_y, won, out=gxp[at(ALL, ALL, cells)])
         else:
-            np.copyto(gxp[:, :, rs, cs], grad_y, where=won)
+            np.copyto(gxp[at(ALL, ALL, cells)], grad_y, where=won)
     return np.ascontiguousarray(crop_spatial(gxp, g.pad))
 
 
-def max_pool2d_grad(
-    x: np.ndarray,
-    grad_y: np.ndarray,
-    kernel_size: Any,
-    stride: Any = None,
-    padding: Any = 0,
-    dilation: Any = 1,
-    ceil_mode: bool = False,
-    *,
-    ties: str = "first",
-) -> np.ndarray:
-    # first: dL/dX[first maximum of window (i, j)] += dL/dY[i, j]
-    # split: dL/dX[each of the m maxima of window (i, j)] += dL/dY[i, j] / m
+def max_pool_grad(
+    x: np.ndarray, grad_y: np.ndarray, kernel_size: Any, stride: Any = None, padding: Any = 0,
+    dilation: Any = 1, ceil_mode: bool = False, *, ties: str = "first", dims: int | None = None,
+) -> np.ndarray:  # fmt: skip
+    # first: dL/dX[first maximum of window i] += dL/dY[i]
+    # split: dL/dX[each of the m maxima of window i] += dL/dY[i] / m
     """The input gradient of max pooling from the input itself, under a tie policy.
 
     ties="first" sends each window's gradient to its first maximum in row-major order
@@ -140,9 +138,8 @@ def max_pool2d_grad(
     the window's maxima (tinygrad's rule). Without ties the two are equal. A window
     holding NaN treats its NaNs as its maxima.
     """
-    op = "max_pool2d_grad"
-    g = _geometry(op, x, kernel_size, stride, padding, dilation, ceil_mode)
-    check_array(op, "grad_y", grad_y, 4, "(N, C, Ho, Wo)")
+    op, g = _geometry("max_pool_grad", x, kernel_size, stride, padding, dilation, ceil_mode, dims)
+    check_array(op, "grad_y", grad_y, x.ndim, "(N, C, *out)")
     if grad_y.shape != (*x.shape[:2], *g.out_size):
         raise ValueError(
             f"{op}: grad_y has shape {fmt(grad_y.shape)} but the pooling of input "
@@ -150,133 +147,124 @@ def max_pool2d_grad(
         )
     if ties == "first":
         _, switches = _forward(x, g)
-        return max_pool2d_switches_backward(
+        return max_pool_switches_backward(
             grad_y, switches, x.shape, kernel_size, stride, padding, dilation, ceil_mode
         )
     if ties != "split":
         raise ValueError(f"{op}: ties must be 'first' or 'split', got {ties!r}")
     window = taps(g)
     xp = pad_spatial(x, g.pad, value=-np.inf)
-    y = xp[:, :, window[0][2], window[0][3]].copy()
-    for _, _, rs, cs in window[1:]:
-        np.maximum(y, xp[:, :, rs, cs], out=y)
+    y = _maxima(xp, window)
     nan = np.isnan(y)
     hits = []
-    for inside, (_, _, rs, cs) in zip(_inside(g), window, strict=True):
-        tap = xp[:, :, rs, cs]
+    for inside, (_, cells) in zip(_inside(g), window, strict=True):
+        tap = xp[at(ALL, ALL, cells)]
         hit = (tap == y) | (np.isnan(tap) & nan)
         hits.append(hit if inside is None else hit & inside)
     share = grad_y / np.sum(hits, axis=0, dtype=grad_y.dtype)
     gxp = np.zeros(xp.shape, dtype=grad_y.dtype)
-    for hit, (_, _, rs, cs) in zip(hits, window, strict=True):
-        gxp[:, :, rs, cs] += np.where(hit, share, 0)
+    for hit, (_, cells) in zip(hits, window, strict=True):
+        gxp[at(ALL, ALL, cells)] += np.where(hit, share, 0)
     return np.ascontiguousarray(crop_spatial(gxp, g.pad))
 
 
-def max_pool2d_backward(
-    grad_y: np.ndarray,
-    indices: np.ndarray,
-    input_shape: tuple[int, ...],
-    *,
-    kernel_size: Any = None,
-    stride: Any = None,
-    dilation: Any = 1,
-) -> np.ndarray:
-    # dL/dX[winner of window (i, j)] += dL/dY[i, j]; inputs that never win get 0.
+def max_pool_backward(
+    grad_y: np.ndarray, indices: np.ndarray, input_shape: Any, *, kernel_size: Any = None,
+    stride: Any = None, dilation: Any = 1, dims: int | None = None,
+) -> np.ndarray:  # fmt: skip
+    # dL/dX[winner of window i] += dL/dY[i]; inputs that never win get 0.
     """Route each gradient to its window's recorded winner, summing where windows share one.
 
     Given the pooling's kernel_size (and stride, dilation), windows that cannot overlap
     (stride >= D*(K-1)+1) have distinct winners, and the gradients are assigned in one
     pass instead of summed (several times faster).
     """
-    op = "max_pool2d_backward"
-    check_array(op, "grad_y", grad_y, 4, "(N, C, Ho, Wo)")
-    shape = input_shape4(op, input_shape)
+    dims = dims or max(len(tuple(input_shape)) - 2, 1)
+    op = _op("max_pool_backward", dims)
+    check_array(op, "grad_y", grad_y, dims + 2, layout(dims)[1])
+    shape = input_shape_of(op, input_shape, dims)
     if not isinstance(indices, np.ndarray) or min(shape[1:]) < 1:
         raise ValueError(f"{op}: indices must be an array and input_shape {fmt(shape)} non-empty")
     if indices.shape != grad_y.shape or shape[:2] != grad_y.shape[:2]:
         raise ValueError(
             f"{op}: grad_y {fmt(grad_y.shape)} and indices {fmt(indices.shape)} must share one "
-            f"(N, C, Ho, Wo) shape matching input_shape {fmt(shape)}"
+            f"(N, C, *out) shape matching input_shape {fmt(shape)}"
         )
     if not np.issubdtype(indices.dtype, np.integer):
         raise ValueError(f"{op}: indices must be integers, got {indices.dtype}")
-    plane = shape[2] * shape[3]
+    plane = math.prod(shape[2:])
     if indices.size and (indices.min() < 0 or indices.max() >= plane):
         raise ValueError(
-            f"{op}: indices must lie in [0, H*W) = [0, {plane}) for input_shape {fmt(shape)}"
+            f"{op}: indices must lie in [0, {'H*W' if dims == 2 else 'the plane size'}) = "
+            f"[0, {plane}) for input_shape {fmt(shape)}"
         )
     overlapping = kernel_size is None
     if kernel_size is not None:
-        k = as_pair(op, "kernel_size", kernel_size, 1)
-        overlapping = not _disjoint(
-            k, pool_stride(op, stride, k), as_pair(op, "dilation", dilation, 1)
-        )
+        k = as_tuple(op, "kernel_size", kernel_size, 1, dims)
+        d = as_tuple(op, "dilation", dilation, 1, dims)
+        overlapping = not _disjoint(k, pool_stride(op, stride, k), d)
     return _route(grad_y, indices, shape, overlapping)
 
 
 def _route(
-    grad_y: np.ndarray, indices: np.ndarray, shape: tuple[int, int, int, int], overlapping: bool
+    grad_y: np.ndarray, indices: np.ndarray, shape: tuple[int, ...], overlapping: bool
 ) -> np.ndarray:
     """dL/dX from flat winner indices: assigned when no two windows share an input,
     else summed by np.bincount (an unbuffered ufunc scatter measured 5x-75x slower)."""
-    n, c, h, w = shape
-    plane = h * w
-    windows = indices.shape[2] * indices.shape[3]
-    flat = (indices.reshape(n * c, windows) + np.arange(n * c)[:, None] * plane).ravel()
+    planes, plane = shape[0] * shape[1], math.prod(shape[2:])
+    windows = math.prod(indices.shape[2:])
+    flat = (indices.reshape(planes, windows) + np.arange(planes)[:, None] * plane).ravel()
     if not overlapping:
-        out = np.zeros(n * c * plane, dtype=grad_y.dtype)
+        out = np.zeros(planes * plane, dtype=grad_y.dtype)
         out[flat] = grad_y.ravel()  # every input wins at most one window
         return out.reshape(shape)
-    gx = np.bincount(flat, weights=grad_y.ravel(), minlength=n * c * plane)
+    gx = np.bincount(flat, weights=grad_y.ravel(), minlength=planes * plane)
     return gx.astype(grad_y.dtype, copy=False).reshape(shape)
 
 
-def _geometry(
-    op: str, x: np.ndarray, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
-    ceil_mode: bool,
-) -> PoolGeometry:  # fmt: skip
-    check_array(op, "input", x, 4, "(N, C, H, W)")
-    return pool2d_geometry(op, x.shape, kernel_size, stride, padding, dilation, ceil_mode)
-
-
-def _disjoint(kernel: tuple[int, int], stride: tuple[int, int], dilation: tuple[int, int]) -> bool:
-    """Whether no two windows share an input: stride >= D*(K-1)+1 in both directions."""
+def _disjoint(kernel: tuple[int, ...], stride: tuple[int, ...], dilation: tuple[int, ...]) -> bool:
+    """Whether no two windows share an input: stride >= D*(K-1)+1 along every axis."""
     return all(s >= d * (k - 1) + 1 for k, s, d in zip(kernel, stride, dilation, strict=True))
+
+
+def _maxima(xp: np.ndarray, window: tuple[Tap, ...]) -> np.ndarray:
+    """One np.maximum per tap over strided slices (NaN propagates, as PyTorch)."""
+    y = xp[at(ALL, ALL, window[0][1])].copy()
+    for _, cells in window[1:]:
+        np.maximum(y, xp[at(ALL, ALL, cells)], out=y)
+    return y
 
 
 def _forward(x: np.ndarray, g: PoolGeometry) -> tuple[np.ndarray, np.ndarray]:
     """(y, switches): each window's maximum and its first winning tap."""
     window = taps(g)
     xp = pad_spatial(x, g.pad, value=-np.inf)
-    # the maxima: one np.maximum per tap over strided slices (NaN propagates, as PyTorch)
-    y = xp[:, :, window[0][2], window[0][3]].copy()
-    for _, _, rs, cs in window[1:]:
-        np.maximum(y, xp[:, :, rs, cs], out=y)
+    y = _maxima(xp, window)
     switches = _first_winner(xp, y, window, _inside(g))
     if np.isnan(y).any():  # a NaN window takes its last NaN (PyTorch); padding is never NaN
-        for t, (_, _, rs, cs) in enumerate(window):
-            np.copyto(switches, t, where=np.isnan(xp[:, :, rs, cs]))
+        for t, (_, cells) in enumerate(window):
+            np.copyto(switches, t, where=np.isnan(xp[at(ALL, ALL, cells)]))
     return y, switches
 
 
-def _first_winner(xp: np.ndarray, y: np.ndarray, window: Taps, inside: list[Any]) -> np.ndarray:
+def _first_winner(
+    xp: np.ndarray, y: np.ndarray, window: tuple[Tap, ...], inside: list[Any]
+) -> np.ndarray:
     """The first tap (row-major window order) inside the input that equals the maximum."""
     count = len(window)
     hit = np.empty(y.shape, dtype=bool)
     if count <= PACKED_TAPS:
         bits = np.uint8 if count <= 8 else np.uint16
         packed = np.zeros(y.shape, dtype=bits)
-        for t, (_, _, rs, cs) in enumerate(window):
-            np.equal(xp[:, :, rs, cs], y, out=hit)
+        for t, (_, cells) in enumerate(window):
+            np.equal(xp[at(ALL, ALL, cells)], y, out=hit)
             if inside[t] is not None:
                 hit &= inside[t]
             packed |= np.left_shift(hit.view(np.uint8), t, dtype=bits)
         return np.take(_lowest_set_bit(count), packed)  # uint8, as the table
     switches = np.zeros(y.shape, dtype=np.min_scalar_type(count - 1))
     for t in reversed(range(count)):  # the last write is the first tap
-        _, _, rs, cs = window[t]
-        np.equal(xp[:, :, rs, cs], y, out=hit)
+        np.equal(xp[at(ALL, ALL, window[t][1])], y, out=hit)
         np.copyto(switches, t, where=hit if inside[t] is None else hit & inside[t])
     return switches
 
@@ -293,25 +281,40 @@ def _lowest_set_bit(count: int) -> np.ndarray:
 
 @cache
 def _inside(g: PoolGeometry) -> list[np.ndarray | None]:
-    """Per tap, which windows (Ho, Wo) see it inside the input; None where all do.
-    (Remembered per geometry, read-only.)"""
+    """Per tap, which windows (shaped like the output) see it inside the input; None where
+    all do. (Remembered per geometry, read-only.)"""
     masks: list[np.ndarray | None] = []
-    for a, b, _, _ in taps(g):
-        rows = np.arange(g.out_size[0]) * g.stride[0] - g.padding[0] + a * g.dilation[0]
-        cols = np.arange(g.out_size[1]) * g.stride[1] - g.padding[1] + b * g.dilation[1]
-        ok = np.outer((rows >= 0) & (rows < g.size[0]), (cols >= 0) & (cols < g.size[1]))
+    for tap, _ in taps(g):
+        along = []
+        for o, s, p, a, d, n in zip(
+            g.out_size, g.stride, g.padding, tap, g.dilation, g.size, strict=True
+        ):
+            position = np.arange(o) * s - p + a * d
+            along.append((position >= 0) & (position < n))
+        ok = functools.reduce(np.logical_and.outer, along)
         ok.flags.writeable = False
         masks.append(None if ok.all() else ok)
     return masks
 
 
 def _flat_indices(switches: np.ndarray, g: PoolGeometry) -> np.ndarray:
-    """Tap t = a*kW + b of window (i, j) -> r*W + c: the window's origin plus the offset."""
-    (ph, pw), (dh, dw), w = g.padding, g.dilation, g.size[1]
-    origin = (np.arange(g.out_size[0]) * g.stride[0] - ph)[:, None] * w + (
-        np.arange(g.out_size[1]) * g.stride[1] - pw
-    )[None, :]
-    offsets = np.array([a * dh * w + b * dw for a, b, _, _ in taps(g)], dtype=np.int64)
+    """Tap t of window i -> its flat position in the input (r*W + c in 2-D): the window's
+    origin plus the tap's offset, both in row-major order over the spatial axes."""
+    steps = [math.prod(g.size[i + 1 :]) for i in range(len(g.size))]
+    origin = functools.reduce(
+        np.add.outer,
+        [
+            (np.arange(o) * s - p) * m
+            for o, s, p, m in zip(g.out_size, g.stride, g.padding, steps, strict=True)
+        ],
+    )
+    offsets = np.array(
+        [
+            sum(a * d * m for a, d, m in zip(tap, g.dilation, steps, strict=True))
+            for tap, _ in taps(g)
+        ],
+        dtype=np.int64,
+    )
     return np.take(offsets, switches) + origin
 
 
@@ -319,12 +322,12 @@ def _check_switches(op: str, switches: Any, g: PoolGeometry, batch: tuple[int, .
     expected = (*batch, *g.out_size)
     if not isinstance(switches, np.ndarray) or switches.shape != expected:
         raise ValueError(
-            f"{op}: switches must be an array of shape {fmt(expected)} (N, C, Ho, Wo), got "
+            f"{op}: switches must be an array of shape {fmt(expected)} (N, C, *out), got "
             f"{fmt(getattr(switches, 'shape', ()))}"
         )
     if not np.issubdtype(switches.dtype, np.integer):
         raise ValueError(f"{op}: switches must be integers, got {switches.dtype}")
-    count = g.kernel[0] * g.kernel[1]
+    count = math.prod(g.kernel)
     if switches.size and (switches.min() < 0 or switches.max() >= count):
         raise ValueError(
             f"{op}: switches must be taps in [0, kH*kW) = [0, {count}) for kernel {fmt(g.kernel)}"

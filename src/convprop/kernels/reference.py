@@ -66,124 +66,130 @@ def conv_grad_input(grad_y: np.ndarray, weight: np.ndarray, g: ConvGeometry) -> 
     return np.ascontiguousarray(crop_spatial(gxp, g.pad))
 
 
-def _pool_windows(g: PoolGeometry, i: int, j: int) -> list[tuple[int, int]]:
-    """In-bounds input positions of window (i, j), in row-major window order."""
-    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = g.kernel, g.stride, g.padding, g.dilation
-    h, w = g.size
+def _pool_windows(g: PoolGeometry, i: tuple[int, ...]) -> list[tuple[int, ...]]:
+    """In-bounds input positions of window i, in row-major window order."""
     cells = []
-    for a in range(kh):
-        for b in range(kw):
-            r, c = i * sh - ph + a * dh, j * sw - pw + b * dw
-            if 0 <= r < h and 0 <= c < w:
-                cells.append((r, c))
+    for a in np.ndindex(*g.kernel):
+        r = tuple(
+            ii * s - p + aa * d
+            for ii, aa, s, p, d in zip(i, a, g.stride, g.padding, g.dilation, strict=True)
+        )
+        if all(0 <= rr < n for rr, n in zip(r, g.size, strict=True)):
+            cells.append(r)
     return cells
 
 
-def max_pool2d(x: np.ndarray, g: PoolGeometry) -> tuple[np.ndarray, np.ndarray]:
-    """Y = the largest input of each window; indices = its flat position r*W + c.
+def _flat(r: tuple[int, ...], g: PoolGeometry) -> int:
+    """The flat position of cell r in its plane: r*W + c in 2-D."""
+    return int(np.ravel_multi_index(r, g.size))
+
+
+def max_pool(x: np.ndarray, g: PoolGeometry) -> tuple[np.ndarray, np.ndarray]:
+    """Y = the largest input of each window; indices = its flat position (r*W + c in 2-D).
 
     Ties go to the first maximum in row-major window order; a NaN wins (PyTorch's rule).
     """
     n, c = x.shape[:2]
     y = np.empty((n, c, *g.out_size), dtype=x.dtype)
     idx = np.empty((n, c, *g.out_size), dtype=np.int64)
-    for i in range(g.out_size[0]):
-        for j in range(g.out_size[1]):
-            cells = _pool_windows(g, i, j)
-            best = np.full((n, c), -np.inf, dtype=x.dtype)
-            where = np.full((n, c), cells[0][0] * g.size[1] + cells[0][1], dtype=np.int64)
-            for r, col in cells:
-                v = x[:, :, r, col]
-                better = (v > best) | np.isnan(v)
-                best = np.where(better, v, best)
-                where = np.where(better, r * g.size[1] + col, where)
-            y[:, :, i, j], idx[:, :, i, j] = best, where
+    for i in np.ndindex(*g.out_size):
+        cells = _pool_windows(g, i)
+        best = np.full((n, c), -np.inf, dtype=x.dtype)
+        where = np.full((n, c), _flat(cells[0], g), dtype=np.int64)
+        for r in cells:
+            v = x[at(ALL, ALL, r)]
+            better = (v > best) | np.isnan(v)
+            best = np.where(better, v, best)
+            where = np.where(better, _flat(r, g), where)
+        y[at(ALL, ALL, i)], idx[at(ALL, ALL, i)] = best, where
     return y, idx
 
 
-def max_pool2d_backward(
+def max_pool_backward(
     grad_y: np.ndarray, indices: np.ndarray, input_shape: tuple[int, ...]
 ) -> np.ndarray:
-    # dL/dX[winner] += dL/dY[i, j] for every window (i, j); every other input gets 0.
-    n, c, h, w = input_shape
-    gx = np.zeros((n, c, h * w), dtype=grad_y.dtype)
-    for i in range(grad_y.shape[2]):
-        for j in range(grad_y.shape[3]):
-            for nn in range(n):
-                for cc in range(c):
-                    gx[nn, cc, indices[nn, cc, i, j]] += grad_y[nn, cc, i, j]
+    # dL/dX[winner] += dL/dY[i] for every window i; every other input gets 0.
+    n, c = input_shape[:2]
+    gx = np.zeros((n, c, int(np.prod(input_shape[2:]))), dtype=grad_y.dtype)
+    for i in np.ndindex(*grad_y.shape[2:]):
+        for nn in range(n):
+            for cc in range(c):
+                gx[nn, cc, indices[at(nn, cc, i)]] += grad_y[at(nn, cc, i)]
     return gx.reshape(input_shape)
 
 
-def max_pool2d_backward_split(grad_y: np.ndarray, x: np.ndarray, g: PoolGeometry) -> np.ndarray:
-    # dL/dX[each of the m maxima of window (i, j)] += dL/dY[i, j] / m   (ties split evenly)
+def max_pool_backward_split(grad_y: np.ndarray, x: np.ndarray, g: PoolGeometry) -> np.ndarray:
+    # dL/dX[each of the m maxima of window i] += dL/dY[i] / m   (ties split evenly)
     n, c = x.shape[:2]
     gx = np.zeros(x.shape, dtype=grad_y.dtype)
-    for i in range(g.out_size[0]):
-        for j in range(g.out_size[1]):
-            cells = _pool_windows(g, i, j)
-            for nn in range(n):
-                for cc in range(c):
-                    values = [x[nn, cc, r, col] for r, col in cells]
-                    if any(np.isnan(v) for v in values):
-                        winners = [rc for rc, v in zip(cells, values, strict=True) if np.isnan(v)]
-                    else:
-                        top = max(values)
-                        winners = [rc for rc, v in zip(cells, values, strict=True) if v == top]
-                    for r, col in winners:
-                        gx[nn, cc, r, col] += grad_y[nn, cc, i, j] / len(winners)
+    for i in np.ndindex(*g.out_size):
+        cells = _pool_windows(g, i)
+        for nn in range(n):
+            for cc in range(c):
+                values = [x[at(nn, cc, r)] for r in cells]
+                if any(np.isnan(v) for v in values):
+                    winners = [r for r, v in zip(cells, values, strict=True) if np.isnan(v)]
+                else:
+                    top = max(values)
+                    winners = [r for r, v in zip(cells, values, strict=True) if v == top]
+                for r in winners:
+                    gx[at(nn, cc, r)] += grad_y[at(nn, cc, i)] / len(winners)
     return gx
 
 
 def avg_pool_divisor(
-    g: PoolGeometry, i: int, j: int, count_include_pad: bool, divisor_override: int | None
+    g: PoolGeometry, i: tuple[int, ...], count_include_pad: bool, divisor_override: int | None
 ) -> int:
     """PyTorch's divisor: the window clipped to the padded input, or to the input itself."""
     if divisor_override is not None:
         return divisor_override
-    (kh, kw), (sh, sw), (ph, pw) = g.kernel, g.stride, g.padding
-    h, w = g.size
-    h0, w0 = i * sh - ph, j * sw - pw
-    h1, w1 = min(h0 + kh, h + ph), min(w0 + kw, w + pw)
-    if count_include_pad:
-        return (h1 - h0) * (w1 - w0)
-    return (min(h1, h) - max(h0, 0)) * (min(w1, w) - max(w0, 0))
+    counted = uncounted = 1
+    for ii, k, s, p, n in zip(i, g.kernel, g.stride, g.padding, g.size, strict=True):
+        start = ii * s - p
+        end = min(start + k, n + p)
+        counted *= end - start
+        uncounted *= min(end, n) - max(start, 0)
+    return counted if count_include_pad else uncounted
 
 
-def avg_pool2d(
+def avg_pool(
     x: np.ndarray, g: PoolGeometry, count_include_pad: bool, divisor_override: int | None
 ) -> np.ndarray:
-    """Y[i, j] = (sum of window (i, j)) / divisor."""
+    """Y[i] = (sum of window i) / divisor."""
     y = np.empty((*x.shape[:2], *g.out_size), dtype=x.dtype)
-    for i in range(g.out_size[0]):
-        for j in range(g.out_size[1]):
-            total = sum(
-                (x[:, :, r, c] for r, c in _pool_windows(g, i, j)), np.zeros_like(y[..., 0, 0])
-            )
-            y[:, :, i, j] = total / avg_pool_divisor(g, i, j, count_include_pad, divisor_override)
+    for i in np.ndindex(*g.out_size):
+        total = np.zeros(x.shape[:2], dtype=x.dtype)
+        for r in _pool_windows(g, i):
+            total += x[at(ALL, ALL, r)]
+        y[at(ALL, ALL, i)] = total / avg_pool_divisor(g, i, count_include_pad, divisor_override)
     return y
 
 
-def avg_pool2d_backward(
+def avg_pool_backward(
     grad_y: np.ndarray,
     input_shape: tuple[int, ...],
     g: PoolGeometry,
     count_include_pad: bool,
     divisor_override: int | None,
 ) -> np.ndarray:
-    # dL/dX[r, c] += dL/dY[i, j] / divisor   for every window (i, j) containing (r, c)
+    # dL/dX[r] += dL/dY[i] / divisor   for every window i containing r
     gx = np.zeros(input_shape, dtype=grad_y.dtype)
-    for i in range(g.out_size[0]):
-        for j in range(g.out_size[1]):
-            share = grad_y[:, :, i, j] / avg_pool_divisor(
-                g, i, j, count_include_pad, divisor_override
-            )
-            for r, c in _pool_windows(g, i, j):
-                gx[:, :, r, c] += share
+    for i in np.ndindex(*g.out_size):
+        share = grad_y[at(ALL, ALL, i)] / avg_pool_divisor(
+            g, i, count_include_pad, divisor_override
+        )
+        for r in _pool_windows(g, i):
+            gx[at(ALL, ALL, r)] += share
     return gx
 
 
-# --- The course, one channel, one filter, true convolution, its own symbols -------------
+# the 2-D names the pooling tests use
+max_pool2d, max_pool2d_backward, max_pool2d_backward_split = (
+    max_pool,
+    max_pool_backward,
+    max_pool_backward_split,
+)
+avg_pool2d, avg_pool2d_backward = avg_pool, avg_pool_backward
 
 
 def course_convolve(X: np.ndarray, W: np.ndarray) -> np.ndarray:
