@@ -10,71 +10,121 @@ import numpy as np
 from .. import kernels as K
 from .function import Function
 
+CONV = {  # spatial dimensions -> (forward, backward, input gradient, weight gradient)
+    1: (K.conv1d, K.conv1d_backward, K.conv1d_input, K.conv1d_weight),
+    2: (K.conv2d, K.conv2d_backward, K.conv2d_input, K.conv2d_weight),
+    3: (K.conv3d, K.conv3d_backward, K.conv3d_input, K.conv3d_weight),
+}
+CONV_TRANSPOSE = {
+    1: (K.conv_transpose1d, K.conv_transpose1d_backward),
+    2: (K.conv_transpose2d, K.conv_transpose2d_backward),
+    3: (K.conv_transpose3d, K.conv_transpose3d_backward),
+}
+AVG_POOL = {
+    1: (K.avg_pool1d, K.avg_pool1d_backward),
+    2: (K.avg_pool2d, K.avg_pool2d_backward),
+    3: (K.avg_pool3d, K.avg_pool3d_backward),
+}
 
-class Conv2d(Function):
+
+def _kernels(table: dict[int, Any], x: np.ndarray, op: str) -> Any:
+    if x.ndim - 2 not in table:
+        raise ValueError(f"{op}: expected a batched 1-D, 2-D or 3-D input, got shape {x.shape}")
+    return table[x.ndim - 2]
+
+
+class Conv(Function):
+    """conv1d, conv2d or conv3d, by the input's number of spatial dimensions."""
+
     def forward(
         self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None, **params: Any
     ) -> np.ndarray:
         self.x, self.w, self.has_bias, self.params = x, w, b is not None, params
-        return K.conv2d(x, w, b, **params)
+        self.kernels = _kernels(CONV, x, "conv")
+        return self.kernels[0](x, w, b, **params)
 
     def backward(self, g: np.ndarray) -> tuple[np.ndarray | None, ...]:
         # dL/dX = dL/dY fully convolved with W; dL/dW = X correlated with dL/dY; dL/db = sum dL/dY
+        _, both, only_x, only_w = self.kernels
         need_x, need_w = self.needs_input_grad[:2]
         gx: np.ndarray | None
         gw: np.ndarray | None
         if need_x and need_w:
-            gx, gw, gb = K.conv2d_backward(g, self.x, self.w, **self.params)
+            gx, gw, gb = both(g, self.x, self.w, **self.params)
         else:  # the first layer's input needs no gradient: skip its col2im
-            gx = K.conv2d_input(self.x.shape, self.w, g, **self.params) if need_x else None
-            gw = K.conv2d_weight(self.x, self.w.shape, g, **self.params) if need_w else None
-            gb = g.sum(axis=(0, 2, 3))
+            gx = only_x(self.x.shape, self.w, g, **self.params) if need_x else None
+            gw = only_w(self.x, self.w.shape, g, **self.params) if need_w else None
+            gb = g.sum(axis=(0, *range(2, g.ndim)))
         return (gx, gw, gb) if self.has_bias else (gx, gw)
 
 
-class ConvTranspose2d(Function):
+class ConvTranspose(Function):
+    """conv_transpose1d, 2d or 3d, by the input's number of spatial dimensions."""
+
     def forward(
         self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None, **params: Any
     ) -> np.ndarray:
         self.x, self.w, self.has_bias, self.params = x, w, b is not None, params
-        return K.conv_transpose2d(x, w, b, **params)
+        self.kernels = _kernels(CONV_TRANSPOSE, x, "conv_transpose")
+        return self.kernels[0](x, w, b, **params)
 
     def backward(self, g: np.ndarray) -> tuple[np.ndarray, ...]:
-        # dL/dx = conv2d(dL/dy, W); dL/dW = conv2d's weight gradient with the roles swapped
-        gx, gw, gb = K.conv_transpose2d_backward(g, self.x, self.w, **self.params)
+        # dL/dx = conv(dL/dy, W); dL/dW = conv's weight gradient with the roles swapped
+        gx, gw, gb = self.kernels[1](g, self.x, self.w, **self.params)
         return (gx, gw, gb) if self.has_bias else (gx, gw)
 
 
-class MaxPool2d(Function):
+class MaxPool(Function):
+    """max_pool1d, 2d or 3d, by the input's number of spatial dimensions."""
+
     def forward(self, x: np.ndarray, *, ties: str = "first", **params: Any) -> np.ndarray:
         if ties not in ("first", "split"):
-            raise ValueError(f"max_pool2d: ties must be 'first' or 'split', got {ties!r}")
-        y, self.switches = K.max_pool2d_switches(x, **params)
+            raise ValueError(f"max_pool: ties must be 'first' or 'split', got {ties!r}")
+        y, self.switches = K.max_pool_switches(x, **params)
         self.shape, self.params = x.shape, params
         self.x = x if ties == "split" else None  # splitting ties needs the input's maxima
         return y
 
     @property
     def indices(self) -> np.ndarray:
-        """PyTorch's flat indices r*W + c of the winners (return_indices=True)."""
-        return K.max_pool2d_indices(self.switches, self.shape, **self.params)
+        """PyTorch's flat indices (r*W + c in 2-D) of the winners (return_indices=True)."""
+        return K.max_pool_indices(self.switches, self.shape, **self.params)
 
     def backward(self, g: np.ndarray) -> tuple[np.ndarray]:
         # each gradient goes to its window's recorded winner (switch), or is split evenly
         # among the window's maxima (ties="split")
         if self.x is not None:
-            return (K.max_pool2d_grad(self.x, g, **self.params, ties="split"),)
-        return (K.max_pool2d_switches_backward(g, self.switches, self.shape, **self.params),)
+            return (K.max_pool_grad(self.x, g, **self.params, ties="split"),)
+        return (K.max_pool_switches_backward(g, self.switches, self.shape, **self.params),)
 
 
-class AvgPool2d(Function):
+class AvgPool(Function):
+    """avg_pool1d, 2d or 3d, by the input's number of spatial dimensions."""
+
     def forward(self, x: np.ndarray, **params: Any) -> np.ndarray:
         self.shape, self.params = x.shape, params
-        return K.avg_pool2d(x, **params)
+        self.kernels = _kernels(AVG_POOL, x, "avg_pool")
+        return self.kernels[0](x, **params)
 
     def backward(self, g: np.ndarray) -> tuple[np.ndarray]:
         # each input of a window gets the window's gradient divided by its divisor
-        return (K.avg_pool2d_backward(g, self.shape, **self.params),)
+        return (self.kernels[1](g, self.shape, **self.params),)
+
+
+class Pad(Function):
+    """F.pad's constant, reflect, replicate and circular modes."""
+
+    def forward(self, x: np.ndarray, *, pads: Any, mode: str, value: float) -> np.ndarray:
+        self.pads, self.mode = pads, mode
+        return K.pad(x, pads, mode, value)
+
+    def backward(self, g: np.ndarray) -> tuple[np.ndarray]:
+        # each padded cell's gradient goes back to the input cell it was read from
+        return (K.pad_backward(g, self.pads, self.mode),)
+
+
+# the 2-D names (each works for 1-D and 3-D inputs too)
+Conv2d, ConvTranspose2d, MaxPool2d, AvgPool2d = Conv, ConvTranspose, MaxPool, AvgPool
 
 
 class ReLU(Function):

@@ -35,6 +35,7 @@ from .max_pool import (
     max_pool_switches,
     max_pool_switches_backward,
 )
+from .padding import pad, pad_backward
 from .pool import avg_pool2d, avg_pool2d_backward
 from .pool_nd import (
     avg_pool1d,
@@ -98,5 +99,7 @@ __all__ = [
     "max_pool_indices",
     "max_pool_switches",
     "max_pool_switches_backward",
+    "pad",
+    "pad_backward",
     "workspace",
 ]

@@ -9,92 +9,29 @@ import numpy as np
 from ..autograd import Tensor
 from ..autograd import nn_ops as ops
 from ..random import generator
+from .functional_conv import (
+    avg_pool1d,
+    avg_pool2d,
+    avg_pool3d,
+    conv1d,
+    conv2d,
+    conv3d,
+    conv_transpose1d,
+    conv_transpose2d,
+    conv_transpose3d,
+    max_pool1d,
+    max_pool2d,
+    max_pool3d,
+    pad,
+)
 
 __all__ = [
-    "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "conv2d", "conv_transpose2d",
+    "adaptive_avg_pool2d", "avg_pool1d", "avg_pool2d", "avg_pool3d", "batch_norm", "conv1d",
+    "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
     "cross_entropy", "dropout", "flatten", "leaky_relu", "linear", "log_softmax",
-    "max_pool2d", "mse_loss", "nll_loss", "relu", "sigmoid", "softmax", "tanh",
+    "max_pool1d", "max_pool2d", "max_pool3d", "mse_loss", "nll_loss", "pad", "relu",
+    "sigmoid", "softmax", "tanh",
 ]  # fmt: skip
-
-
-def _present(*tensors: Tensor | None) -> tuple[Tensor, ...]:
-    """The given tensors less the absent ones (an optional bias)."""
-    return tuple(t for t in tensors if t is not None)
-
-
-def conv2d(
-    input: Tensor,
-    weight: Tensor,
-    bias: Tensor | None = None,
-    stride: Any = 1,
-    padding: Any = 0,
-    dilation: Any = 1,
-    groups: int = 1,
-) -> Tensor:
-    """2-D convolution (cross-correlation), as torch.nn.functional.conv2d; see kernels.conv2d."""
-    return ops.Conv2d.apply(
-        *_present(input, weight, bias),
-        stride=stride,
-        padding=padding,
-        dilation=dilation,
-        groups=groups,
-    )
-
-
-def conv_transpose2d(
-    input: Tensor,
-    weight: Tensor,
-    bias: Tensor | None = None,
-    stride: Any = 1,
-    padding: Any = 0,
-    output_padding: Any = 0,
-    groups: int = 1,
-    dilation: Any = 1,
-) -> Tensor:
-    return ops.ConvTranspose2d.apply(
-        *_present(input, weight, bias), stride=stride, padding=padding,
-        output_padding=output_padding, groups=groups, dilation=dilation,
-    )  # fmt: skip
-
-
-def max_pool2d(
-    input: Tensor,
-    kernel_size: Any,
-    stride: Any = None,
-    padding: Any = 0,
-    dilation: Any = 1,
-    ceil_mode: bool = False,
-    return_indices: bool = False,
-    *,
-    ties: str = "first",
-) -> Any:
-    """Max pooling (PyTorch's arguments). ties="first" sends a window's gradient to its
-    first maximum (PyTorch's rule); ties="split" shares it among all its maxima."""
-    params = dict(
-        kernel_size=kernel_size,
-        stride=stride,
-        padding=padding,
-        dilation=dilation,
-        ceil_mode=ceil_mode,
-    )
-    y, fn = ops.MaxPool2d.apply_with(input, ties=ties, **params)
-    assert isinstance(fn, ops.MaxPool2d)
-    return (y, Tensor(fn.indices)) if return_indices else y
-
-
-def avg_pool2d(
-    input: Tensor,
-    kernel_size: Any,
-    stride: Any = None,
-    padding: Any = 0,
-    ceil_mode: bool = False,
-    count_include_pad: bool = True,
-    divisor_override: int | None = None,
-) -> Tensor:
-    return ops.AvgPool2d.apply(
-        input, kernel_size=kernel_size, stride=stride, padding=padding, ceil_mode=ceil_mode,
-        count_include_pad=count_include_pad, divisor_override=divisor_override,
-    )  # fmt: skip
 
 
 def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:

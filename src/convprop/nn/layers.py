@@ -7,7 +7,6 @@ from typing import Any
 import numpy as np
 
 from ..autograd import Tensor
-from ..shapes import as_pair
 from . import functional as F
 from .init import default_layer_init_, ones_, zeros_
 from .module import Module, Parameter
@@ -15,96 +14,6 @@ from .module import Module, Parameter
 
 def _empty(*shape: int) -> Parameter:
     return Parameter(np.zeros(shape, dtype=np.float32))
-
-
-class Conv2d(Module):
-    """y = conv2d(x, weight, bias); weight (out_channels, in_channels/groups, kH, kW).
-
-    Shape: (N, C_in, H, W) -> (N, C_out, Ho, Wo), Ho = floor((H + 2P - D(K-1) - 1)/S) + 1.
-    """
-
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        kernel_size: Any,
-        stride: Any = 1,
-        padding: Any = 0,
-        dilation: Any = 1,
-        groups: int = 1,
-        bias: bool = True,
-        padding_mode: str = "zeros",
-    ) -> None:
-        super().__init__()
-        if in_channels % groups or out_channels % groups:
-            raise ValueError(
-                f"Conv2d: in_channels ({in_channels}) and out_channels ({out_channels}) must be "
-                f"divisible by groups ({groups})"
-            )
-        if padding_mode != "zeros":
-            raise ValueError(
-                f"Conv2d: padding_mode {padding_mode!r} is not supported yet; use 'zeros'"
-            )
-        kh, kw = as_pair("Conv2d", "kernel_size", kernel_size, 1)
-        self.in_channels, self.out_channels, self.kernel_size = in_channels, out_channels, (kh, kw)
-        self.stride, self.padding, self.dilation, self.groups = stride, padding, dilation, groups
-        self.weight = _empty(out_channels, in_channels // groups, kh, kw)
-        self.bias = _empty(out_channels) if bias else None
-        default_layer_init_(self.weight, self.bias)
-
-    def forward(self, x: Tensor) -> Tensor:
-        return F.conv2d(
-            x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
-        )
-
-    def extra_repr(self) -> str:
-        text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}"
-        text += f", stride={self.stride}"
-        if self.padding != 0:
-            text += f", padding={self.padding}"
-        if self.dilation != 1:
-            text += f", dilation={self.dilation}"
-        if self.groups != 1:
-            text += f", groups={self.groups}"
-        return text + ("" if self.bias is not None else ", bias=False")
-
-
-class ConvTranspose2d(Module):
-    """The adjoint of Conv2d; weight (in_channels, out_channels/groups, kH, kW).
-
-    Shape: (N, C_in, H, W) -> (N, C_out, Ho, Wo), Ho = (H-1)S - 2P + D(K-1) + output_padding + 1.
-    """
-
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        kernel_size: Any,
-        stride: Any = 1,
-        padding: Any = 0,
-        output_padding: Any = 0,
-        groups: int = 1,
-        bias: bool = True,
-        dilation: Any = 1,
-    ) -> None:
-        super().__init__()
-        kh, kw = as_pair("ConvTranspose2d", "kernel_size", kernel_size, 1)
-        self.in_channels, self.out_channels, self.kernel_size = in_channels, out_channels, (kh, kw)
-        self.stride, self.padding, self.output_padding = stride, padding, output_padding
-        self.groups, self.dilation = groups, dilation
-        self.weight = _empty(in_channels, out_channels // groups, kh, kw)
-        self.bias = _empty(out_channels) if bias else None
-        default_layer_init_(self.weight, self.bias)
-
-    def forward(self, x: Tensor) -> Tensor:
-        return F.conv_transpose2d(
-            x, self.weight, self.bias, self.stride, self.padding, self.output_padding,
-            self.groups, self.dilation,
-        )  # fmt: skip
-
-    def extra_repr(self) -> str:
-        sizes = f"{self.in_channels}, {self.out_channels}"
-        return f"{sizes}, kernel_size={self.kernel_size}, stride={self.stride}"
 
 
 class Linear(Module):
@@ -123,78 +32,6 @@ class Linear(Module):
     def extra_repr(self) -> str:
         sizes = f"in_features={self.in_features}, out_features={self.out_features}"
         return f"{sizes}, bias={self.bias is not None}"
-
-
-class MaxPool2d(Module):
-    def __init__(
-        self,
-        kernel_size: Any,
-        stride: Any = None,
-        padding: Any = 0,
-        dilation: Any = 1,
-        return_indices: bool = False,
-        ceil_mode: bool = False,
-        *,
-        ties: str = "first",
-    ) -> None:
-        super().__init__()
-        self.kernel_size, self.stride, self.padding = (
-            kernel_size,
-            stride if stride is not None else kernel_size,
-            padding,
-        )
-        self.dilation, self.return_indices, self.ceil_mode = dilation, return_indices, ceil_mode
-        self.ties = ties  # "first" (PyTorch's) or "split": who gets a tied window's gradient
-
-    def forward(self, x: Tensor) -> Any:
-        return F.max_pool2d(
-            x,
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.dilation,
-            self.ceil_mode,
-            self.return_indices,
-            ties=self.ties,
-        )
-
-    def extra_repr(self) -> str:
-        return (
-            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-            f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
-        )
-
-
-class AvgPool2d(Module):
-    def __init__(
-        self,
-        kernel_size: Any,
-        stride: Any = None,
-        padding: Any = 0,
-        ceil_mode: bool = False,
-        count_include_pad: bool = True,
-        divisor_override: int | None = None,
-    ) -> None:
-        super().__init__()
-        self.kernel_size, self.stride, self.padding = (
-            kernel_size,
-            stride if stride is not None else kernel_size,
-            padding,
-        )
-        self.ceil_mode, self.count_include_pad, self.divisor_override = (
-            ceil_mode,
-            count_include_pad,
-            divisor_override,
-        )
-
-    def forward(self, x: Tensor) -> Tensor:
-        return F.avg_pool2d(
-            x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
-            self.count_include_pad, self.divisor_override,
-        )  # fmt: skip
-
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
 class AdaptiveAvgPool2d(Module):

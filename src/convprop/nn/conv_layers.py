@@ -1,0 +1,263 @@
+"""The convolution and pooling layers, 1-D to 3-D, with PyTorch's names, arguments,
+defaults, parameter shapes and initialisation.
+
+Conv{1,2,3}d: weight (out_channels, in_channels/groups, *kernel_size); padding_mode
+"zeros", "reflect", "replicate" or "circular" (the last three pad with F.pad first, then
+convolve without padding, as PyTorch does). ConvTranspose{1,2,3}d: weight (in_channels,
+out_channels/groups, *kernel_size). Output sizes: floor((L + 2P - D(K-1) - 1)/S) + 1 per
+axis, and (L-1)S - 2P + D(K-1) + output_padding + 1 for the transposes.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ..autograd import Tensor
+from ..kernels.padding import MODES
+from ..shapes import as_tuple, resolve_padding
+from . import functional_conv as FC
+from .init import default_layer_init_
+from .module import Module, Parameter
+
+PADDING_MODES = ("zeros", *MODES[1:])
+
+
+def _empty(*shape: int) -> Parameter:
+    return Parameter(np.zeros(shape, dtype=np.float32))
+
+
+class _ConvNd(Module):
+    dims: ClassVar[int] = 2
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: Any,
+        stride: Any = 1,
+        padding: Any = 0,
+        dilation: Any = 1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+    ) -> None:
+        super().__init__()
+        name = type(self).__name__
+        if in_channels % groups or out_channels % groups:
+            raise ValueError(
+                f"{name}: in_channels ({in_channels}) and out_channels ({out_channels}) must be "
+                f"divisible by groups ({groups})"
+            )
+        if padding_mode not in PADDING_MODES:
+            raise ValueError(
+                f"{name}: padding_mode must be one of {', '.join(PADDING_MODES)}, "
+                f"got {padding_mode!r}"
+            )
+        kernel = as_tuple(name, "kernel_size", kernel_size, 1, self.dims)
+        self.in_channels, self.out_channels, self.kernel_size = in_channels, out_channels, kernel
+        self.stride, self.padding, self.dilation, self.groups = stride, padding, dilation, groups
+        self.padding_mode = padding_mode
+        if padding_mode != "zeros":  # F.pad's pairs, last axis first, as PyTorch computes them
+            pairs = resolve_padding(
+                name, padding, kernel, as_tuple(name, "stride", stride, 1, self.dims),
+                as_tuple(name, "dilation", dilation, 1, self.dims),
+            )  # fmt: skip
+            self._pad = [v for pair in reversed(pairs) for v in pair]
+        self.weight = _empty(out_channels, in_channels // groups, *kernel)
+        self.bias = _empty(out_channels) if bias else None
+        default_layer_init_(self.weight, self.bias)
+
+    def forward(self, x: Tensor) -> Tensor:
+        conv = (FC.conv1d, FC.conv2d, FC.conv3d)[self.dims - 1]
+        if self.padding_mode == "zeros":
+            return conv(
+                x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
+            )
+        padded = FC.pad(x, self._pad, mode=self.padding_mode)
+        return conv(padded, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
+
+    def extra_repr(self) -> str:
+        text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}"
+        text += f", stride={self.stride}"
+        if self.padding != 0:
+            text += f", padding={self.padding}"
+        if self.dilation != 1:
+            text += f", dilation={self.dilation}"
+        if self.groups != 1:
+            text += f", groups={self.groups}"
+        if self.padding_mode != "zeros":
+            text += f", padding_mode={self.padding_mode!r}"
+        return text + ("" if self.bias is not None else ", bias=False")
+
+
+class Conv1d(_ConvNd):
+    """y = conv1d(x, weight, bias): (N, C_in, L) -> (N, C_out, Lo)."""
+
+    dims = 1
+
+
+class Conv2d(_ConvNd):
+    """y = conv2d(x, weight, bias); weight (out_channels, in_channels/groups, kH, kW).
+
+    Shape: (N, C_in, H, W) -> (N, C_out, Ho, Wo), Ho = floor((H + 2P - D(K-1) - 1)/S) + 1.
+    """
+
+    dims = 2
+
+
+class Conv3d(_ConvNd):
+    """y = conv3d(x, weight, bias): (N, C_in, D, H, W) -> (N, C_out, Do, Ho, Wo)."""
+
+    dims = 3
+
+
+class _ConvTransposeNd(Module):
+    dims: ClassVar[int] = 2
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: Any,
+        stride: Any = 1,
+        padding: Any = 0,
+        output_padding: Any = 0,
+        groups: int = 1,
+        bias: bool = True,
+        dilation: Any = 1,
+    ) -> None:
+        super().__init__()
+        kernel = as_tuple(type(self).__name__, "kernel_size", kernel_size, 1, self.dims)
+        self.in_channels, self.out_channels, self.kernel_size = in_channels, out_channels, kernel
+        self.stride, self.padding, self.output_padding = stride, padding, output_padding
+        self.groups, self.dilation = groups, dilation
+        self.weight = _empty(in_channels, out_channels // groups, *kernel)
+        self.bias = _empty(out_channels) if bias else None
+        default_layer_init_(self.weight, self.bias)
+
+    def forward(self, x: Tensor) -> Tensor:
+        transpose = (FC.conv_transpose1d, FC.conv_transpose2d, FC.conv_transpose3d)[self.dims - 1]
+        return transpose(
+            x, self.weight, self.bias, self.stride, self.padding, self.output_padding,
+            self.groups, self.dilation,
+        )  # fmt: skip
+
+    def extra_repr(self) -> str:
+        sizes = f"{self.in_channels}, {self.out_channels}"
+        return f"{sizes}, kernel_size={self.kernel_size}, stride={self.stride}"
+
+
+class ConvTranspose1d(_ConvTransposeNd):
+    """The adjoint of Conv1d: (N, C_in, L) -> (N, C_out, (L-1)S - 2P + D(K-1) + op + 1)."""
+
+    dims = 1
+
+
+class ConvTranspose2d(_ConvTransposeNd):
+    """The adjoint of Conv2d; weight (in_channels, out_channels/groups, kH, kW).
+
+    Shape: (N, C_in, H, W) -> (N, C_out, Ho, Wo), Ho = (H-1)S - 2P + D(K-1) + output_padding + 1.
+    """
+
+    dims = 2
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    """The adjoint of Conv3d: (N, C_in, D, H, W) -> (N, C_out, Do, Ho, Wo)."""
+
+    dims = 3
+
+
+class _MaxPoolNd(Module):
+    dims: ClassVar[int] = 2
+
+    def __init__(
+        self,
+        kernel_size: Any,
+        stride: Any = None,
+        padding: Any = 0,
+        dilation: Any = 1,
+        return_indices: bool = False,
+        ceil_mode: bool = False,
+        *,
+        ties: str = "first",
+    ) -> None:
+        super().__init__()
+        self.kernel_size, self.padding = kernel_size, padding
+        self.stride = stride if stride is not None else kernel_size
+        self.dilation, self.return_indices, self.ceil_mode = dilation, return_indices, ceil_mode
+        self.ties = ties  # "first" (PyTorch's) or "split": who gets a tied window's gradient
+
+    def forward(self, x: Tensor) -> Any:
+        pool = (FC.max_pool1d, FC.max_pool2d, FC.max_pool3d)[self.dims - 1]
+        return pool(
+            x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode,
+            self.return_indices, ties=self.ties,
+        )  # fmt: skip
+
+    def extra_repr(self) -> str:
+        return (
+            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+            f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
+        )
+
+
+class MaxPool1d(_MaxPoolNd):
+    dims = 1
+
+
+class MaxPool2d(_MaxPoolNd):
+    dims = 2
+
+
+class MaxPool3d(_MaxPoolNd):
+    dims = 3
+
+
+class _AvgPoolNd(Module):
+    dims: ClassVar[int] = 2
+
+    def __init__(
+        self,
+        kernel_size: Any,
+        stride: Any = None,
+        padding: Any = 0,
+        ceil_mode: bool = False,
+        count_include_pad: bool = True,
+        divisor_override: int | None = None,
+    ) -> None:
+        super().__init__()
+        self.kernel_size, self.padding = kernel_size, padding
+        self.stride = stride if stride is not None else kernel_size
+        self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
+        self.divisor_override = divisor_override
+
+    def forward(self, x: Tensor) -> Tensor:
+        pool = (FC.avg_pool1d, FC.avg_pool2d, FC.avg_pool3d)[self.dims - 1]
+        return pool(
+            x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+            self.count_include_pad, self.divisor_override,
+        )  # fmt: skip
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AvgPool1d(_AvgPoolNd):
+    dims = 1
+
+    def __init__(
+        self, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False,
+        count_include_pad: bool = True,
+    ) -> None:  # fmt: skip
+        super().__init__(kernel_size, stride, padding, ceil_mode, count_include_pad)
+
+
+class AvgPool2d(_AvgPoolNd):
+    dims = 2
+
+
+class AvgPool3d(_AvgPoolNd):
+    dims = 3

@@ -1,0 +1,151 @@
+"""The convolution and pooling family of convprop.nn.functional, 1-D to 3-D, with
+PyTorch's names and arguments; an unbatched input ((C, L), (C, H, W) or (C, D, H, W))
+is accepted wherever PyTorch accepts it, and gives an unbatched output."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ..autograd import Tensor
+from ..autograd import nn_ops as ops
+from ..kernels.padding import MODES
+
+
+def _present(*tensors: Tensor | None) -> tuple[Tensor, ...]:
+    """The given tensors less the absent ones (an optional bias)."""
+    return tuple(t for t in tensors if t is not None)
+
+
+def _batched(op: str, input: Any, dims: int) -> tuple[Tensor, bool]:
+    """(input with a batch axis, whether one was added), or a ValueError naming the shapes."""
+    if not isinstance(input, Tensor):
+        input = Tensor(input)
+    if input.ndim == dims + 2:
+        return input, False
+    if input.ndim == dims + 1:
+        return input.reshape(1, *input.shape), True
+    raise ValueError(
+        f"{op}: expected a {dims + 2}-D batched or {dims + 1}-D unbatched input, "
+        f"got shape {tuple(input.shape)}"
+    )
+
+
+def _unbatched(y: Tensor, added: bool) -> Tensor:
+    return y.reshape(*y.shape[1:]) if added else y
+
+
+def _conv(op: str, dims: int) -> Callable[..., Tensor]:
+    def conv(
+        input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+        padding: Any = 0, dilation: Any = 1, groups: int = 1,
+    ) -> Tensor:  # fmt: skip
+        x, added = _batched(op, input, dims)
+        y = ops.Conv.apply(
+            *_present(x, weight, bias), stride=stride, padding=padding, dilation=dilation,
+            groups=groups,
+        )  # fmt: skip
+        return _unbatched(y, added)
+
+    conv.__name__ = conv.__qualname__ = op
+    conv.__doc__ = f"{dims}-D convolution (cross-correlation), as torch.nn.functional.{op}."
+    return conv
+
+
+def _conv_transpose(op: str, dims: int) -> Callable[..., Tensor]:
+    def conv_transpose(
+        input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+        padding: Any = 0, output_padding: Any = 0, groups: int = 1, dilation: Any = 1,
+    ) -> Tensor:  # fmt: skip
+        x, added = _batched(op, input, dims)
+        y = ops.ConvTranspose.apply(
+            *_present(x, weight, bias), stride=stride, padding=padding,
+            output_padding=output_padding, groups=groups, dilation=dilation,
+        )  # fmt: skip
+        return _unbatched(y, added)
+
+    conv_transpose.__name__ = conv_transpose.__qualname__ = op
+    conv_transpose.__doc__ = f"{dims}-D transposed convolution, as torch.nn.functional.{op}."
+    return conv_transpose
+
+
+def _max_pool(op: str, dims: int) -> Callable[..., Any]:
+    def max_pool(
+        input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
+        dilation: Any = 1, ceil_mode: bool = False, return_indices: bool = False, *,
+        ties: str = "first",
+    ) -> Any:  # fmt: skip
+        x, added = _batched(op, input, dims)
+        params = dict(
+            kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation,
+            ceil_mode=ceil_mode,
+        )  # fmt: skip
+        y, fn = ops.MaxPool.apply_with(x, ties=ties, **params)
+        assert isinstance(fn, ops.MaxPool)
+        y = _unbatched(y, added)
+        if not return_indices:
+            return y
+        indices = fn.indices
+        return y, Tensor(indices[0] if added else indices)
+
+    max_pool.__name__ = max_pool.__qualname__ = op
+    max_pool.__doc__ = (
+        f"{dims}-D max pooling (PyTorch's arguments). ties='first' sends a window's gradient "
+        "to its first maximum (PyTorch's rule); ties='split' shares it among all its maxima."
+    )
+    return max_pool
+
+
+def _avg_pool(op: str, dims: int) -> Callable[..., Tensor]:
+    def avg_pool(
+        input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
+        ceil_mode: bool = False, count_include_pad: bool = True,
+        divisor_override: int | None = None,
+    ) -> Tensor:  # fmt: skip
+        x, added = _batched(op, input, dims)
+        params = dict(
+            kernel_size=kernel_size, stride=stride, padding=padding, ceil_mode=ceil_mode,
+            count_include_pad=count_include_pad,
+        )  # fmt: skip
+        if divisor_override is not None:
+            if dims == 1:
+                raise ValueError("avg_pool1d: divisor_override is not an argument (as PyTorch)")
+            params["divisor_override"] = divisor_override
+        return _unbatched(ops.AvgPool.apply(x, **params), added)
+
+    avg_pool.__name__ = avg_pool.__qualname__ = op
+    avg_pool.__doc__ = f"{dims}-D average pooling, as torch.nn.functional.{op}."
+    return avg_pool
+
+
+conv1d, conv2d, conv3d = (_conv(f"conv{d}d", d) for d in (1, 2, 3))
+conv_transpose1d, conv_transpose2d, conv_transpose3d = (
+    _conv_transpose(f"conv_transpose{d}d", d) for d in (1, 2, 3)
+)
+max_pool1d, max_pool2d, max_pool3d = (_max_pool(f"max_pool{d}d", d) for d in (1, 2, 3))
+avg_pool1d, avg_pool2d, avg_pool3d = (_avg_pool(f"avg_pool{d}d", d) for d in (1, 2, 3))
+
+
+def pad(input: Tensor, pad: Any, mode: str = "constant", value: float | None = None) -> Tensor:
+    """torch.nn.functional.pad: `pad` lists (before, after) pairs from the LAST axis
+    backwards, (left, right, top, bottom, front, back); modes constant (value, default 0),
+    reflect, replicate and circular pad only spatial axes, of a batched or unbatched input."""
+    sizes = tuple(int(p) for p in pad)
+    if len(sizes) % 2 or not sizes:
+        raise ValueError(f"pad: pad must hold (before, after) pairs, got {pad!r}")
+    pairs = [(sizes[i], sizes[i + 1]) for i in range(0, len(sizes), 2)][::-1]
+    if mode not in MODES:
+        raise ValueError(f"pad: mode must be one of {', '.join(MODES)}, got {mode!r}")
+    if mode != "constant" and value not in (None, 0):
+        raise ValueError(f"pad: value applies to mode 'constant' only, got mode {mode!r}")
+    x = input if isinstance(input, Tensor) else Tensor(input)
+    if len(pairs) > x.ndim - 1:
+        raise ValueError(f"pad: {len(pairs)} padded axes for an input of shape {tuple(x.shape)}")
+    lead = x.ndim - len(pairs)  # the axes that are not padded, batch and channels among them
+    if lead < 2:  # unbatched, or padding the channel axis: work on a (1, ...) view
+        view = x.reshape(*(1,) * (2 - lead), *x.shape)
+        y = ops.Pad.apply(view, pads=tuple(pairs), mode=mode, value=value or 0.0)
+        return y.reshape(*y.shape[2 - lead :])
+    flat = x.reshape(-1, 1, *x.shape[lead:]) if lead > 2 else x
+    y = ops.Pad.apply(flat, pads=tuple(pairs), mode=mode, value=value or 0.0)
+    return y.reshape(*x.shape[:lead], *y.shape[2:]) if lead > 2 else y
