@@ -215,26 +215,48 @@ class BatchNorm(Function):
         return gx.astype(g.dtype, copy=False), g_gamma, g_beta
 
 
-def adaptive_bounds(size: int, out: int) -> list[tuple[int, int]]:
-    """PyTorch's adaptive windows: [floor(i*size/out), ceil((i+1)*size/out))."""
-    return [((i * size) // out, -(-((i + 1) * size) // out)) for i in range(out)]
+class AdaptiveAvgPool(Function):
+    """Average over PyTorch's adaptive boxes, any number of spatial dimensions."""
 
-
-class AdaptiveAvgPool2d(Function):
-    def forward(self, x: np.ndarray, *, output_size: tuple[int, int]) -> np.ndarray:
+    def forward(self, x: np.ndarray, *, output_size: Any) -> np.ndarray:
         self.shape = x.shape
-        self.rows = adaptive_bounds(x.shape[-2], output_size[0])
-        self.cols = adaptive_bounds(x.shape[-1], output_size[1])
-        y = np.empty((*x.shape[:-2], *output_size), dtype=x.dtype)
-        for i, (r0, r1) in enumerate(self.rows):
-            for j, (c0, c1) in enumerate(self.cols):
-                y[..., i, j] = x[..., r0:r1, c0:c1].mean(axis=(-2, -1))
+        return K.adaptive_avg_pool(x, output_size)
+
+    def backward(self, g: np.ndarray) -> tuple[np.ndarray]:
+        # each input of box i gets dL/dY[i] / (box i's volume)
+        return (K.adaptive_avg_pool_backward(g, self.shape),)
+
+
+class AdaptiveMaxPool(Function):
+    def forward(self, x: np.ndarray, *, output_size: Any) -> np.ndarray:
+        self.shape = x.shape
+        y, self.indices = K.adaptive_max_pool(x, output_size)
         return y
 
     def backward(self, g: np.ndarray) -> tuple[np.ndarray]:
-        # each input of window (i, j) gets dL/dY[i, j] / (window area)
-        gx = np.zeros(self.shape, dtype=g.dtype)
-        for i, (r0, r1) in enumerate(self.rows):
-            for j, (c0, c1) in enumerate(self.cols):
-                gx[..., r0:r1, c0:c1] += (g[..., i, j] / ((r1 - r0) * (c1 - c0)))[..., None, None]
-        return (gx,)
+        # each gradient goes to its box's winner (summed where boxes share one)
+        return (K.adaptive_max_pool_backward(g, self.indices, self.shape),)
+
+
+class MaxUnpool(Function):
+    def forward(self, x: np.ndarray, indices: np.ndarray, *, output_size: Any) -> np.ndarray:
+        self.indices = indices
+        return K.max_unpool(x, indices, output_size)
+
+    def backward(self, g: np.ndarray) -> tuple[np.ndarray, None]:
+        # dL/dX[i] = dL/dY at the cell input i was placed in; indices get no gradient
+        return (K.max_unpool_backward(g, self.indices), None)
+
+
+class LPPool(Function):
+    def forward(self, x: np.ndarray, **params: Any) -> np.ndarray:
+        self.x, self.params = x, params
+        y, self.sums = K.lp_pool(x, **params)
+        return y
+
+    def backward(self, g: np.ndarray) -> tuple[np.ndarray]:
+        # y = (sum_window x^p)^(1/p): dL/dx = sum_windows dL/dy * S^(1/p-1) * x^(p-1)
+        return (K.lp_pool_backward(g, self.x, self.sums, **self.params),)
+
+
+AdaptiveAvgPool2d = AdaptiveAvgPool

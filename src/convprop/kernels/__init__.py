@@ -5,6 +5,16 @@ torch.nn.functional, so code moves between the two by changing an import.
 """
 
 from . import workspace
+from .adaptive import (
+    adaptive_avg_pool,
+    adaptive_avg_pool_backward,
+    adaptive_max_pool,
+    adaptive_max_pool_backward,
+    lp_pool,
+    lp_pool_backward,
+    max_unpool,
+    max_unpool_backward,
+)
 from .conv import (
     conv2d,
     conv2d_backward,
@@ -57,6 +67,10 @@ from .select import ALGORITHMS, benchmark_mode, choose
 
 __all__ = [
     "ALGORITHMS",
+    "adaptive_avg_pool",
+    "adaptive_avg_pool_backward",
+    "adaptive_max_pool",
+    "adaptive_max_pool_backward",
     "avg_pool1d",
     "avg_pool1d_backward",
     "avg_pool2d",
@@ -83,6 +97,8 @@ __all__ = [
     "conv_transpose2d_backward",
     "conv_transpose3d",
     "conv_transpose3d_backward",
+    "lp_pool",
+    "lp_pool_backward",
     "max_pool",
     "max_pool1d",
     "max_pool1d_backward",
@@ -99,6 +115,8 @@ __all__ = [
     "max_pool_indices",
     "max_pool_switches",
     "max_pool_switches_backward",
+    "max_unpool",
+    "max_unpool_backward",
     "pad",
     "pad_backward",
     "workspace",

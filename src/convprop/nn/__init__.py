@@ -16,7 +16,6 @@ from .conv_layers import (
     MaxPool3d,
 )
 from .layers import (
-    AdaptiveAvgPool2d,
     BatchNorm2d,
     Dropout,
     Flatten,
@@ -27,9 +26,28 @@ from .layers import (
     Tanh,
 )
 from .module import Module, Parameter, Sequential
+from .pool_layers import (
+    AdaptiveAvgPool1d,
+    AdaptiveAvgPool2d,
+    AdaptiveAvgPool3d,
+    AdaptiveMaxPool1d,
+    AdaptiveMaxPool2d,
+    AdaptiveMaxPool3d,
+    GlobalAvgPool,
+    LPPool1d,
+    LPPool2d,
+    MaxUnpool1d,
+    MaxUnpool2d,
+    MaxUnpool3d,
+)
 
 __all__ = [
+    "AdaptiveAvgPool1d",
     "AdaptiveAvgPool2d",
+    "AdaptiveAvgPool3d",
+    "AdaptiveMaxPool1d",
+    "AdaptiveMaxPool2d",
+    "AdaptiveMaxPool3d",
     "AvgPool1d",
     "AvgPool2d",
     "AvgPool3d",
@@ -42,11 +60,17 @@ __all__ = [
     "ConvTranspose3d",
     "Dropout",
     "Flatten",
+    "GlobalAvgPool",
+    "LPPool1d",
+    "LPPool2d",
     "LeakyReLU",
     "Linear",
     "MaxPool1d",
     "MaxPool2d",
     "MaxPool3d",
+    "MaxUnpool1d",
+    "MaxUnpool2d",
+    "MaxUnpool3d",
     "Module",
     "Parameter",
     "ReLU",

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from ..autograd import Tensor
 from ..autograd import nn_ops as ops
 from ..random import generator
 from .functional_conv import (
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    adaptive_avg_pool3d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+    adaptive_max_pool3d,
     avg_pool1d,
     avg_pool2d,
     avg_pool3d,
@@ -19,32 +23,56 @@ from .functional_conv import (
     conv_transpose1d,
     conv_transpose2d,
     conv_transpose3d,
+    lp_pool1d,
+    lp_pool2d,
     max_pool1d,
     max_pool2d,
     max_pool3d,
+    max_unpool1d,
+    max_unpool2d,
+    max_unpool3d,
     pad,
 )
 
 __all__ = [
-    "adaptive_avg_pool2d", "avg_pool1d", "avg_pool2d", "avg_pool3d", "batch_norm", "conv1d",
-    "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
-    "cross_entropy", "dropout", "flatten", "leaky_relu", "linear", "log_softmax",
-    "max_pool1d", "max_pool2d", "max_pool3d", "mse_loss", "nll_loss", "pad", "relu",
-    "sigmoid", "softmax", "tanh",
+    "adaptive_avg_pool1d",
+    "adaptive_avg_pool2d",
+    "adaptive_avg_pool3d",
+    "adaptive_max_pool1d",
+    "adaptive_max_pool2d",
+    "adaptive_max_pool3d",
+    "avg_pool1d",
+    "avg_pool2d",
+    "avg_pool3d",
+    "batch_norm",
+    "conv1d",
+    "conv2d",
+    "conv3d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "conv_transpose3d",
+    "cross_entropy",
+    "dropout",
+    "flatten",
+    "leaky_relu",
+    "linear",
+    "log_softmax",
+    "lp_pool1d",
+    "lp_pool2d",
+    "max_pool1d",
+    "max_pool2d",
+    "max_pool3d",
+    "max_unpool1d",
+    "max_unpool2d",
+    "max_unpool3d",
+    "mse_loss",
+    "nll_loss",
+    "pad",
+    "relu",
+    "sigmoid",
+    "softmax",
+    "tanh",
 ]  # fmt: skip
-
-
-def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
-    """Average over PyTorch's adaptive windows so the output is exactly output_size."""
-    if isinstance(output_size, int):
-        output_size = (output_size, output_size)
-    size = tuple(input.shape[-2] if s is None else s for s in output_size)
-    if input.ndim not in (3, 4) or len(size) != 2 or min(size) < 1:
-        raise ValueError(
-            f"adaptive_avg_pool2d: expected (N, C, H, W) or (C, H, W) input and two positive "
-            f"output sizes, got input {input.shape}, output_size {output_size}"
-        )
-    return ops.AdaptiveAvgPool2d.apply(input, output_size=size)
 
 
 def batch_norm(

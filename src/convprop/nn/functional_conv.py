@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from ..autograd import Tensor
 from ..autograd import nn_ops as ops
 from ..kernels.padding import MODES
@@ -149,3 +151,94 @@ def pad(input: Tensor, pad: Any, mode: str = "constant", value: float | None = N
     flat = x.reshape(-1, 1, *x.shape[lead:]) if lead > 2 else x
     y = ops.Pad.apply(flat, pads=tuple(pairs), mode=mode, value=value or 0.0)
     return y.reshape(*x.shape[:lead], *y.shape[2:]) if lead > 2 else y
+
+
+def _adaptive_avg(op: str, dims: int) -> Callable[..., Tensor]:
+    def adaptive_avg_pool(input: Tensor, output_size: Any) -> Tensor:
+        x, added = _batched(op, input, dims)
+        return _unbatched(ops.AdaptiveAvgPool.apply(x, output_size=output_size), added)
+
+    adaptive_avg_pool.__name__ = adaptive_avg_pool.__qualname__ = op
+    adaptive_avg_pool.__doc__ = (
+        f"Average over PyTorch's adaptive windows so the output is exactly output_size "
+        f"({dims}-D; an int, or one per axis, None keeping that axis's size)."
+    )
+    return adaptive_avg_pool
+
+
+def _adaptive_max(op: str, dims: int) -> Callable[..., Any]:
+    def adaptive_max_pool(input: Tensor, output_size: Any, return_indices: bool = False) -> Any:
+        x, added = _batched(op, input, dims)
+        y, fn = ops.AdaptiveMaxPool.apply_with(x, output_size=output_size)
+        assert isinstance(fn, ops.AdaptiveMaxPool)
+        y = _unbatched(y, added)
+        if not return_indices:
+            return y
+        return y, Tensor(fn.indices[0] if added else fn.indices)
+
+    adaptive_max_pool.__name__ = adaptive_max_pool.__qualname__ = op
+    adaptive_max_pool.__doc__ = f"{dims}-D adaptive max pooling, indices as max_pool{dims}d's."
+    return adaptive_max_pool
+
+
+def _max_unpool(op: str, dims: int) -> Callable[..., Tensor]:
+    def max_unpool(
+        input: Tensor, indices: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
+        output_size: Any = None,
+    ) -> Tensor:  # fmt: skip
+        x, added = _batched(op, input, dims)
+        idx = indices.data if isinstance(indices, Tensor) else np.asarray(indices)
+        idx = idx[None] if added else idx
+        size = _unpool_size(op, x.shape[2:], kernel_size, stride, padding, output_size)
+        y = ops.MaxUnpool.apply(x, Tensor(idx), output_size=size)
+        return _unbatched(y, added)
+
+    max_unpool.__name__ = max_unpool.__qualname__ = op
+    max_unpool.__doc__ = (
+        f"The partial inverse of max_pool{dims}d: values at their indices, zeros elsewhere; "
+        "output size (L-1)*S - 2P + K per axis unless output_size says otherwise."
+    )
+    return max_unpool
+
+
+def _unpool_size(
+    op: str, sizes: tuple[int, ...], kernel_size: Any, stride: Any, padding: Any, output: Any
+) -> tuple[int, ...]:
+    from ..shapes import as_tuple, pool_stride
+
+    dims = len(sizes)
+    k = as_tuple(op, "kernel_size", kernel_size, 1, dims)
+    s = pool_stride(op, stride, k)
+    p = as_tuple(op, "padding", padding, 0, dims)
+    if output is not None:
+        wanted = tuple(int(v) for v in output)[-dims:]
+        if len(wanted) != dims:
+            raise ValueError(f"{op}: output_size needs {dims} spatial sizes, got {output!r}")
+        return wanted
+    return tuple((n - 1) * si - 2 * pi + ki for n, ki, si, pi in zip(sizes, k, s, p, strict=True))
+
+
+def _lp_pool(op: str, dims: int) -> Callable[..., Tensor]:
+    def lp_pool(
+        input: Tensor, norm_type: float, kernel_size: Any, stride: Any = None,
+        ceil_mode: bool = False,
+    ) -> Tensor:  # fmt: skip
+        x, added = _batched(op, input, dims)
+        y = ops.LPPool.apply(
+            x, norm_type=norm_type, kernel_size=kernel_size, stride=stride, ceil_mode=ceil_mode
+        )
+        return _unbatched(y, added)
+
+    lp_pool.__name__ = lp_pool.__qualname__ = op
+    lp_pool.__doc__ = f"{dims}-D power-average pooling: (sum of x^p over each window)^(1/p)."
+    return lp_pool
+
+
+adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d = (
+    _adaptive_avg(f"adaptive_avg_pool{d}d", d) for d in (1, 2, 3)
+)
+adaptive_max_pool1d, adaptive_max_pool2d, adaptive_max_pool3d = (
+    _adaptive_max(f"adaptive_max_pool{d}d", d) for d in (1, 2, 3)
+)
+max_unpool1d, max_unpool2d, max_unpool3d = (_max_unpool(f"max_unpool{d}d", d) for d in (1, 2, 3))
+lp_pool1d, lp_pool2d = (_lp_pool(f"lp_pool{d}d", d) for d in (1, 2))

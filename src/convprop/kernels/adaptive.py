@@ -1,0 +1,172 @@
+"""Adaptive pooling (any output size, any number of spatial dimensions), max unpooling and
+power-average (LP) pooling, forward and backward, as PyTorch defines them.
+
+Adaptive window i along an axis of length L with `out` outputs covers
+[floor(i*L/out), ceil((i+1)*L/out)): neighbouring windows may overlap by one cell, and
+output_size 1 is global pooling. The windows are looped over in Python (there are
+few: 1 for a global head, 7x7 for an ImageNet head); each is one NumPy reduction.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ..shapes import as_int, check_array, fmt
+from .layout import ALL, at
+from .pool import average, average_backward, layout
+
+Box = tuple[slice, ...]
+
+
+def output_sizes(op: str, output_size: Any, sizes: tuple[int, ...]) -> tuple[int, ...]:
+    """An int or one per axis; None keeps that axis's input size (PyTorch's rule)."""
+    dims = len(sizes)
+    values = output_size if isinstance(output_size, (tuple, list)) else (output_size,) * dims
+    if len(values) != dims:
+        raise ValueError(f"{op}: output_size needs {dims} entries, got {output_size!r}")
+    return tuple(
+        n if v is None else as_int(op, "output_size", v, 1)
+        for v, n in zip(values, sizes, strict=True)
+    )
+
+
+def bounds(size: int, out: int) -> list[tuple[int, int]]:
+    """[floor(i*L/out), ceil((i+1)*L/out)) for each of the out windows along one axis."""
+    return [((i * size) // out, -(-((i + 1) * size) // out)) for i in range(out)]
+
+
+def boxes(sizes: tuple[int, ...], outs: tuple[int, ...]) -> list[tuple[tuple[int, ...], Box]]:
+    """(output position, the input box it pools) for every output position."""
+    per_axis = [bounds(n, o) for n, o in zip(sizes, outs, strict=True)]
+    return [(i, tuple(slice(*per_axis[a][i[a]]) for a in range(len(i)))) for i in np.ndindex(*outs)]
+
+
+def _checked(op: str, x: np.ndarray, output_size: Any) -> tuple[int, tuple[int, ...]]:
+    dims = x.ndim - 2 if isinstance(x, np.ndarray) else 0
+    check_array(op, "input", x, max(dims, 1) + 2, layout(max(dims, 1))[0])
+    if min(x.shape[1:]) < 1:
+        raise ValueError(f"{op}: channels and sizes must be non-empty, got {fmt(x.shape)}")
+    return dims, output_sizes(op, output_size, x.shape[2:])
+
+
+def adaptive_avg_pool(x: np.ndarray, output_size: Any) -> np.ndarray:
+    """Y[i] = the mean of input box i. Shape: (N, C, *size) -> (N, C, *output_size)."""
+    _, outs = _checked("adaptive_avg_pool", x, output_size)
+    y = np.empty((*x.shape[:2], *outs), dtype=x.dtype)
+    axes = tuple(range(2, x.ndim))
+    for i, box in boxes(x.shape[2:], outs):
+        y[at(ALL, ALL, i)] = x[at(ALL, ALL, box)].mean(axis=axes)
+    return y
+
+
+def adaptive_avg_pool_backward(grad_y: np.ndarray, input_shape: tuple[int, ...]) -> np.ndarray:
+    # dL/dX[r] = sum over boxes i holding r of dL/dY[i] / (box i's volume)
+    gx = np.zeros(input_shape, dtype=grad_y.dtype)
+    dims = len(input_shape) - 2
+    for i, box in boxes(tuple(input_shape[2:]), grad_y.shape[2:]):
+        volume = math.prod(s.stop - s.start for s in box)
+        gx[at(ALL, ALL, box)] += (grad_y[at(ALL, ALL, i)] / volume)[(...,) + (None,) * dims]
+    return gx
+
+
+def adaptive_max_pool(x: np.ndarray, output_size: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(Y, indices): each box's maximum and its flat position in the input plane (r*W + c
+    in 2-D), the first maximum in row-major order; a NaN wins (its last one, as PyTorch)."""
+    _, outs = _checked("adaptive_max_pool", x, output_size)
+    n, c, sizes = x.shape[0], x.shape[1], x.shape[2:]
+    y = np.empty((n, c, *outs), dtype=x.dtype)
+    idx = np.empty((n, c, *outs), dtype=np.int64)
+    for i, box in boxes(sizes, outs):
+        values = x[at(ALL, ALL, box)].reshape(n, c, -1)
+        local = values.argmax(axis=2)
+        nan = np.isnan(values)
+        if nan.any():
+            last_nan = values.shape[2] - 1 - nan[..., ::-1].argmax(axis=2)
+            local = np.where(nan.any(axis=2), last_nan, local)
+        y[at(ALL, ALL, i)] = np.take_along_axis(values, local[..., None], axis=2)[..., 0]
+        corner = np.unravel_index(local, tuple(s.stop - s.start for s in box))
+        cells = tuple(s.start + k for s, k in zip(box, corner, strict=True))
+        idx[at(ALL, ALL, i)] = np.ravel_multi_index(cells, sizes)
+    return y, idx
+
+
+def _scatter(values: np.ndarray, indices: np.ndarray, plane: int, add: bool) -> np.ndarray:
+    """(N, C, plane) with values placed at their flat indices (summed when add)."""
+    n, c = values.shape[:2]
+    flat = (indices.reshape(n * c, -1) + np.arange(n * c)[:, None] * plane).ravel()
+    if add:
+        out = np.bincount(flat, weights=values.ravel(), minlength=n * c * plane)
+        return out.astype(values.dtype, copy=False).reshape(n, c, plane)
+    out = np.zeros(n * c * plane, dtype=values.dtype)
+    out[flat] = values.ravel()
+    return out.reshape(n, c, plane)
+
+
+def _check_indices(op: str, values: np.ndarray, indices: Any, plane: int) -> None:
+    if not isinstance(indices, np.ndarray) or indices.shape != values.shape:
+        raise ValueError(
+            f"{op}: indices must be an array of the input's shape {fmt(values.shape)}, got "
+            f"{fmt(getattr(indices, 'shape', ()))}"
+        )
+    if not np.issubdtype(indices.dtype, np.integer):
+        raise ValueError(f"{op}: indices must be integers, got {indices.dtype}")
+    if indices.size and (indices.min() < 0 or indices.max() >= plane):
+        raise ValueError(f"{op}: indices must lie in [0, {plane}), the output plane's size")
+
+
+def adaptive_max_pool_backward(
+    grad_y: np.ndarray, indices: np.ndarray, input_shape: tuple[int, ...]
+) -> np.ndarray:
+    # dL/dX[winner of box i] += dL/dY[i]   (boxes may overlap: summed)
+    plane = math.prod(input_shape[2:])
+    _check_indices("adaptive_max_pool_backward", grad_y, indices, plane)
+    return _scatter(grad_y, indices, plane, add=True).reshape(input_shape)
+
+
+def max_unpool(x: np.ndarray, indices: np.ndarray, output_size: tuple[int, ...]) -> np.ndarray:
+    """The partial inverse of max pooling: x placed at its indices in a zero output of
+    spatial size output_size (PyTorch's max_unpool; its default output size is
+    (L-1)*S - 2P + K per axis)."""
+    plane = math.prod(output_size)
+    _check_indices("max_unpool", x, indices, plane)
+    return _scatter(x, indices, plane, add=False).reshape(*x.shape[:2], *output_size)
+
+
+def max_unpool_backward(grad_y: np.ndarray, indices: np.ndarray) -> np.ndarray:
+    # dL/dX[i] = dL/dY[indices[i]]: each input went to one output cell
+    n, c = grad_y.shape[:2]
+    flat = grad_y.reshape(n, c, -1)
+    return np.take_along_axis(flat, indices.reshape(n, c, -1), axis=2).reshape(indices.shape)
+
+
+def lp_pool(
+    x: np.ndarray, norm_type: float, kernel_size: Any, stride: Any = None, ceil_mode: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """(Y, S): Y = S^(1/p) with S the window sums of x^p, as PyTorch's lp_pool (no padding)."""
+    dims = x.ndim - 2
+    p = float(norm_type)
+    if p <= 0:
+        raise ValueError(f"lp_pool{dims}d: norm_type must be positive, got {norm_type!r}")
+    mean = average(f"lp_pool{dims}d", dims, x**p, kernel_size, stride, 0, ceil_mode, True, None)
+    k = kernel_size if isinstance(kernel_size, (tuple, list)) else (kernel_size,) * dims
+    sums = mean * math.prod(k)
+    return np.power(np.maximum(sums, 0), 1 / p), sums
+
+
+def lp_pool_backward(
+    grad_y: np.ndarray, x: np.ndarray, sums: np.ndarray, norm_type: float, kernel_size: Any,
+    stride: Any = None, ceil_mode: bool = False,
+) -> np.ndarray:  # fmt: skip
+    # y = S^(1/p), S = sum_window x^p  =>  dL/dx[r] = sum_windows dL/dy * S^(1/p - 1) * x[r]^(p-1)
+    dims, p = x.ndim - 2, float(norm_type)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(sums > 0, np.power(np.maximum(sums, 0), 1 / p - 1), 0)
+    k = kernel_size if isinstance(kernel_size, (tuple, list)) else (kernel_size,) * dims
+    spread = average_backward(
+        f"lp_pool{dims}d_backward", dims, grad_y * scale * math.prod(k), x.shape, kernel_size,
+        stride, 0, ceil_mode, True, None,
+    )  # fmt: skip
+    return spread * np.power(x, p - 1)
