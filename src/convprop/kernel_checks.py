@@ -46,6 +46,86 @@ def avg_pool2d_fn(**options: Any) -> CheckedFn:
     return fn
 
 
+def family_fn(forward: Any, backward: Any, **options: Any) -> CheckedFn:
+    """(x, weight) -> a conv1d/conv3d-style forward and the first two of its gradients."""
+
+    def fn(x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, Any]:
+        y = forward(x, w, **options)
+        return y, lambda gy: backward(gy, x, w, **options)[:2]
+
+    return fn
+
+
+def avg_pool_nd_fn(forward: Any, backward: Any, **options: Any) -> CheckedFn:
+    def fn(x: np.ndarray) -> tuple[np.ndarray, Any]:
+        return forward(x, **options), lambda gy: (backward(gy, x.shape, **options),)
+
+    return fn
+
+
+def max_pool_nd_fn(**options: Any) -> CheckedFn:
+    def fn(x: np.ndarray) -> tuple[np.ndarray, Any]:
+        y, _ = K.max_pool(x, **options)
+        return y, lambda gy: (K.max_pool_grad(x, gy, **options),)
+
+    return fn
+
+
+def adaptive_avg_pool_fn(output_size: Any) -> CheckedFn:
+    def fn(x: np.ndarray) -> tuple[np.ndarray, Any]:
+        y = K.adaptive_avg_pool(x, output_size)
+        return y, lambda gy: (K.adaptive_avg_pool_backward(gy, x.shape),)
+
+    return fn
+
+
+def pad_fn(pads: Any, mode: str) -> CheckedFn:
+    def fn(x: np.ndarray) -> tuple[np.ndarray, Any]:
+        return K.pad(x, pads, mode), lambda gy: (K.pad_backward(gy, pads, mode),)
+
+    return fn
+
+
+def _family(rng: np.random.Generator, quick: bool) -> Iterator[Case]:
+    """conv1d/3d, their transposes, 1-D/3-D pools, adaptive pools and padding modes."""
+    convs: tuple[tuple[int, Any, Any], ...] = (
+        (1, K.conv1d, K.conv1d_backward),
+        (3, K.conv3d, K.conv3d_backward),
+    )
+    for dims, conv, back in convs:
+        sizes = (7,) if dims == 1 else (4, 3, 5)
+        opts: dict[str, Any] = dict(stride=2, padding=1, dilation=1, groups=2)
+        x, w = rng.standard_normal((2, 4, *sizes)), rng.standard_normal((4, 2, *(2,) * dims))
+        yield Case(f"conv{dims}d", _describe(opts), family_fn(conv, back, **opts), (x, w))
+    if quick:
+        return
+    transposes: tuple[tuple[int, Any, Any], ...] = (
+        (1, K.conv_transpose1d, K.conv_transpose1d_backward),
+        (3, K.conv_transpose3d, K.conv_transpose3d_backward),
+    )
+    for dims, conv, back in transposes:
+        x = rng.standard_normal((1, 2, *((5,) if dims == 1 else (2, 3, 2))))
+        w = rng.standard_normal((2, 3, *(2,) * dims))
+        opts = dict(stride=2, padding=1, output_padding=1)
+        name = f"conv_transpose{dims}d"
+        yield Case(name, _describe(opts), family_fn(conv, back, **opts), (x, w))
+    x1, x3 = rng.standard_normal((2, 3, 9)), rng.standard_normal((1, 2, 4, 5, 3))
+    pools = (("avg_pool1d", x1, K.avg_pool1d, K.avg_pool1d_backward),
+             ("avg_pool3d", x3, K.avg_pool3d, K.avg_pool3d_backward))  # fmt: skip
+    for name, x, forward, backward in pools:
+        opts = dict(kernel_size=3, stride=2, padding=1)
+        yield Case(name, _describe(opts), avg_pool_nd_fn(forward, backward, **opts), (x,))
+    for name, x in (("max_pool1d", x1), ("max_pool3d", x3)):
+        opts = dict(kernel_size=2, stride=1, padding=1)
+        yield Case(name, _describe(opts), max_pool_nd_fn(**opts), (x,))
+    x2 = rng.standard_normal((2, 2, 7, 5))
+    yield Case("adaptive_avg_pool", "output_size=(3, 2)", adaptive_avg_pool_fn((3, 2)), (x2,))
+    pads = ((2, 1), (0, 3))
+    for mode in ("reflect", "replicate", "circular"):
+        x = rng.standard_normal((1, 2, 4, 5))
+        yield Case("pad", f"mode={mode} pads={pads}", pad_fn(pads, mode), (x,))
+
+
 @dataclass(frozen=True)
 class Case:
     kernel: str
@@ -116,3 +196,4 @@ def grid(quick: bool = False, seed: int = 0) -> Iterator[Case]:
                 options, count_include_pad=count_include_pad, divisor_override=divisor_override
             )
             yield Case("avg_pool2d", _describe(opts), avg_pool2d_fn(**opts), (x,))
+    yield from _family(rng, quick)
