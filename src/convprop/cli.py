@@ -54,6 +54,10 @@ def _build_parser() -> argparse.ArgumentParser:
     predict = sub.add_parser("predict", help="classify images (.npy or .pgm) with a checkpoint")
     predict.add_argument("--checkpoint", required=True)
     predict.add_argument("images", nargs="+", metavar="IMAGE")
+    export = sub.add_parser("export", help="write a checkpoint's model as an ONNX file")
+    export.add_argument("checkpoint", help="a .npz checkpoint written by convprop train")
+    export.add_argument("--onnx", required=True, metavar="OUT.onnx")
+    export.add_argument("--opset", type=int, default=22)
     saliency = sub.add_parser(
         "saliency", help="|dL/dX| of images for a checkpoint's prediction (saliency maps)"
     )
@@ -83,6 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "train": cli_train.run_train,
         "evaluate": cli_train.run_evaluate,
         "saliency": cli_train.run_saliency,
+        "export": cli_train.run_export,
     }
     try:
         return runner.get(args.command, cli_train.run_predict)(args)

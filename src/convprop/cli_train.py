@@ -254,3 +254,16 @@ def run_saliency(args: argparse.Namespace) -> int:
 
         print(f"plot: {save(saliency(model, images), args.plot)}")
     return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """convprop export CHECKPOINT --onnx OUT.onnx: the model on a one-image example input."""
+    from .onnx import export
+
+    model, meta = _restore(args.checkpoint)
+    config = meta["config"]
+    size = config["image_size"]
+    example = np.zeros((1, config["in_channels"], size, size), dtype=np.float32)
+    path = export(model, example, args.onnx, opset=args.opset)
+    print(f"wrote {path} ({config['model']}, input (N, {config['in_channels']}, {size}, {size}))")
+    return 0

@@ -1,0 +1,240 @@
+"""convprop model -> ONNX file: each layer of a Sequential (nested ones flattened) becomes
+one or two ONNX nodes; the example input fixes every shape, and the model runs in eval
+mode (Dropout is the identity, BatchNorm uses its running statistics).
+
+The traps this handles: ONNX pads list all begins then all ends ([top, left, bottom,
+right] in 2-D), where PyTorch pairs them per axis; AveragePool's count_include_pad
+defaults to 0 where PyTorch's is True (always written out here); BatchNormalization's
+momentum is one minus PyTorch's; divisor_override has no ONNX form (exported as a scaled
+AveragePool where every window is whole, refused otherwise); pooling exports at opset
+22 or later, after ONNX fixed ceil_mode's last window.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .. import nn
+from ..autograd import Tensor, no_grad
+from ..shapes import as_tuple, pool_stride, resolve_padding
+
+MIN_OPSET = 22
+Shape = tuple[int, ...]
+
+
+def _onnx() -> Any:
+    try:
+        import onnx
+    except ImportError:
+        raise ValueError("ONNX export needs onnx: pip install 'convprop[onnx]'") from None
+    return onnx
+
+
+def layers_of(model: nn.Module) -> list[nn.Module]:
+    """The model's layers in order: a Sequential's children, nested Sequentials flattened."""
+    if isinstance(model, nn.Sequential):
+        return [leaf for child in model for leaf in layers_of(child)]
+    return [model]
+
+
+class Graph:
+    """The nodes, weights and running tensor name of an ONNX graph being built."""
+
+    def __init__(self, onnx: Any, dtype: np.dtype) -> None:
+        self.onnx, self.dtype = onnx, dtype
+        self.nodes: list[Any] = []
+        self.weights: list[Any] = []
+        self.current = "input"
+        self.count = 0
+
+    def weight(self, name: str, value: np.ndarray) -> str:
+        array = np.asarray(value)
+        if array.dtype.kind == "f":
+            array = array.astype(self.dtype)
+        self.weights.append(self.onnx.numpy_helper.from_array(array, name))
+        return name
+
+    def node(self, op: str, extra_inputs: tuple[str, ...] = (), **attributes: Any) -> None:
+        self.count += 1
+        out = f"{op.lower()}_{self.count}"
+        self.nodes.append(
+            self.onnx.helper.make_node(
+                op, [self.current, *extra_inputs], [out], name=f"{op}_{self.count}", **attributes
+            )
+        )
+        self.current = out
+
+
+def _onnx_pads(pairs: Any) -> list[int]:
+    """Per-axis (before, after) pairs -> ONNX's [begins..., ends...]."""
+    return [b for b, _ in pairs] + [a for _, a in pairs]
+
+
+def _conv(g: Graph, layer: Any, prefix: str, shape: Shape) -> None:
+    dims = len(shape) - 2
+    stride = as_tuple("export", "stride", layer.stride, 1, dims)
+    dilation = as_tuple("export", "dilation", layer.dilation, 1, dims)
+    pairs = resolve_padding("export", layer.padding, layer.kernel_size, stride, dilation)
+    if isinstance(layer, nn.Conv1d | nn.Conv2d | nn.Conv3d) and layer.padding_mode != "zeros":
+        mode = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}[layer.padding_mode]
+        pads = [0, 0] + [b for b, _ in pairs] + [0, 0] + [a for _, a in pairs]
+        g.node("Pad", (g.weight(f"{prefix}.pads", np.array(pads, np.int64)),), mode=mode)
+        pairs = ((0, 0),) * dims
+    inputs = [g.weight(f"{prefix}.weight", layer.weight.data)]
+    if layer.bias is not None:
+        inputs.append(g.weight(f"{prefix}.bias", layer.bias.data))
+    common: dict[str, Any] = dict(
+        kernel_shape=list(layer.kernel_size), strides=list(stride), dilations=list(dilation),
+        group=layer.groups, pads=_onnx_pads(pairs),
+    )  # fmt: skip
+    if isinstance(layer, nn.ConvTranspose1d | nn.ConvTranspose2d | nn.ConvTranspose3d):
+        padding = as_tuple("export", "padding", layer.padding, 0, dims)
+        common["pads"] = [*padding, *padding]
+        out_pad = as_tuple("export", "output_padding", layer.output_padding, 0, dims)
+        g.node("ConvTranspose", tuple(inputs), output_padding=list(out_pad), **common)
+    else:
+        g.node("Conv", tuple(inputs), **common)
+
+
+def _pool(g: Graph, layer: Any, prefix: str, shape: Shape, out: Shape) -> None:
+    dims = len(shape) - 2
+    kernel = as_tuple("export", "kernel_size", layer.kernel_size, 1, dims)
+    stride = pool_stride("export", layer.stride, kernel)
+    padding = as_tuple("export", "padding", layer.padding, 0, dims)
+    common: dict[str, Any] = dict(
+        kernel_shape=list(kernel), strides=list(stride), pads=[*padding, *padding],
+        ceil_mode=int(layer.ceil_mode),
+    )  # fmt: skip
+    if isinstance(layer, nn.MaxPool1d | nn.MaxPool2d | nn.MaxPool3d):
+        if layer.return_indices:
+            raise ValueError(f"export: {prefix} MaxPool with return_indices has no ONNX output")
+        dilation = as_tuple("export", "dilation", layer.dilation, 1, dims)
+        g.node("MaxPool", dilations=list(dilation), **common)
+        return
+    g.node("AveragePool", count_include_pad=int(layer.count_include_pad), **common)
+    if layer.divisor_override is not None:
+        whole = not any(padding) and all(
+            (o - 1) * s + k <= n
+            for o, s, k, n in zip(out[2:], stride, kernel, shape[2:], strict=True)
+        )
+        if not whole:
+            raise ValueError(
+                f"export: {prefix} AvgPool divisor_override has no ONNX form when a window is "
+                "padded or cut short (ceil_mode); remove the override or the padding"
+            )
+        scale = np.array(math.prod(kernel) / layer.divisor_override, dtype=g.dtype)
+        g.node("Mul", (g.weight(f"{prefix}.divisor_scale", scale),))
+
+
+def _adaptive(
+    g: Graph, layer: Any, prefix: str, shape: tuple[int, ...], out: tuple[int, ...]
+) -> None:
+    average = isinstance(layer, nn.AdaptiveAvgPool1d | nn.AdaptiveAvgPool2d | nn.AdaptiveAvgPool3d)
+    if all(o == 1 for o in out[2:]):
+        g.node("GlobalAveragePool" if average else "GlobalMaxPool")
+    elif out[2:] == shape[2:]:
+        pass  # pools every cell alone: the identity, no node
+    elif all(n % o == 0 for n, o in zip(shape[2:], out[2:], strict=True)):
+        kernel = [n // o for n, o in zip(shape[2:], out[2:], strict=True)]
+        g.node("AveragePool" if average else "MaxPool", kernel_shape=kernel, strides=kernel)
+    else:
+        raise ValueError(
+            f"export: {prefix} {type(layer).__name__} from {shape[2:]} to {out[2:]} has uneven "
+            "windows, which no ONNX pooling node expresses"
+        )
+
+
+def _layer(
+    g: Graph, layer: nn.Module, prefix: str, shape: tuple[int, ...], out: tuple[int, ...]
+) -> None:
+    if isinstance(layer, nn.Linear):
+        inputs = [g.weight(f"{prefix}.weight", layer.weight.data)]
+        if layer.bias is not None:
+            inputs.append(g.weight(f"{prefix}.bias", layer.bias.data))
+        g.node("Gemm", tuple(inputs), transB=1)
+    elif isinstance(layer, nn.BatchNorm2d):
+        mean = layer.running_mean if layer.track_running_stats else None
+        if mean is None:
+            raise ValueError(f"export: {prefix} BatchNorm2d without running statistics")
+        c = layer.num_features
+        scale = layer.weight.data if layer.weight is not None else np.ones(c)
+        bias = layer.bias.data if layer.bias is not None else np.zeros(c)
+        names = [g.weight(f"{prefix}.{n}", v) for n, v in (
+            ("weight", scale), ("bias", bias), ("running_mean", layer.running_mean),
+            ("running_var", layer.running_var))]  # fmt: skip
+        g.node("BatchNormalization", tuple(names), epsilon=float(layer.eps),
+               momentum=1.0 - float(layer.momentum or 0.0))  # fmt: skip
+    elif isinstance(layer, nn.ReLU):
+        g.node("Relu")
+    elif isinstance(layer, nn.LeakyReLU):
+        g.node("LeakyRelu", alpha=float(layer.negative_slope))
+    elif isinstance(layer, nn.Sigmoid):
+        g.node("Sigmoid")
+    elif isinstance(layer, nn.Tanh):
+        g.node("Tanh")
+    elif isinstance(layer, nn.Dropout):
+        pass  # the identity in eval mode: no node
+    elif isinstance(layer, nn.Flatten):
+        if layer.end_dim not in (-1, len(shape) - 1):
+            raise ValueError(f"export: {prefix} Flatten must run to the last axis for ONNX")
+        g.node("Flatten", axis=layer.start_dim % len(shape))
+    elif isinstance(layer, nn.LPPool1d | nn.LPPool2d):
+        p = float(layer.norm_type)
+        if p != int(p):
+            raise ValueError(f"export: {prefix} LPPool's norm_type {p} must be an integer for ONNX")
+        kernel = as_tuple("export", "kernel_size", layer.kernel_size, 1, len(shape) - 2)
+        stride = pool_stride("export", layer.stride, kernel)
+        g.node("LpPool", kernel_shape=list(kernel), strides=list(stride), p=int(p),
+               ceil_mode=int(layer.ceil_mode))  # fmt: skip
+    elif isinstance(layer, nn.conv_layers._ConvNd | nn.conv_layers._ConvTransposeNd):
+        _conv(g, layer, prefix, shape)
+    elif isinstance(layer, nn.conv_layers._MaxPoolNd | nn.conv_layers._AvgPoolNd):
+        _pool(g, layer, prefix, shape, out)
+    elif isinstance(layer, nn.pool_layers._AdaptiveAvgPoolNd | nn.pool_layers._AdaptiveMaxPoolNd):
+        _adaptive(g, layer, prefix, shape, out)
+    else:
+        raise ValueError(f"export: layer {prefix} ({type(layer).__name__}) has no ONNX form here")
+
+
+def export(model: nn.Module, example_input: Any, path: str | Path, opset: int = MIN_OPSET) -> Path:
+    """Write model as an ONNX file at path; example_input (batched) fixes the shapes."""
+    onnx = _onnx()
+    if opset < MIN_OPSET:
+        raise ValueError(f"export: opset must be at least {MIN_OPSET} (pooling's ceil_mode fix)")
+    x = example_input.data if isinstance(example_input, Tensor) else np.asarray(example_input)
+    dtype = np.dtype(x.dtype if x.dtype.kind == "f" else np.float32)
+    g = Graph(onnx, dtype)
+    was_training = model.training
+    model.eval()
+    try:
+        h = Tensor(x.astype(dtype))
+        with no_grad():
+            for n, layer in enumerate(layers_of(model)):
+                before = tuple(h.shape)
+                h = layer(h)
+                _layer(g, layer, f"layer{n}", before, tuple(h.shape))
+    finally:
+        model.train(was_training)
+    if not g.nodes:  # a model of identities still needs a node between input and output
+        g.node("Identity")
+    elem = onnx.helper.np_dtype_to_tensor_dtype(dtype)
+    batch: list[Any] = ["N"]  # any batch size; the other axes as the example's
+    graph = onnx.helper.make_graph(
+        g.nodes, "convprop",
+        [onnx.helper.make_tensor_value_info("input", elem, batch + list(x.shape[1:]))],
+        [onnx.helper.make_tensor_value_info(g.current, elem, batch + list(h.shape[1:]))],
+        g.weights,
+    )  # fmt: skip
+    proto = onnx.helper.make_model(
+        graph, producer_name="convprop", opset_imports=[onnx.helper.make_opsetid("", opset)]
+    )
+    proto.ir_version = min(proto.ir_version, 10)  # what current onnxruntime releases read
+    onnx.checker.check_model(proto, full_check=True)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    onnx.save(proto, str(path))
+    return path
