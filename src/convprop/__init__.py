@@ -4,6 +4,7 @@ from . import kernels, nn
 from .autograd import Tensor, no_grad
 from .gradcheck import GradcheckError, gradcheck
 from .random import manual_seed
+from .safetensors_io import load_safetensors
 from .shapes import output_size
 
 __version__ = "0.1.0"
@@ -14,6 +15,7 @@ __all__ = [
     "__version__",
     "gradcheck",
     "kernels",
+    "load_safetensors",
     "manual_seed",
     "nn",
     "no_grad",
