@@ -10,19 +10,24 @@ is written exactly once, and every invalid configuration is rejected here with a
 
 from __future__ import annotations
 
-import operator
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+# the argument checks every operation uses, re-exported: callers import them from here
+from .arguments import FLOAT_DTYPES as FLOAT_DTYPES
+from .arguments import Pair as Pair
+from .arguments import as_int as as_int
+from .arguments import as_pair as as_pair
+from .arguments import as_tuple as as_tuple
+from .arguments import check_array as check_array
+from .arguments import check_same_dtype as check_same_dtype
+from .arguments import fmt as fmt
+from .arguments import shapes_in_errors as shapes_in_errors
 from .memo import memoized
 
-Pair = tuple[int, int]
 PaddingArg = int | tuple[int, int] | tuple[tuple[int, int], tuple[int, int]] | str
-FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def output_size(
@@ -49,71 +54,6 @@ def output_size(
     if (out - 1) * stride >= size + before:
         out -= 1
     return out
-
-
-def fmt(shape: tuple[int, ...]) -> str:
-    """(8, 3, 32, 32), the way shapes are written in every error message."""
-    return str(tuple(int(s) for s in shape))
-
-
-def as_int(op: str, name: str, value: Any, minimum: int) -> int:
-    """An integer argument >= minimum; bools and floats are rejected, NumPy ints accepted."""
-    if isinstance(value, bool):
-        raise ValueError(f"{op}: {name} must be an integer, got {value!r}")
-    try:
-        result = operator.index(value)
-    except TypeError:
-        raise ValueError(f"{op}: {name} must be an integer, got {value!r}") from None
-    if result < minimum:
-        raise ValueError(f"{op}: {name} must be >= {minimum}, got {result}")
-    return result
-
-
-def as_tuple(op: str, name: str, value: Any, minimum: int, dims: int) -> tuple[int, ...]:
-    """An int or `dims` ints, as PyTorch's _single/_pair/_triple, each >= minimum."""
-    if isinstance(value, (tuple, list)):
-        if len(value) != dims:
-            kind = {1: "one int", 2: "an int or a pair", 3: "an int or a triple"}.get(dims)
-            raise ValueError(f"{op}: {name} must be {kind or f'{dims} ints'}, got {value!r}")
-        return tuple(as_int(op, name, v, minimum) for v in value)
-    return (as_int(op, name, value, minimum),) * dims
-
-
-def as_pair(op: str, name: str, value: Any, minimum: int) -> Pair:
-    """An int or a pair of ints, as PyTorch's _pair, each >= minimum."""
-    a, b = as_tuple(op, name, value, minimum, 2)
-    return (a, b)
-
-
-@contextmanager
-def shapes_in_errors(shapes: str) -> Iterator[None]:
-    """Append the actual shapes to an argument error raised inside (stride=0 and the like)."""
-    try:
-        yield
-    except ValueError as e:
-        raise ValueError(f"{e}; {shapes}") from None
-
-
-def check_array(op: str, name: str, a: Any, ndim: int, layout: str) -> np.ndarray:
-    """A floating NumPy array of the given ndim, else a ValueError naming its shape."""
-    if not isinstance(a, np.ndarray):
-        raise ValueError(f"{op}: {name} must be a NumPy array, got {type(a).__name__}")
-    if a.ndim != ndim:
-        raise ValueError(f"{op}: {name} must be {ndim}-D {layout}, got shape {fmt(a.shape)}")
-    if a.dtype not in FLOAT_DTYPES:
-        raise ValueError(
-            f"{op}: {name} must be float32 or float64, got {a.dtype} with shape {fmt(a.shape)}"
-        )
-    return a
-
-
-def check_same_dtype(op: str, **arrays: np.ndarray | None) -> None:
-    """All given arrays share one dtype; mixing float32 and float64 is an error, not a cast."""
-    present = {k: a for k, a in arrays.items() if a is not None}
-    dtypes = {a.dtype for a in present.values()}
-    if len(dtypes) > 1:
-        parts = ", ".join(f"{k} {a.dtype} {fmt(a.shape)}" for k, a in present.items())
-        raise ValueError(f"{op}: arrays must share one dtype, got {parts}")
 
 
 def resolve_padding(
