@@ -9,7 +9,7 @@ import pytest
 import torch
 
 import onnx
-from convprop import Tensor, models, nn
+from convprop import Tensor, models, nn, optim
 from convprop import onnx as conv_onnx
 from convprop.cli import main
 
@@ -114,11 +114,19 @@ def test_pytorch_to_onnx_to_convprop_equals_pytorch_and_fine_tunes(name, build, 
     np.testing.assert_allclose(
         ours(Tensor(x.numpy())).data, theirs(x).detach().numpy(), rtol=1e-5, atol=1e-5
     )
-    # and it trains: gradients reach every parameter
+    # and it fine-tunes: gradients reach every parameter, and SGD steps lower a loss
     ours.train()
-    y = ours(Tensor(x.numpy()))
-    (y * y).sum().backward()
-    assert all(p.grad is not None and np.isfinite(p.grad).all() for p in ours.parameters())
+    opt = optim.SGD(ours.parameters(), lr=0.01)
+    losses = []
+    for _ in range(3):
+        opt.zero_grad()
+        y = ours(Tensor(x.numpy()))
+        loss = (y * y).mean()
+        loss.backward()
+        assert all(p.grad is not None and np.isfinite(p.grad).all() for p in ours.parameters())
+        opt.step()
+        losses.append(float(loss.item()))
+    assert losses[-1] < losses[0]
 
 
 def _graph(nodes, initializers=(), shape=(1, 1, 4, 4), out_shape=(1, 1, 4, 4)):

@@ -185,6 +185,8 @@ def fold(node: Node, onnx: Any) -> np.ndarray:
         return a.transpose(node.attrs.get("perm"))
     if node.op == "Cast":
         return a.astype(onnx.helper.tensor_dtype_to_np_dtype(node.attrs["to"]))
+    if node.op == "Identity":
+        return a
     if node.op == "Slice":
         starts: Any = args[1]
         ends: Any = args[2]
