@@ -51,6 +51,11 @@ def add_train_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--metrics", default="metrics.json", help="where to write the metrics JSON")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     parser.add_argument(
+        "--distributed", action="store_true",
+        help="data-parallel over the processes of `mpirun -np N convprop train --distributed`: "
+        "the global --batch-size is split among them (needs mpi4py: pip install 'convprop[mpi]')",
+    )  # fmt: skip
+    parser.add_argument(
         "--report", metavar="DIR",
         help="write DIR/report.html: curves, filters, feature maps, gradient norms, confusion "
         "matrix, saliency maps (needs matplotlib: pip install 'convprop[plot]')",
@@ -92,6 +97,28 @@ def _table(results: list[EpochResult]) -> str:
 
 
 def run_train(args: argparse.Namespace) -> int:
+    """convprop train; with --distributed, one process of an mpirun job (rank 0 prints and
+    writes files; an error on any rank aborts the job)."""
+    if not args.distributed:
+        return _train(args, 0, 1)
+    from . import distributed
+
+    rank, size = distributed.init()
+    try:
+        return _train(args, rank, size)
+    except BaseException as error:
+        if size > 1:
+            distributed.abort(error)  # prints this rank's error, ends every rank
+        raise
+
+
+def _train(args: argparse.Namespace, rank: int, size: int) -> int:
+    main = rank == 0
+
+    def say(text: str) -> None:
+        if main:
+            print(text)
+
     if args.resume and not args.checkpoint:
         raise ValueError("train: --resume needs --checkpoint PATH")
     train_set, test_set = load_data(args)  # sets args.dataset's default
@@ -108,8 +135,20 @@ def run_train(args: argparse.Namespace) -> int:
         pyplot()  # matplotlib missing: fail now, not after the training
     random.manual_seed(args.seed)
     model = build_model(config)
-    optimizer = build_optimizer(model, args.optimizer, args.lr, args.momentum)
-    loader = DataLoader(train_set, args.batch_size, shuffle=True, seed=args.seed)
+    optimizer: Any = build_optimizer(model, args.optimizer, args.lr, args.momentum)
+    if args.distributed:
+        from . import distributed
+
+        if args.batch_size % size:
+            raise ValueError(
+                f"train: --batch-size {args.batch_size} must split evenly over {size} processes"
+            )
+        distributed.broadcast_parameters(model)  # rank 0's initial weights everywhere
+        optimizer = distributed.DistributedOptimizer(optimizer, model.named_parameters())
+        sampler = distributed.DistributedSampler(train_set, size, rank, seed=args.seed)
+        loader = DataLoader(train_set, args.batch_size // size, sampler=sampler)
+    else:
+        loader = DataLoader(train_set, args.batch_size, shuffle=True, seed=args.seed)
     test_loader = DataLoader(test_set, 256)
     scheduler = (
         optim.lr_scheduler.CosineAnnealingLR(optimizer, config["epochs"])
@@ -126,11 +165,11 @@ def run_train(args: argparse.Namespace) -> int:
         loader.generator.bit_generator.state = meta["loader_rng"]
         random.generator().bit_generator.state = meta["global_rng"]
         start_epoch, history = int(meta["epoch"]), meta["history"]
-        print(f"resuming from {args.checkpoint} after epoch {start_epoch}")
+        say(f"resuming from {args.checkpoint} after epoch {start_epoch}")
 
     def save(result: EpochResult) -> None:
         history.append(result.as_dict())
-        if args.checkpoint:
+        if args.checkpoint and main:
             meta = {
                 "epoch": result.epoch, "config": config, "history": history,
                 "loader_rng": loader.generator.bit_generator.state,
@@ -153,20 +192,25 @@ def run_train(args: argparse.Namespace) -> int:
         config["epochs"],
         start_epoch,
         scheduler,
-        progress=not args.no_progress,
+        progress=main and not args.no_progress,
         on_epoch=save,
         on_step=recorder,
     )
+    if not main:
+        return 0
     results = [EpochResult(**h) for h in history]
-    print(_table(results))
+    say(_table(results))
+    if size > 1:
+        say(f"(train loss and accuracy are rank 0's shard; the data was split over {size})")
     final = results[-1] if results else None
-    metrics = {"config": config, "epochs": history, "seconds": time.perf_counter() - started}
+    metrics = {"config": config, "epochs": history, "seconds": time.perf_counter() - started,
+               "processes": size}  # fmt: skip
     if final is not None:
         metrics["test_accuracy"], metrics["test_loss"] = final.test_accuracy, final.test_loss
-        print(f"test accuracy {final.test_accuracy:.4f} on {len(test_set)} {args.dataset} images")
+        say(f"test accuracy {final.test_accuracy:.4f} on {len(test_set)} {args.dataset} images")
     Path(args.metrics).parent.mkdir(parents=True, exist_ok=True)
     Path(args.metrics).write_text(json.dumps(metrics, indent=2))
-    print(f"metrics written to {args.metrics}")
+    say(f"metrics written to {args.metrics}")
     if recorder is not None:
         from .report import write_report
 

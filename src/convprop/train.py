@@ -108,6 +108,8 @@ def fit(
     (the CLI saves its checkpoint there), on_step every step (the report records there)."""
     results = []
     for epoch in range(start_epoch, epochs):
+        if hasattr(train_loader.sampler, "set_epoch"):
+            train_loader.sampler.set_epoch(epoch)  # a new shard order each epoch, on every rank
         start = time.perf_counter()
         loss, acc, rate = train_epoch(
             model, train_loader, optimizer, f"epoch {epoch + 1}/{epochs}", progress, on_step

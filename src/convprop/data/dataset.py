@@ -53,7 +53,9 @@ class DataLoader:
     """Batches of a dataset as tuples of Tensors.
 
     shuffle draws a new order every epoch from a generator seeded with `seed` (so the
-    same seed gives the same batches); drop_last leaves out a short final batch.
+    same seed gives the same batches); drop_last leaves out a short final batch. A sampler
+    (an iterable of indices with a length, such as distributed.DistributedSampler) gives
+    the order instead, as in PyTorch; it excludes shuffle.
     """
 
     def __init__(
@@ -63,20 +65,26 @@ class DataLoader:
         shuffle: bool = False,
         drop_last: bool = False,
         seed: int | None = None,
+        sampler: Any = None,
     ) -> None:
         if batch_size < 1:
             raise ValueError(f"DataLoader: batch_size must be >= 1, got {batch_size}")
+        if sampler is not None and shuffle:
+            raise ValueError("DataLoader: sampler and shuffle exclude each other (as PyTorch)")
         self.dataset, self.batch_size = dataset, batch_size
-        self.shuffle, self.drop_last = shuffle, drop_last
+        self.shuffle, self.drop_last, self.sampler = shuffle, drop_last, sampler
         self.generator = np.random.default_rng(seed)
 
     def __len__(self) -> int:
-        n = len(self.dataset)
+        n = len(self.dataset) if self.sampler is None else len(self.sampler)
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
     def __iter__(self) -> Iterator[tuple[Tensor, ...]]:
         n = len(self.dataset)
-        order = self.generator.permutation(n) if self.shuffle else np.arange(n)
+        if self.sampler is not None:
+            order = np.fromiter(self.sampler, dtype=np.int64)
+        else:
+            order = self.generator.permutation(n) if self.shuffle else np.arange(n)
         for start in range(0, len(self) * self.batch_size, self.batch_size):
             batch = order[start : start + self.batch_size]
             yield tuple(Tensor(a) for a in self._fetch(batch))

@@ -1,0 +1,190 @@
+"""Data-parallel training on MPI, the Horovod/ChainerMN way: every process holds the whole
+model and reads its own shard of the data, and the gradients are averaged with one
+allreduce before each step.
+
+    rank, size = distributed.init()            # size 1 without mpirun: the same script runs alone
+    distributed.broadcast_parameters(model)    # rank 0's weights (and buffers) everywhere
+    opt = distributed.DistributedOptimizer(optim.SGD(model.parameters(), lr=scale_lr(0.01)),
+                                           model.named_parameters())
+    loader = DataLoader(train, batch_size, sampler=distributed.DistributedSampler(train))
+
+Once init() has run, an uncaught exception on any rank prints that rank's traceback and
+aborts the whole job, so no rank waits forever in a collective. mpi4py is the optional
+[mpi] extra.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import numpy as np
+
+from ..nn import Module
+from .comm import LocalComm, LocalGroup, MPIComm, Single
+
+__all__ = [
+    "DistributedOptimizer", "DistributedSampler", "LocalGroup", "broadcast_parameters",
+    "init", "is_main", "scale_lr", "world",
+]  # fmt: skip
+
+Comm = Single | MPIComm | LocalComm
+_world: Comm = Single()
+
+
+def world() -> Comm:
+    """The communicator init() set up (size 1 before, or without MPI)."""
+    return _world
+
+
+def init() -> tuple[int, int]:
+    """(rank, size): MPI's COMM_WORLD when mpi4py is installed and the process was launched
+    by mpirun/mpiexec with more than one process, else (0, 1). Installs the abort-on-
+    exception hook either way."""
+    global _world
+    _world = Single()
+    try:
+        from mpi4py import MPI
+
+        if MPI.COMM_WORLD.Get_size() > 1:
+            _world = MPIComm(MPI.COMM_WORLD)
+    except ImportError:
+        pass  # no mpi4py: one process, size 1
+    sys.excepthook = _abort_on_exception
+    return _world.rank, _world.size
+
+
+def _abort_on_exception(kind: type[BaseException], error: BaseException, tb: Any) -> None:
+    """Print this rank's error, then end every process of the job (never a silent wait)."""
+    rank = _world.rank
+    lines = traceback.format_exception(kind, error, tb)
+    sys.stderr.write(f"convprop.distributed: rank {rank} failed:\n" + "".join(lines))
+    sys.stderr.flush()
+    if _world.size > 1:
+        _world.abort(1)
+    sys.__excepthook__(kind, error, tb)
+
+
+def abort(error: BaseException, comm: Comm | None = None) -> None:
+    """Report a caught error on this rank and end the job (used by the CLI)."""
+    global _world
+    saved, _world = _world, comm or _world
+    try:
+        _abort_on_exception(type(error), error, error.__traceback__)
+    finally:
+        _world = saved
+
+
+def is_main(comm: Comm | None = None) -> bool:
+    """Whether this is rank 0, the one that prints progress and writes files."""
+    return (comm or _world).rank == 0
+
+
+def scale_lr(lr: float, size: int | None = None) -> float:
+    """The linear scaling rule (Goyal et al.): with N times the global batch, N times the
+    learning rate."""
+    return lr * (size if size is not None else _world.size)
+
+
+def broadcast_parameters(model: Module, root: int = 0, comm: Comm | None = None) -> None:
+    """Copy root's parameters and buffers (BatchNorm's running statistics too) to every rank,
+    in the state_dict's name order."""
+    comm = comm or _world
+    arrays = {name: p.data for name, p in model.named_parameters()}
+    arrays.update(model.named_buffers())
+    for name in sorted(arrays):
+        array = arrays[name]
+        if not array.flags.c_contiguous:
+            raise ValueError(f"broadcast_parameters: {name} is not contiguous in memory")
+        comm.bcast(array, root)  # in place: the model's own arrays
+
+
+class DistributedOptimizer:
+    """Wraps an optimizer: before each step, every gradient is averaged over the ranks with
+    ONE allreduce of a fused, contiguous buffer (parameters in name order), then the inner
+    optimizer steps. Everything else is delegated to it."""
+
+    def __init__(
+        self, optimizer: Any, named_parameters: Iterable[tuple[str, Any]] | None = None,
+        comm: Comm | None = None,
+    ) -> None:  # fmt: skip
+        self.optimizer, self._comm = optimizer, comm
+        if named_parameters is None:
+            params = [p for group in optimizer.param_groups for p in group["params"]]
+            named = [(f"{i:06d}", p) for i, p in enumerate(params)]
+        else:
+            named = list(named_parameters)
+        self.named = sorted(named, key=lambda item: item[0])  # the same order on every rank
+
+    @property
+    def comm(self) -> Comm:
+        return self._comm or _world
+
+    def fused_gradients(self) -> np.ndarray:
+        """All gradients in name order, one contiguous float64 buffer (absent ones as 0)."""
+        parts = [
+            np.zeros(p.data.size) if p.grad is None else np.asarray(p.grad, np.float64).ravel()
+            for _, p in self.named
+        ]
+        return np.concatenate(parts) if parts else np.zeros(0)
+
+    def synchronize(self) -> None:
+        """Replace every gradient by its average over the ranks."""
+        comm = self.comm
+        if comm.size == 1:
+            return
+        buffer = comm.allreduce_sum(self.fused_gradients())
+        buffer /= comm.size
+        offset = 0
+        for _, p in self.named:
+            n = p.data.size
+            p.grad = buffer[offset : offset + n].reshape(p.data.shape).astype(p.data.dtype)
+            offset += n
+
+    def step(self) -> None:
+        self.synchronize()
+        self.optimizer.step()
+
+    def __getattr__(self, name: str) -> Any:  # zero_grad, param_groups, state_dict, ...
+        return getattr(self.optimizer, name)
+
+
+class DistributedSampler:
+    """Each rank's share of a dataset's indices, as PyTorch's: a permutation seeded with
+    seed + epoch (set_epoch), padded by repeating its start to a multiple of the world size,
+    then every size-th index from the rank's own position. With per-rank batches of B,
+    the ranks' step-k batches together are the single-process step-k batch of size*B."""
+
+    def __init__(
+        self, dataset: Any, num_replicas: int | None = None, rank: int | None = None,
+        shuffle: bool = True, seed: int = 0, drop_last: bool = False,
+    ) -> None:  # fmt: skip
+        self.size = num_replicas if num_replicas is not None else _world.size
+        self.rank = rank if rank is not None else _world.rank
+        if not 0 <= self.rank < self.size:
+            raise ValueError(f"DistributedSampler: rank {self.rank} outside 0..{self.size - 1}")
+        self.n, self.shuffle, self.seed, self.drop_last = len(dataset), shuffle, seed, drop_last
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __len__(self) -> int:
+        if self.drop_last:
+            return self.n // self.size
+        return -(-self.n // self.size)
+
+    def indices(self) -> np.ndarray:
+        if self.shuffle:
+            order = np.random.default_rng(self.seed + self.epoch).permutation(self.n)
+        else:
+            order = np.arange(self.n)
+        total = len(self) * self.size
+        if total > self.n:
+            order = np.concatenate([order, order[: total - self.n]])
+        return order[self.rank : total : self.size]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(int(i) for i in self.indices())
