@@ -1,6 +1,10 @@
 """convprop: backpropagation through convolutional neural networks, exact and fast."""
 
-from . import kernels, nn
+from . import (
+    _threads,  # noqa: F401  (before NumPy loads BLAS: see _threads.py)
+    kernels,
+    nn,
+)
 from .autograd import Tensor, no_grad
 from .gradcheck import GradcheckError, gradcheck
 from .random import manual_seed

@@ -148,3 +148,21 @@ def test_sampler_and_shuffle_exclude_each_other():
     loader = DataLoader(data, 3, sampler=distributed.DistributedSampler(data, 2, 1, shuffle=False))
     assert len(loader) == 1 and [b[0].data.tolist() for b in loader] == [[1, 3]]
     assert isinstance(next(iter(loader))[0], Tensor)
+
+
+def test_under_mpirun_each_process_gets_its_share_of_the_cores(monkeypatch):
+    from convprop import _threads
+
+    for variable in (*_threads.LOCAL_SIZE, *_threads.THREAD_VARIABLES):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setattr(_threads.os, "cpu_count", lambda: 8)
+    _threads.share_cores_under_mpirun()  # not under mpirun: nothing set
+    assert "OPENBLAS_NUM_THREADS" not in _threads.os.environ
+    monkeypatch.setenv("MPI_LOCALNRANKS", "2")
+    _threads.share_cores_under_mpirun()
+    assert _threads.os.environ["OPENBLAS_NUM_THREADS"] == "4"
+    assert _threads.os.environ["OMP_NUM_THREADS"] == "4"
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "3")  # the user's choice stands
+    monkeypatch.setenv("MPI_LOCALNRANKS", "4")
+    _threads.share_cores_under_mpirun()
+    assert _threads.os.environ["OPENBLAS_NUM_THREADS"] == "3"
