@@ -66,3 +66,12 @@ def test_distributed_training_writes_one_checkpoint_that_evaluates(tmp_path):
     resumed = train(3, "--resume")
     assert resumed.returncode == 0, resumed.stderr
     assert "resuming from" in resumed.stdout and resumed.stdout.count("resuming from") == 1
+
+
+def test_a_failing_distributed_command_ends_every_rank(tmp_path):
+    start = time.perf_counter()
+    args = [*_mpirun(), sys.executable, "-m", "convprop", "train", "--distributed",
+            "--batch-size", "63", "--metrics", str(tmp_path / "m.json")]  # fmt: skip
+    done = _run(args, timeout=60)
+    assert done.returncode != 0 and time.perf_counter() - start < 30
+    assert "must split evenly over 2 processes" in done.stderr
