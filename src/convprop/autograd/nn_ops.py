@@ -123,10 +123,6 @@ class Pad(Function):
         return (K.pad_backward(g, self.pads, self.mode),)
 
 
-# the 2-D names (each works for 1-D and 3-D inputs too)
-Conv2d, ConvTranspose2d, MaxPool2d, AvgPool2d = Conv, ConvTranspose, MaxPool, AvgPool
-
-
 class ReLU(Function):
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.y = np.maximum(x, 0)  # NaN stays NaN, as PyTorch
@@ -257,6 +253,3 @@ class LPPool(Function):
     def backward(self, g: np.ndarray) -> tuple[np.ndarray]:
         # y = (sum_window x^p)^(1/p): dL/dx = sum_windows dL/dy * S^(1/p-1) * x^(p-1)
         return (K.lp_pool_backward(g, self.x, self.sums, **self.params),)
-
-
-AdaptiveAvgPool2d = AdaptiveAvgPool
