@@ -27,7 +27,7 @@ from .arguments import fmt as fmt
 from .arguments import shapes_in_errors as shapes_in_errors
 from .memo import memoized
 
-PaddingArg = int | tuple[int, int] | tuple[tuple[int, int], tuple[int, int]] | str
+PaddingArg = int | str | tuple[Any, ...]  # an int, "same"/"valid", or per-axis ints or pairs
 
 
 def output_size(
