@@ -149,6 +149,16 @@ def _times(sizes: tuple[int, ...]) -> str:
     return "x".join(str(v) for v in sizes)
 
 
+def _split(op: str, x_shape: tuple[int, ...], w_shape: tuple[int, ...]) -> tuple[Any, ...]:
+    """(shapes text, dims, x's two leading sizes, spatial size, w's two leading sizes, kernel)."""
+    shapes = f"input {fmt(x_shape)}, weight {fmt(w_shape)}"
+    dims = len(x_shape) - 2
+    if dims < 1 or len(w_shape) != len(x_shape):
+        raise ValueError(f"{op}: input and weight need the same number of dimensions; {shapes}")
+    return (shapes, dims, x_shape[0], x_shape[1], tuple(x_shape[2:]), w_shape[0], w_shape[1],
+            tuple(w_shape[2:]))  # fmt: skip
+
+
 @memoized
 def conv_geometry(
     op: str,
@@ -160,12 +170,7 @@ def conv_geometry(
     groups: Any = 1,
 ) -> ConvGeometry:
     """Validate a convolution over len(x_shape) - 2 spatial dimensions; its output size."""
-    shapes = f"input {fmt(x_shape)}, weight {fmt(w_shape)}"
-    dims = len(x_shape) - 2
-    if dims < 1 or len(w_shape) != len(x_shape):
-        raise ValueError(f"{op}: input and weight need the same number of dimensions; {shapes}")
-    n, c, size = x_shape[0], x_shape[1], tuple(x_shape[2:])
-    c_out, c_per_group, kernel = w_shape[0], w_shape[1], tuple(w_shape[2:])
+    shapes, dims, n, c, size, c_out, c_per_group, kernel = _split(op, x_shape, w_shape)
     with shapes_in_errors(shapes):
         s = as_tuple(op, "stride", stride, 1, dims)
         d = as_tuple(op, "dilation", dilation, 1, dims)
@@ -300,12 +305,7 @@ def conv_transpose_geometry(
     Ho' = (H-1)*S - 2P + D*(F-1) + output_padding + 1 per dimension; the returned
     geometry maps that (N, C_out, *Ho') "input" to an (N, C_in, *size) "output".
     """
-    shapes = f"input {fmt(x_shape)}, weight {fmt(w_shape)}"
-    dims = len(x_shape) - 2
-    if dims < 1 or len(w_shape) != len(x_shape):
-        raise ValueError(f"{op}: input and weight need the same number of dimensions; {shapes}")
-    n, c_in, size = x_shape[0], x_shape[1], tuple(x_shape[2:])
-    w_in, c_out_per_group, kernel = w_shape[0], w_shape[1], tuple(w_shape[2:])
+    shapes, dims, n, c_in, size, w_in, c_out_per_group, kernel = _split(op, x_shape, w_shape)
     with shapes_in_errors(shapes):
         s = as_tuple(op, "stride", stride, 1, dims)
         d = as_tuple(op, "dilation", dilation, 1, dims)

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..shapes import as_int, check_array, fmt
 from .layout import ALL, at
+from .max_pool import route
 from .pool import average, average_backward, layout
 
 Box = tuple[slice, ...]
@@ -93,18 +94,6 @@ def adaptive_max_pool(x: np.ndarray, output_size: Any) -> tuple[np.ndarray, np.n
     return y, idx
 
 
-def _scatter(values: np.ndarray, indices: np.ndarray, plane: int, add: bool) -> np.ndarray:
-    """(N, C, plane) with values placed at their flat indices (summed when add)."""
-    n, c = values.shape[:2]
-    flat = (indices.reshape(n * c, -1) + np.arange(n * c)[:, None] * plane).ravel()
-    if add:
-        out = np.bincount(flat, weights=values.ravel(), minlength=n * c * plane)
-        return out.astype(values.dtype, copy=False).reshape(n, c, plane)
-    out = np.zeros(n * c * plane, dtype=values.dtype)
-    out[flat] = values.ravel()
-    return out.reshape(n, c, plane)
-
-
 def _check_indices(op: str, values: np.ndarray, indices: Any, plane: int) -> None:
     if not isinstance(indices, np.ndarray) or indices.shape != values.shape:
         raise ValueError(
@@ -123,7 +112,7 @@ def adaptive_max_pool_backward(
     # dL/dX[winner of box i] += dL/dY[i]   (boxes may overlap: summed)
     plane = math.prod(input_shape[2:])
     _check_indices("adaptive_max_pool_backward", grad_y, indices, plane)
-    return _scatter(grad_y, indices, plane, add=True).reshape(input_shape)
+    return route(grad_y, indices, tuple(input_shape), overlapping=True)
 
 
 def max_unpool(x: np.ndarray, indices: np.ndarray, output_size: tuple[int, ...]) -> np.ndarray:
@@ -132,7 +121,7 @@ def max_unpool(x: np.ndarray, indices: np.ndarray, output_size: tuple[int, ...])
     (L-1)*S - 2P + K per axis)."""
     plane = math.prod(output_size)
     _check_indices("max_unpool", x, indices, plane)
-    return _scatter(x, indices, plane, add=False).reshape(*x.shape[:2], *output_size)
+    return route(x, indices, (*x.shape[:2], *output_size), overlapping=False)
 
 
 def max_unpool_backward(grad_y: np.ndarray, indices: np.ndarray) -> np.ndarray:

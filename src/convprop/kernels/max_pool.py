@@ -111,7 +111,7 @@ def max_pool_switches_backward(
         )
     if not _disjoint(g.kernel, g.stride, g.dilation):
         # windows share inputs: np.bincount sums them (measured 1.5x faster than per-tap adds)
-        return _route(grad_y, _flat_indices(switches, g), shape, overlapping=True)
+        return route(grad_y, _flat_indices(switches, g), shape, overlapping=True)
     padded = tuple(n + b + a for n, (b, a) in zip(shape[2:], g.pad, strict=True))
     gxp = np.zeros((*shape[:2], *padded), dtype=grad_y.dtype)
     finite = bool(np.isfinite(grad_y).all())  # else grad * 0 would be NaN: select instead
@@ -203,14 +203,15 @@ def max_pool_backward(
         k = as_tuple(op, "kernel_size", kernel_size, 1, dims)
         d = as_tuple(op, "dilation", dilation, 1, dims)
         overlapping = not _disjoint(k, pool_stride(op, stride, k), d)
-    return _route(grad_y, indices, shape, overlapping)
+    return route(grad_y, indices, shape, overlapping)
 
 
-def _route(
+def route(
     grad_y: np.ndarray, indices: np.ndarray, shape: tuple[int, ...], overlapping: bool
 ) -> np.ndarray:
-    """dL/dX from flat winner indices: assigned when no two windows share an input,
-    else summed by np.bincount (an unbuffered ufunc scatter measured 5x-75x slower)."""
+    """Values placed at their flat indices in zero (N, C, *shape[2:]) planes: assigned when
+    no two share an index, else summed by np.bincount (an unbuffered ufunc scatter measured
+    5x-75x slower). Max pooling's backward, and adaptive pooling's and unpooling's too."""
     planes, plane = shape[0] * shape[1], math.prod(shape[2:])
     windows = math.prod(indices.shape[2:])
     flat = (indices.reshape(planes, windows) + np.arange(planes)[:, None] * plane).ravel()

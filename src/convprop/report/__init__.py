@@ -24,11 +24,12 @@ def confusion_matrix(model: Module, x: np.ndarray, y: np.ndarray, classes: int) 
     """counts[true, predicted] over the test set, in eval mode, in batches of 256."""
     was_training = model.training
     model.eval()
-    counts = np.zeros((classes, classes), dtype=np.int64)
+    predicted = []
     with no_grad():
         for i in range(0, len(x), 256):
-            predicted = model(Tensor(x[i : i + 256])).numpy().argmax(axis=1)
-            np.add.at(counts, (y[i : i + 256].astype(np.int64), predicted), 1)
+            predicted.append(model(Tensor(x[i : i + 256])).numpy().argmax(axis=1))
+    pairs = np.asarray(y, dtype=np.int64) * classes + np.concatenate(predicted)
+    counts = np.bincount(pairs, minlength=classes * classes).reshape(classes, classes)
     model.train(was_training)
     return counts
 
