@@ -216,3 +216,49 @@ def grad_input_as_full_convolution(ex: ConvExample) -> np.ndarray:
     dxp[: dxp_seen.shape[0], : dxp_seen.shape[1]] = dxp_seen
     (t, _), (l, _) = ex.g.pad
     return dxp[t : t + ex.x.shape[0], l : l + ex.x.shape[1]]
+
+
+# --- what each whole form is, in words (the text and the plot say the same) --------------
+
+
+def backward_filter(ex: ConvExample) -> tuple[str, np.ndarray]:
+    """The filter slid over padded dL/dY for dL/dX, with its name: rot180 of the (dilated)
+    filter the sums use, which is W itself under the true convolution."""
+    taps = "dilated " if ex.setup.dilation != (1, 1) else ""
+    if ex.setup.convention == "correlation":
+        name = f"rot180({taps}W) (flipped 180 degrees)"
+    else:
+        name = f"rot180({taps}Wf) = {taps}W (unflipped)"
+    return name, dilated(ex.wf, ex)[::-1, ::-1]
+
+
+def forward_formula(ex: ConvExample) -> str:
+    if ex.setup.convention == "correlation":
+        return "Y = X correlated with W"
+    return "Y = X convolved with W (= X correlated with Wf)"
+
+
+def weight_formula(ex: ConvExample) -> str:
+    """dL/dW as one whole operation, exactly as grad_weight_as_correlation computes it."""
+    xp = "Xp" if ex.g.pad != ((0, 0), (0, 0)) else "X"
+    gy = "spread dL/dY" if ex.setup.stride != (1, 1) else "dL/dY"
+    text = f"{xp} correlated with {gy}"
+    if ex.setup.dilation != (1, 1):
+        text += f", every {pair_text(ex.setup.dilation)}-th cell"
+    return "dL/dW = " + (text if ex.setup.convention == "correlation" else f"rot180({text})")
+
+
+def input_formula(ex: ConvExample) -> str:
+    """dL/dX as one whole operation, exactly as grad_input_as_full_convolution computes it."""
+    gy = "spread dL/dY" if ex.setup.stride != (1, 1) else "dL/dY"
+    taps = "dilated " if ex.setup.dilation != (1, 1) else ""
+    if ex.setup.convention == "correlation":
+        text = f"dL/dX = {gy} full-conv {taps}W"
+    else:
+        text = f"dL/dX = {gy} full-corr {taps}W (= full-conv {taps}Wf)"
+    return text + (", cropped" if ex.g.pad != ((0, 0), (0, 0)) else "")
+
+
+def pair_text(p: Pair) -> str:
+    """2 for (2, 2), 2x3 for (2, 3)."""
+    return str(p[0]) if p[0] == p[1] else f"{p[0]}x{p[1]}"

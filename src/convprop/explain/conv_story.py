@@ -156,11 +156,6 @@ def _one_weight(ex: C.ConvExample, at: C.Pair) -> list[str]:
     gw = C.grad_weight(ex)
     ho, wo = ex.g.out_size
     flipped = ex.setup.convention == "convolution"
-    whole = "   the whole dL/dW is the correlation of X with dL/dY"
-    if ex.setup.stride != (1, 1):
-        whole += " (dL/dY spread by the stride)"
-    if flipped:
-        whole += ", rotated 180 degrees for the true convolution"
     fa, fb = ex.flip(a, b)
     return [
         "",
@@ -168,7 +163,7 @@ def _one_weight(ex: C.ConvExample, at: C.Pair) -> list[str]:
         + (f" (as Wf[{fa},{fb}])" if flipped else ""),
         f"   dL/dW[{a},{b}] = sum_ij dL/dY[i,j] * Xp[i*S + {fa}*D, j*S + {fb}*D]",
         "   = " + product_sum([(dy, xv) for _, _, dy, xv in terms], gw[a, b]),
-        whole + ":",
+        f"   as one operation: {C.weight_formula(ex)}:",
         *grid("dL/dW", gw, [at]),
     ]
 
@@ -176,6 +171,7 @@ def _one_weight(ex: C.ConvExample, at: C.Pair) -> list[str]:
 def _one_pixel(ex: C.ConvExample, at: C.Pair) -> list[str]:
     terms = C.pixel_terms(ex, *at)
     gx = C.grad_input(ex)
+    name, flipped = C.backward_filter(ex)
     region = [ij for ij, _, _, _ in terms]
     taps = ", ".join(f"Y[{ij[0]},{ij[1]}] via W[{ab[0]},{ab[1]}]" for ij, ab, _, _ in terms)
     lines = [
@@ -185,13 +181,11 @@ def _one_pixel(ex: C.ConvExample, at: C.Pair) -> list[str]:
         f"   dL/dX[{at[0]},{at[1]}] = sum over P of dL/dY[i,j] * W[a,b], the tap that read it",
         "   = " + product_sum([(dy, wv) for _, _, dy, wv in terms], gx[at]),
         *grid("dL/dY, P marked", ex.grad_y, region),
-        "   the whole dL/dX is dL/dY fully convolved with the filter: spread and pad dL/dY by "
-        "D*(K-1), slide the 180-degree-flipped filter over it, crop the padding:",
+        f"   as one operation: {C.input_formula(ex)}: spread dL/dY, pad it by D*(K-1), "
+        f"slide the filter {name} over it"
+        + (", crop the padding:" if ex.g.pad != ((0, 0), (0, 0)) else ":"),
     ]
-    flipped = C.dilated(ex.wf, ex)[::-1, ::-1]
-    lines += side_by_side(
-        [grid("dL/dY spread and padded", C.full_padded(ex)), grid("flipped filter", flipped)]
-    )
+    lines += side_by_side([grid("dL/dY spread and padded", C.full_padded(ex)), grid(name, flipped)])
     return lines + grid("dL/dX", gx, [at])
 
 

@@ -66,29 +66,28 @@ def save(fig: Any, path: str | Path) -> Path:
 
 
 def conv_figure(e: ConvExplanation) -> Any:
-    """X with the output pixel's window and the chosen pixel, W beside its flipped copy,
-    Y, dL/dY with the region P, and both gradients."""
-    from . import conv as C
+    """conv_panels(e) in two rows, each array under the title that says what it holds."""
+    from .panels import conv_panels
 
     plt = pyplot()
-    ex = e.example
-    fig, axes = plt.subplots(2, 4, figsize=(13, 6.5))
-    window = [ex.to_input(*rc) for _, rc, _, _ in C.output_terms(ex, *e.output)]
-    draw_grid(axes[0, 0], ex.x, f"X (window of Y{list(e.output)}, pixel {list(e.pixel)})",
-              [w for w in window if w is not None])  # fmt: skip
-    axes[0, 0].add_patch(_box(*e.pixel, color=MARKS))
-    draw_grid(axes[0, 1], ex.w, f"W (weight {list(e.weight)})", [e.weight])
-    flipped = C.dilated(ex.wf, ex)[::-1, ::-1]
-    draw_grid(axes[0, 2], flipped, "180-degree-flipped filter (for dL/dX)")
-    draw_grid(axes[0, 3], C.forward(ex), f"Y = X * W ({ex.setup.convention})", [e.output])
-    region = [ij for ij, _, _, _ in C.pixel_terms(ex, *e.pixel)]
-    draw_grid(axes[1, 0], ex.grad_y, f"dL/dY, region P of X{list(e.pixel)}", region)
-    draw_grid(axes[1, 1], C.full_padded(ex), "dL/dY spread and padded")
-    draw_grid(axes[1, 2], C.grad_weight(ex), "dL/dW = X correlated with dL/dY", [e.weight])
-    draw_grid(axes[1, 3], C.grad_input(ex), "dL/dX = dL/dY full-conv W", [e.pixel])
+    panels = conv_panels(e)
+    cols = -(-len(panels) // 2)
+    fig, axes = plt.subplots(2, cols, figsize=(3.3 * cols, 6.8), squeeze=False)
+    for ax, panel in zip(axes.ravel(), panels, strict=False):
+        draw_grid(ax, panel.array, wrap_title(panel.title, 34), panel.marked)
+        for i, j in panel.outlined:
+            ax.add_patch(_box(i, j, color=MARKS))
+    for ax in axes.ravel()[len(panels) :]:
+        ax.axis("off")
     fig.suptitle(e.lines[0], fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def wrap_title(text: str, width: int) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width, break_on_hyphens=False))
 
 
 def pool_figure(stories: list[PoolStory]) -> Any:

@@ -46,6 +46,8 @@ class Window:
     winners: list[Pair]  # max: the cells the gradient goes to; avg: all cells
     share: float  # what each winner receives of dL/dY[i, j], as a fraction
     divisor: int  # avg: the divisor; max: len(winners)
+    padding: int = 0  # window cells on the zero padding
+    past_edge: int = 0  # window cells past the padded input (ceil_mode's last windows)
 
 
 @dataclass
@@ -83,15 +85,18 @@ def windows(setup: PoolSetup, x: np.ndarray, g: PoolGeometry) -> list[Window]:
             cols = [j * sw - pw + b * dw for b in range(kw)]
             cells = [(r, c) for r in rows for c in cols if 0 <= r < h and 0 <= c < w]
             values = [float(x[rc]) for rc in cells]
+            # cells of the padded input (h + 2ph rows); the rest hang past its edge
+            padded = [(r, c) for r in rows for c in cols if r < h + ph and c < w + pw]
+            extra = (len(padded) - len(cells), kh * kw - len(padded))
             if setup.kind == "avg":
-                hang = [(r, c) for r in rows for c in cols if r < h + ph and c < w + pw]
-                divisor = len(hang) if setup.count_include_pad else len(cells)
-                out.append(Window((i, j), cells, values, cells, 1 / divisor, divisor))
+                divisor = len(padded) if setup.count_include_pad else len(cells)
+                out.append(Window((i, j), cells, values, cells, 1 / divisor, divisor, *extra))
                 continue
             top = max(values)
             tied = [rc for rc, v in zip(cells, values, strict=True) if v == top]
             winners = tied[:1] if setup.ties == "first" else tied
-            out.append(Window((i, j), cells, values, winners, 1 / len(winners), len(winners)))
+            n = len(winners)
+            out.append(Window((i, j), cells, values, winners, 1 / n, n, *extra))
     return out
 
 

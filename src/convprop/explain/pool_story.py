@@ -24,14 +24,28 @@ def _switch(story: PoolStory, win: Window, rc: tuple[int, int]) -> str:
     return f"switch tap ({a},{b}) = {a * g.kernel[1] + b}, flat index {rc[0] * g.size[1] + rc[1]}"
 
 
+def _extra(win: Window) -> str:
+    """' + 4 padding cell(s), 3 past the padded edge': the window's cells outside X."""
+    parts = [f"{win.padding} padding cell(s)"] if win.padding else []
+    parts += [f"{win.past_edge} cell(s) past the padded edge"] if win.past_edge else []
+    return " + " + ", ".join(parts) if parts else ""
+
+
+def _divisor(story: PoolStory, win: Window) -> str:
+    """Why the divisor is what it is, when the window is not all input cells."""
+    if not (win.padding or win.past_edge):
+        return ""
+    if story.setup.count_include_pad:
+        return f" (divisor {win.divisor} = {len(win.cells)} input + {win.padding} padding)"
+    return f" (divisor {win.divisor}: input cells only)"
+
+
 def _window_line(story: PoolStory, win: Window) -> str:
     values = ", ".join(num(v) for v in win.values)
-    where = f"window ({win.out[0]},{win.out[1]}): ({values})"
-    padded = story.g.kernel[0] * story.g.kernel[1] - len(win.cells)
-    if padded:
-        where += f" + {padded} padding cell(s)"
+    where = f"window ({win.out[0]},{win.out[1]}): ({values}){_extra(win)}"
     if story.setup.kind == "avg":
-        return f"{where} -> sum {num(sum(win.values))} / {win.divisor} = {num(story.y[win.out])}"
+        total = f"sum {num(sum(win.values))} / {win.divisor} = {num(story.y[win.out])}"
+        return f"{where} -> {total}{_divisor(story, win)}"
     cells = " and ".join(f"X[{r},{c}]" for r, c in win.winners)
     top = num(story.y[win.out])
     if len(win.winners) == 1:
@@ -40,13 +54,30 @@ def _window_line(story: PoolStory, win: Window) -> str:
 
 
 def _route_line(story: PoolStory, win: Window) -> str:
+    """Where dL/dY[i, j] goes; any share other than the whole is written as a division."""
     gy = story.grad_y[win.out]
     head = f"dL/dY[{win.out[0]},{win.out[1]}] = {num(gy)} ->"
     cells = ", ".join(f"X[{r},{c}]" for r, c in win.winners)
-    if len(win.winners) == 1:
+    if win.divisor == 1:
         return f"{head} {cells}"
-    part = f"{num(gy)}/{len(win.winners) if story.setup.kind == 'max' else win.divisor}"
-    return f"{head} {part} = {num(gy * win.share)} to each of {cells}"
+    to = "each of " if len(win.winners) > 1 else ""
+    return f"{head} {num(gy)}/{win.divisor} = {num(gy * win.share)} to {to}{cells}"
+
+
+def _divisor_rule(story: PoolStory) -> list[str]:
+    """How average pooling counts its divisor, said once, when windows reach past X."""
+    s = story.setup
+    if s.kind != "avg" or not any(w.padding or w.past_edge for w in story.windows):
+        return []
+    if s.count_include_pad:
+        rule = (
+            "the window's cells inside the padded input, zero padding included "
+            "(count_include_pad=True)"
+        )
+        if any(w.past_edge for w in story.windows):
+            rule += "; cells past the padded edge, where ceil_mode's last windows hang, never count"
+        return [f"divisor: {rule}"]
+    return ["divisor: the window's input cells only; padding is left out (count_include_pad=False)"]
 
 
 def lines_of(story: PoolStory) -> list[str]:
@@ -66,6 +97,7 @@ def lines_of(story: PoolStory) -> list[str]:
     lines = ([s.title] if s.title else []) + [head]
     winners = [rc for w in story.windows for rc in w.winners] if s.kind == "max" else []
     lines += grid("X" + (", winners marked" if winners else ""), story.x, winners)
+    lines += _divisor_rule(story)
     lines += ["forward:"] + ["  " + _window_line(story, w) for w in story.windows]
     lines += side_by_side([grid("Y", story.y), grid("dL/dY (upstream)", story.grad_y)])
     rule = (
