@@ -3,6 +3,7 @@ dtypes, and shapes written into error messages the same way everywhere."""
 
 from __future__ import annotations
 
+import math
 import operator
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,6 +13,16 @@ import numpy as np
 
 Pair = tuple[int, int]
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+WIDENED = {np.dtype(np.float16): np.dtype(np.float32)}  # converted losslessly at the entry
+
+MAX_INT = 2**31 - 1  # the largest size, stride, padding, dilation, ... any operation accepts
+MAX_ELEMENTS = 2**31  # the most elements one input, output or temporary array may hold
+
+
+class ArgumentTypeError(TypeError, ValueError):
+    """An argument of the wrong kind (a string where an array belongs, a complex array, a
+    float stride): a TypeError, as PyTorch raises, and a ValueError, as every other
+    argument error here, so `except ValueError` still catches every user mistake."""
 
 
 def fmt(shape: tuple[int, ...]) -> str:
@@ -20,21 +31,43 @@ def fmt(shape: tuple[int, ...]) -> str:
 
 
 def as_int(op: str, name: str, value: Any, minimum: int) -> int:
-    """An integer argument >= minimum; bools and floats are rejected, NumPy ints accepted."""
-    if isinstance(value, bool):
-        raise ValueError(f"{op}: {name} must be an integer, got {value!r}")
+    """An integer argument in [minimum, MAX_INT]; bools and floats are rejected, NumPy ints
+    accepted. The upper bound keeps every later size product inside int64."""
+    if isinstance(value, (bool, np.bool_)):
+        raise ArgumentTypeError(f"{op}: {name} must be an integer, got {value!r}")
     try:
         result = operator.index(value)
     except TypeError:
-        raise ValueError(f"{op}: {name} must be an integer, got {value!r}") from None
+        raise ArgumentTypeError(f"{op}: {name} must be an integer, got {value!r}") from None
     if result < minimum:
         raise ValueError(f"{op}: {name} must be >= {minimum}, got {result}")
+    if result > MAX_INT:
+        raise ValueError(f"{op}: {name} must be at most 2**31 - 1, got {result}")
     return result
+
+
+def as_bool(op: str, name: str, value: Any) -> bool:
+    """A flag (ceil_mode, count_include_pad): a bool, as PyTorch requires, never a truthy string."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ArgumentTypeError(f"{op}: {name} must be a bool, got {value!r}")
+    return bool(value)
+
+
+def check_elements(op: str, what: str, shape: tuple[int, ...]) -> None:
+    """Refuse an array of more than MAX_ELEMENTS elements before anything allocates it."""
+    count = math.prod(int(n) for n in shape)
+    if count > MAX_ELEMENTS:
+        raise ValueError(
+            f"{op}: {what} {fmt(shape)} would hold {count} elements, more than the limit "
+            f"of {MAX_ELEMENTS} (convprop.arguments.MAX_ELEMENTS)"
+        )
 
 
 def as_tuple(op: str, name: str, value: Any, minimum: int, dims: int) -> tuple[int, ...]:
     """An int or `dims` ints, as PyTorch's _single/_pair/_triple, each >= minimum."""
     if isinstance(value, (tuple, list)):
+        if len(value) == 1 and dims > 1:  # PyTorch expands a one-element list
+            value = tuple(value) * dims
         if len(value) != dims:
             kind = {1: "one int", 2: "an int or a pair", 3: "an int or a triple"}.get(dims)
             raise ValueError(f"{op}: {name} must be {kind or f'{dims} ints'}, got {value!r}")
@@ -57,16 +90,44 @@ def shapes_in_errors(shapes: str) -> Iterator[None]:
         raise ValueError(f"{e}; {shapes}") from None
 
 
+def as_array(op: str, name: str, a: Any) -> np.ndarray:
+    """The kernels' input contract: a float32 or float64 NumPy array, returned as a plain
+    ndarray. What converts without loss is converted (an ndarray subclass, nested lists of
+    floats, a CPU torch.Tensor, float16, widened to float32); anything else (None, a
+    string, a number, a convprop.Tensor, integer, bool or complex values) is an
+    ArgumentTypeError naming the argument. A plain float array costs two checks."""
+    if type(a) is not np.ndarray:
+        if a is None or isinstance(a, (str, bytes, int, float, complex, dict)):
+            raise ArgumentTypeError(
+                f"{op}: {name} must be a float32 or float64 NumPy array, got {type(a).__name__}"
+            )
+        try:
+            converted = np.asarray(a)
+        except Exception:  # an object NumPy cannot read (a ragged list, a GPU tensor)
+            converted = np.empty(0, dtype=object)
+        if converted.dtype == object:
+            raise ArgumentTypeError(
+                f"{op}: {name} must be a float32 or float64 NumPy array, got "
+                f"{type(a).__name__}" + (" (pass tensor.data)" if hasattr(a, "grad") else "")
+            )
+        a = converted
+    if a.dtype not in FLOAT_DTYPES:
+        if a.dtype not in WIDENED:
+            raise ArgumentTypeError(
+                f"{op}: {name} must be float32 or float64, got {a.dtype} with shape {fmt(a.shape)}"
+            )
+        a = a.astype(WIDENED[a.dtype])
+    if a.size > MAX_ELEMENTS:
+        check_elements(op, name, a.shape)
+    return a
+
+
 def check_array(op: str, name: str, a: Any, ndim: int, layout: str) -> np.ndarray:
-    """A floating NumPy array of the given ndim, else a ValueError naming its shape."""
-    if not isinstance(a, np.ndarray):
-        raise ValueError(f"{op}: {name} must be a NumPy array, got {type(a).__name__}")
+    """as_array of the given ndim, else a ValueError naming its shape. Use the result: it
+    may be a conversion of `a`."""
+    a = as_array(op, name, a)
     if a.ndim != ndim:
         raise ValueError(f"{op}: {name} must be {ndim}-D {layout}, got shape {fmt(a.shape)}")
-    if a.dtype not in FLOAT_DTYPES:
-        raise ValueError(
-            f"{op}: {name} must be float32 or float64, got {a.dtype} with shape {fmt(a.shape)}"
-        )
     return a
 
 

@@ -17,11 +17,16 @@ import numpy as np
 
 # the argument checks every operation uses, re-exported: callers import them from here
 from .arguments import FLOAT_DTYPES as FLOAT_DTYPES
+from .arguments import MAX_INT as MAX_INT
+from .arguments import ArgumentTypeError as ArgumentTypeError
 from .arguments import Pair as Pair
+from .arguments import as_array as as_array
+from .arguments import as_bool as as_bool
 from .arguments import as_int as as_int
 from .arguments import as_pair as as_pair
 from .arguments import as_tuple as as_tuple
 from .arguments import check_array as check_array
+from .arguments import check_elements as check_elements
 from .arguments import check_same_dtype as check_same_dtype
 from .arguments import fmt as fmt
 from .arguments import shapes_in_errors as shapes_in_errors
@@ -198,7 +203,15 @@ def conv_geometry(
             f"{op}: the dilated kernel {_times(span)} is larger than the padded input "
             f"{_times(padded)} (kernel {_times(kernel)}, dilation {d}, padding {pad}); {shapes}"
         )
-    return ConvGeometry(n, c, c_out, g, size, kernel, s, pad, d, out)
+    return _within_limits(op, ConvGeometry(n, c, c_out, g, size, kernel, s, pad, d, out))
+
+
+def _within_limits(op: str, g: ConvGeometry) -> ConvGeometry:
+    """Refuse a convolution whose padded input or output would exceed MAX_ELEMENTS, before
+    any kernel allocates it (a zero-stride view can declare any size)."""
+    check_elements(op, "the padded input", (g.batch, g.in_channels, *g.padded_size))
+    check_elements(op, "the output", g.y_shape)
+    return g
 
 
 conv2d_geometry = conv_geometry  # the 2-D name the callers and tests know
@@ -256,6 +269,7 @@ def pool_geometry(
         s = pool_stride(op, stride, k)
         p = as_tuple(op, "padding", padding, 0, dims)
         d = as_tuple(op, "dilation", dilation, 1, dims)
+        ceil = as_bool(op, "ceil_mode", ceil_mode)
     size = tuple(x_shape[2:])
     if min(x_shape[1:]) < 1:
         raise ValueError(f"{op}: channels and sizes must be non-empty, got {fmt(x_shape)}")
@@ -266,7 +280,7 @@ def pool_geometry(
                 f"padding {p} for kernel_size {k}; input {fmt(x_shape)}"
             )
     out = tuple(
-        output_size(n, ki, si, pi, di, bool(ceil_mode))
+        output_size(n, ki, si, pi, di, ceil)
         for n, ki, si, pi, di in zip(size, k, s, p, d, strict=True)
     )
     if min(out) < 1:
@@ -275,8 +289,14 @@ def pool_geometry(
             f"{op}: the window (kernel {k}, dilation {d}) is larger than the padded input "
             f"{_times(padded)} (padding {p}); input {fmt(x_shape)}"
         )
+    check_elements(op, "the output", (*x_shape[:2], *out))
+    padded = tuple(n + 2 * pi + si for n, pi, si in zip(size, p, s, strict=True))
+    check_elements(op, "the padded input", (*x_shape[:2], *padded))
     for n, ki, si, pi, di, oi in zip(size, k, s, p, d, out, strict=True):
-        taps = (np.arange(oi) * si - pi)[:, None] + np.arange(ki) * di
+        # only windows starting in the leading padding can miss the input, and only through
+        # their first ceil(P/D) + 1 taps: a few rows and columns, whatever the sizes
+        rows, cols = min(oi, -(-pi // si)), min(ki, -(-pi // di) + 1)
+        taps = (np.arange(rows) * si - pi)[:, None] + np.arange(cols) * di
         if not ((taps >= 0) & (taps < n)).any(axis=1).all():
             raise ValueError(
                 f"{op}: a window (kernel {k}, stride {s}, padding {p}, dilation {d}) falls "
@@ -332,7 +352,7 @@ def conv_transpose_geometry(
         raise ValueError(
             f"{op}: output size {_times(out)} is not positive (padding {p} too large); {shapes}"
         )
-    return ConvGeometry(
+    return _within_limits(op, ConvGeometry(
         batch=n,
         in_channels=c_out_per_group * g,
         out_channels=c_in,
@@ -343,7 +363,7 @@ def conv_transpose_geometry(
         pad=tuple((pi, pi) for pi in p),
         dilation=d,
         out_size=size,
-    )
+    ))  # fmt: skip
 
 
 conv_transpose2d_geometry = conv_transpose_geometry

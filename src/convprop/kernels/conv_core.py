@@ -20,6 +20,7 @@ from typing import Any, Literal
 import numpy as np
 
 from ..shapes import (
+    as_int,
     check_array,
     check_same_dtype,
     conv_geometry,
@@ -41,20 +42,22 @@ LAYOUTS = {  # input, weight, output layouts named in error messages, by spatial
 
 def _checked(
     op: str,
-    x: np.ndarray,
-    weight: np.ndarray,
-    bias: np.ndarray | None = None,
-    grad_y: np.ndarray | None = None,
+    x: Any,
+    weight: Any,
+    bias: Any = None,
+    grad_y: Any = None,
     dims: int = 2,
-) -> None:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """(x, weight, bias, grad_y) as float arrays of the right ndim and one dtype."""
     x_layout, w_layout, y_layout = LAYOUTS[dims]
-    check_array(op, "input", x, dims + 2, x_layout)
-    check_array(op, "weight", weight, dims + 2, w_layout)
+    x = check_array(op, "input", x, dims + 2, x_layout)
+    weight = check_array(op, "weight", weight, dims + 2, w_layout)
     if bias is not None:
-        check_array(op, "bias", bias, 1, "(C_out,)")
+        bias = check_array(op, "bias", bias, 1, "(C_out,)")
     if grad_y is not None:
-        check_array(op, "grad_y", grad_y, dims + 2, y_layout)
+        grad_y = check_array(op, "grad_y", grad_y, dims + 2, y_layout)
     check_same_dtype(op, input=x, weight=weight, bias=bias, grad_y=grad_y)
+    return x, weight, bias, grad_y
 
 
 def _check_bias(op: str, bias: np.ndarray | None, channels: int, weight: np.ndarray) -> None:
@@ -94,7 +97,7 @@ def convolve(
     stride: Any, padding: Any, dilation: Any, groups: int, algorithm: str, convention: str,
 ) -> np.ndarray:  # fmt: skip
     """The forward of conv1d/2d/3d: validation, bias, convention, dispatch."""
-    _checked(op, x, weight, bias, dims=dims)
+    x, weight, bias, _ = _checked(op, x, weight, bias, dims=dims)
     g = conv_geometry(op, x.shape, weight.shape, stride, padding, dilation, groups)
     _check_bias(op, bias, g.out_channels, weight)
     impl = choose(algorithm, g, op, x.dtype)
@@ -107,7 +110,9 @@ def convolve_backward(
     stride: Any, padding: Any, dilation: Any, groups: int, algorithm: str, convention: str,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
     # dL/dX = dL/dY fully convolved with W; dL/dW = X correlated with dL/dY; dL/db = sum dL/dY
-    _checked(op, x, weight, grad_y=grad_y, dims=dims)
+    x, weight, _, checked_grad_y = _checked(op, x, weight, grad_y=grad_y, dims=dims)
+    assert checked_grad_y is not None
+    grad_y = checked_grad_y
     g = conv_geometry(op, x.shape, weight.shape, stride, padding, dilation, groups)
     _check_grad_y(op, grad_y, g.y_shape)
     impl = choose(algorithm, g, op, x.dtype)
@@ -124,7 +129,7 @@ def transpose_convolve(
     stride: Any, padding: Any, output_padding: Any, groups: int, dilation: Any, algorithm: str,
 ) -> np.ndarray:  # fmt: skip
     """The forward of conv_transpose1d/2d/3d: the input gradient of a convolution."""
-    _checked(op, x, weight, bias, dims=dims)
+    x, weight, bias, _ = _checked(op, x, weight, bias, dims=dims)
     g = conv_transpose_geometry(
         op, x.shape, weight.shape, stride, padding, output_padding, groups, dilation
     )
@@ -139,7 +144,9 @@ def transpose_convolve_backward(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
     # y = conv^T(x; W)  =>  dL/dx = conv(dL/dy; W)                  (the transpose of a transpose)
     #                       dL/dW = conv's weight gradient with input dL/dy and output-grad x
-    _checked(op, x, weight, grad_y=grad_y, dims=dims)
+    x, weight, _, checked_grad_y = _checked(op, x, weight, grad_y=grad_y, dims=dims)
+    assert checked_grad_y is not None
+    grad_y = checked_grad_y
     g = conv_transpose_geometry(
         op, x.shape, weight.shape, stride, padding, output_padding, groups, dilation
     )
@@ -151,13 +158,14 @@ def transpose_convolve_backward(
 
 
 def shape_of(op: str, name: str, size: Any, dims: int) -> tuple[int, ...]:
-    shape = tuple(size)
-    if len(shape) != dims + 2 or not all(
-        isinstance(n, (int, np.integer)) and n >= 0 for n in shape
-    ):
-        count = {3: "three", 4: "four", 5: "five"}[dims + 2]
-        raise ValueError(f"{op}: {name} must be {count} non-negative ints, got {size!r}")
-    return tuple(int(n) for n in shape)
+    count = {3: "three", 4: "four", 5: "five"}[dims + 2]
+    wrong = ValueError(f"{op}: {name} must be {count} non-negative ints, got {size!r}")
+    if not isinstance(size, (tuple, list, np.ndarray)) or len(size) != dims + 2:
+        raise wrong
+    try:
+        return tuple(as_int(op, name, n, 0) for n in size)
+    except ValueError:
+        raise wrong from None
 
 
 def input_grad(
@@ -166,8 +174,8 @@ def input_grad(
 ) -> np.ndarray:  # fmt: skip
     # dL/dX = dL/dY fully convolved with W (torch.nn.grad.convNd_input's arguments)
     _, w_layout, y_layout = LAYOUTS[dims]
-    check_array(op, "weight", weight, dims + 2, w_layout)
-    check_array(op, "grad_output", grad_output, dims + 2, y_layout)
+    weight = check_array(op, "weight", weight, dims + 2, w_layout)
+    grad_output = check_array(op, "grad_output", grad_output, dims + 2, y_layout)
     check_same_dtype(op, weight=weight, grad_output=grad_output)
     x_shape = shape_of(op, "input_size", input_size, dims)
     g = conv_geometry(op, x_shape, weight.shape, stride, padding, dilation, groups)
@@ -181,8 +189,8 @@ def weight_grad(
 ) -> np.ndarray:  # fmt: skip
     # dL/dW = X correlated with dL/dY (torch.nn.grad.convNd_weight's arguments)
     x_layout, _, y_layout = LAYOUTS[dims]
-    check_array(op, "input", input, dims + 2, x_layout)
-    check_array(op, "grad_output", grad_output, dims + 2, y_layout)
+    input = check_array(op, "input", input, dims + 2, x_layout)
+    grad_output = check_array(op, "grad_output", grad_output, dims + 2, y_layout)
     check_same_dtype(op, input=input, grad_output=grad_output)
     w_shape = shape_of(op, "weight_size", weight_size, dims)
     g = conv_geometry(op, input.shape, w_shape, stride, padding, dilation, groups)

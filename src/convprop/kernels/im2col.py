@@ -121,7 +121,9 @@ def conv_grad_input(grad_y: np.ndarray, weight: np.ndarray, g: ConvGeometry) -> 
         return batch_inner.conv_grad_input(grad_y, weight, g)
     gather = g.out_channels * math.prod(g.padded_size)
     scatter = 2 * g.in_channels * math.prod(g.out_size)
-    if all(s == 1 for s in g.stride) and gather <= scatter:
+    # the correlation also multiplies W by dY's zero padding, which a NaN or infinite weight
+    # turns into NaN where the definition has no term: col2im then (np.sum is one cheap pass)
+    if all(s == 1 for s in g.stride) and gather <= scatter and math.isfinite(np.sum(weight)):
         return grad_input_as_correlation(grad_y, weight, g)
     return _grad_input_by_col2im(grad_y, weight, g)
 

@@ -28,7 +28,15 @@ from typing import Any
 
 import numpy as np
 
-from ..shapes import PoolGeometry, as_tuple, check_array, fmt, pool_geometry, pool_stride
+from ..shapes import (
+    ArgumentTypeError,
+    PoolGeometry,
+    as_tuple,
+    check_array,
+    fmt,
+    pool_geometry,
+    pool_stride,
+)
 from .layout import ALL, at, crop_spatial, pad_spatial
 from .pool import Tap, input_shape_of, layout, taps
 
@@ -42,12 +50,13 @@ def _op(name: str, dims: int) -> str:
 def _geometry(
     name: str, x: np.ndarray, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
     ceil_mode: bool, dims: int | None = None,
-) -> tuple[str, PoolGeometry]:  # fmt: skip
+) -> tuple[str, PoolGeometry, np.ndarray]:  # fmt: skip
     if dims is None:
         dims = max(x.ndim - 2, 1) if isinstance(x, np.ndarray) else 2
     op = _op(name, dims)
-    check_array(op, "input", x, dims + 2, layout(dims)[0])
-    return op, pool_geometry(op, x.shape, kernel_size, stride, padding, dilation, ceil_mode)
+    x = check_array(op, "input", x, dims + 2, layout(dims)[0])
+    g = pool_geometry(op, x.shape, kernel_size, stride, padding, dilation, ceil_mode)
+    return op, g, x
 
 
 def max_pool(
@@ -55,7 +64,7 @@ def max_pool(
     ceil_mode: bool = False, *, dims: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """(y, indices) over x.ndim - 2 spatial dimensions (or `dims`, checked)."""
-    _, g = _geometry("max_pool", x, kernel_size, stride, padding, dilation, ceil_mode, dims)
+    _, g, x = _geometry("max_pool", x, kernel_size, stride, padding, dilation, ceil_mode, dims)
     y, switches = _forward(x, g)
     return y, _flat_indices(switches, g)
 
@@ -65,17 +74,26 @@ def max_pool_switches(
     ceil_mode: bool = False, *, dims: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """(y, switches): each window's maximum and its winning tap (unsigned ints)."""
-    _, g = _geometry(
+    _, g, x = _geometry(
         "max_pool_switches", x, kernel_size, stride, padding, dilation, ceil_mode, dims
     )
     return _forward(x, g)
+
+
+def _dims_of(name: str, input_shape: Any) -> int:
+    """The spatial dimensions input_shape (N, C, *size) declares."""
+    if not isinstance(input_shape, (tuple, list, np.ndarray)):
+        raise ArgumentTypeError(
+            f"{name}: input_shape must be a tuple of ints (N, C, *size), got {input_shape!r}"
+        )
+    return max(len(input_shape) - 2, 1)
 
 
 def _input_geometry(
     name: str, input_shape: Any, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
     ceil_mode: bool, dims: int | None,
 ) -> tuple[str, tuple[int, ...], PoolGeometry]:  # fmt: skip
-    dims = dims or max(len(tuple(input_shape)) - 2, 1)
+    dims = dims or _dims_of(name, input_shape)
     op = _op(name, dims)
     shape = input_shape_of(op, input_shape, dims)
     return op, shape, pool_geometry(op, shape, kernel_size, stride, padding, dilation, ceil_mode)
@@ -103,7 +121,7 @@ def max_pool_switches_backward(
         "max_pool_switches_backward", input_shape, kernel_size, stride, padding, dilation,
         ceil_mode, dims,
     )  # fmt: skip
-    check_array(op, "grad_y", grad_y, len(shape), layout(len(shape) - 2)[1])
+    grad_y = check_array(op, "grad_y", grad_y, len(shape), layout(len(shape) - 2)[1])
     _check_switches(op, switches, g, shape[:2])
     if grad_y.shape != switches.shape:
         raise ValueError(
@@ -138,8 +156,10 @@ def max_pool_grad(
     the window's maxima (tinygrad's rule). Without ties the two are equal. A window
     holding NaN treats its NaNs as its maxima.
     """
-    op, g = _geometry("max_pool_grad", x, kernel_size, stride, padding, dilation, ceil_mode, dims)
-    check_array(op, "grad_y", grad_y, x.ndim, "(N, C, *out)")
+    op, g, x = _geometry(
+        "max_pool_grad", x, kernel_size, stride, padding, dilation, ceil_mode, dims
+    )
+    grad_y = check_array(op, "grad_y", grad_y, x.ndim, "(N, C, *out)")
     if grad_y.shape != (*x.shape[:2], *g.out_size):
         raise ValueError(
             f"{op}: grad_y has shape {fmt(grad_y.shape)} but the pooling of input "
@@ -179,9 +199,9 @@ def max_pool_backward(
     (stride >= D*(K-1)+1) have distinct winners, and the gradients are assigned in one
     pass instead of summed (several times faster).
     """
-    dims = dims or max(len(tuple(input_shape)) - 2, 1)
+    dims = dims or _dims_of("max_pool_backward", input_shape)
     op = _op("max_pool_backward", dims)
-    check_array(op, "grad_y", grad_y, dims + 2, layout(dims)[1])
+    grad_y = check_array(op, "grad_y", grad_y, dims + 2, layout(dims)[1])
     shape = input_shape_of(op, input_shape, dims)
     if not isinstance(indices, np.ndarray) or min(shape[1:]) < 1:
         raise ValueError(f"{op}: indices must be an array and input_shape {fmt(shape)} non-empty")
@@ -333,3 +353,10 @@ def _check_switches(op: str, switches: Any, g: PoolGeometry, batch: tuple[int, .
         raise ValueError(
             f"{op}: switches must be taps in [0, kH*kW) = [0, {count}) for kernel {fmt(g.kernel)}"
         )
+    for t, inside in enumerate(_inside(g)):  # None where every window sees tap t inside
+        if inside is not None and (np.equal(switches, t) & ~inside).any():
+            raise ValueError(
+                f"{op}: a switch names tap {t}, which lies in the padding for its window "
+                f"(kernel {fmt(g.kernel)}, stride {g.stride}, padding {g.padding}); a max "
+                "pooling never picks it"
+            )

@@ -14,8 +14,11 @@ back to the cell it was read from (the centre is copied), axis by axis in revers
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
+from ..shapes import ArgumentTypeError, as_array, as_int, check_elements, fmt
 from .layout import pad_spatial
 
 MODES = ("constant", "reflect", "replicate", "circular")
@@ -32,8 +35,25 @@ def source(mode: str, length: int, before: int, after: int) -> np.ndarray:
     return p % length  # circular
 
 
+def _pairs(op: str, pads: Any, a: np.ndarray) -> Pads:
+    """pads as one (before, after) pair of ints in [0, 2**31) per spatial axis of a."""
+    if a.ndim < 3:
+        raise ValueError(f"{op}: the array must be (N, C, *size), got shape {fmt(a.shape)}")
+    dims = a.ndim - 2
+    if not isinstance(pads, (tuple, list)) or len(pads) != dims:
+        raise ValueError(
+            f"{op}: pads needs one (before, after) pair per spatial axis ({dims}), got {pads!r}"
+        )
+    pairs = []
+    for pair in pads:
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            raise ValueError(f"{op}: each pad must be a (before, after) pair, got {pads!r}")
+        pairs.append((as_int(op, "padding", pair[0], 0), as_int(op, "padding", pair[1], 0)))
+    return tuple(pairs)
+
+
 def check(op: str, mode: str, sizes: tuple[int, ...], pads: Pads) -> None:
-    if mode not in MODES:
+    if not isinstance(mode, str) or mode not in MODES:
         raise ValueError(f"{op}: mode must be one of {', '.join(MODES)}, got {mode!r}")
     for n, (b, a) in zip(sizes, pads, strict=True):
         if min(b, a) < 0:
@@ -52,7 +72,14 @@ def check(op: str, mode: str, sizes: tuple[int, ...], pads: Pads) -> None:
 
 def pad(x: np.ndarray, pads: Pads, mode: str = "constant", value: float = 0.0) -> np.ndarray:
     """x (N, C, *size) padded by pads[i] = (before, after) along spatial axis i."""
+    x = as_array("pad", "input", x)
+    pads = _pairs("pad", pads, x)
     check("pad", mode, x.shape[2:], pads)
+    padded = tuple(n + b + a for n, (b, a) in zip(x.shape[2:], pads, strict=True))
+    check_elements("pad", "the output", (*x.shape[:2], *padded))
+    real = isinstance(value, (int, float, np.integer, np.floating))
+    if not real or isinstance(value, (bool, np.bool_)):
+        raise ArgumentTypeError(f"pad: value must be a real number, got {value!r}")
     if mode == "constant":
         return pad_spatial(x, pads, value)
     out = x
@@ -64,7 +91,13 @@ def pad(x: np.ndarray, pads: Pads, mode: str = "constant", value: float = 0.0) -
 
 def pad_backward(grad_y: np.ndarray, pads: Pads, mode: str = "constant") -> np.ndarray:
     # dL/dx[s] = sum over the padded cells p that read s of dL/dy[p]   (constant: the centre)
+    grad_y = as_array("pad_backward", "grad_y", grad_y)
+    pads = _pairs("pad_backward", pads, grad_y)
     sizes = tuple(n - b - a for n, (b, a) in zip(grad_y.shape[2:], pads, strict=True))
+    if min(sizes, default=1) < 1:
+        raise ValueError(
+            f"pad_backward: padding {pads} leaves no input of grad_y {fmt(grad_y.shape)}"
+        )
     check("pad_backward", mode, sizes, pads)
     g = grad_y
     for axis in reversed(range(len(pads))):
