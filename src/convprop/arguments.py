@@ -87,7 +87,7 @@ def shapes_in_errors(shapes: str) -> Iterator[None]:
     try:
         yield
     except ValueError as e:
-        raise ValueError(f"{e}; {shapes}") from None
+        raise type(e)(f"{e}; {shapes}") from None  # an ArgumentTypeError stays one
 
 
 def as_array(op: str, name: str, a: Any) -> np.ndarray:
