@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ..shapes import as_int, check_array, fmt
+from ..shapes import ArgumentTypeError, as_array, as_int, check_array, check_elements, fmt
 from .layout import ALL, at
 from .max_pool import route
 from .pool import average, average_backward, layout
@@ -45,17 +45,37 @@ def boxes(sizes: tuple[int, ...], outs: tuple[int, ...]) -> list[tuple[tuple[int
     return [(i, tuple(slice(*per_axis[a][i[a]]) for a in range(len(i)))) for i in np.ndindex(*outs)]
 
 
-def _checked(op: str, x: np.ndarray, output_size: Any) -> tuple[int, tuple[int, ...]]:
-    dims = x.ndim - 2 if isinstance(x, np.ndarray) else 0
-    check_array(op, "input", x, max(dims, 1) + 2, layout(max(dims, 1))[0])
+def _checked(op: str, x: Any, output_size: Any) -> tuple[np.ndarray, tuple[int, ...]]:
+    """(x as a float array, the output's spatial size), or an error naming op and shapes."""
+    x = as_array(op, "input", x)
+    dims = max(x.ndim - 2, 1)
+    x = check_array(op, "input", x, dims + 2, layout(dims)[0])
     if min(x.shape[1:]) < 1:
         raise ValueError(f"{op}: channels and sizes must be non-empty, got {fmt(x.shape)}")
-    return dims, output_sizes(op, output_size, x.shape[2:])
+    outs = output_sizes(op, output_size, x.shape[2:])
+    check_elements(op, "the output", (*x.shape[:2], *outs))
+    return x, outs
+
+
+def _input_shape(op: str, input_shape: Any, grad_y: np.ndarray) -> tuple[int, ...]:
+    """input_shape (N, C, *size), non-empty, matching grad_y's (N, C) and dimensions."""
+    if not isinstance(input_shape, (tuple, list, np.ndarray)):
+        raise ArgumentTypeError(
+            f"{op}: input_shape must be a tuple of ints (N, C, *size), got {input_shape!r}"
+        )
+    shape = tuple(as_int(op, "input_shape", n, 0) for n in input_shape)
+    if len(shape) != grad_y.ndim or shape[:2] != grad_y.shape[:2] or min(shape[1:]) < 1:
+        raise ValueError(
+            f"{op}: input_shape {fmt(shape)} must be a non-empty (N, C, *size) with grad_y's "
+            f"N, C and number of dimensions; grad_y {fmt(grad_y.shape)}"
+        )
+    check_elements(op, "the input gradient", shape)
+    return shape
 
 
 def adaptive_avg_pool(x: np.ndarray, output_size: Any) -> np.ndarray:
     """Y[i] = the mean of input box i. Shape: (N, C, *size) -> (N, C, *output_size)."""
-    _, outs = _checked("adaptive_avg_pool", x, output_size)
+    x, outs = _checked("adaptive_avg_pool", x, output_size)
     y = np.empty((*x.shape[:2], *outs), dtype=x.dtype)
     axes = tuple(range(2, x.ndim))
     for i, box in boxes(x.shape[2:], outs):
@@ -65,6 +85,11 @@ def adaptive_avg_pool(x: np.ndarray, output_size: Any) -> np.ndarray:
 
 def adaptive_avg_pool_backward(grad_y: np.ndarray, input_shape: tuple[int, ...]) -> np.ndarray:
     # dL/dX[r] = sum over boxes i holding r of dL/dY[i] / (box i's volume)
+    op = "adaptive_avg_pool_backward"
+    grad_y = as_array(op, "grad_y", grad_y)
+    if grad_y.ndim < 3 or min(grad_y.shape[1:]) < 1:
+        raise ValueError(f"{op}: grad_y must be a non-empty (N, C, *out), got {fmt(grad_y.shape)}")
+    input_shape = _input_shape(op, input_shape, grad_y)
     gx = np.zeros(input_shape, dtype=grad_y.dtype)
     dims = len(input_shape) - 2
     for i, box in boxes(tuple(input_shape[2:]), grad_y.shape[2:]):
@@ -76,7 +101,7 @@ def adaptive_avg_pool_backward(grad_y: np.ndarray, input_shape: tuple[int, ...])
 def adaptive_max_pool(x: np.ndarray, output_size: Any) -> tuple[np.ndarray, np.ndarray]:
     """(Y, indices): each box's maximum and its flat position in the input plane (r*W + c
     in 2-D), the first maximum in row-major order; a NaN wins (its last one, as PyTorch)."""
-    _, outs = _checked("adaptive_max_pool", x, output_size)
+    x, outs = _checked("adaptive_max_pool", x, output_size)
     n, c, sizes = x.shape[0], x.shape[1], x.shape[2:]
     y = np.empty((n, c, *outs), dtype=x.dtype)
     idx = np.empty((n, c, *outs), dtype=np.int64)
@@ -110,8 +135,12 @@ def adaptive_max_pool_backward(
     grad_y: np.ndarray, indices: np.ndarray, input_shape: tuple[int, ...]
 ) -> np.ndarray:
     # dL/dX[winner of box i] += dL/dY[i]   (boxes may overlap: summed)
-    plane = math.prod(input_shape[2:])
-    _check_indices("adaptive_max_pool_backward", grad_y, indices, plane)
+    op = "adaptive_max_pool_backward"
+    grad_y = as_array(op, "grad_y", grad_y)
+    if grad_y.ndim < 3:
+        raise ValueError(f"{op}: grad_y must be (N, C, *out), got {fmt(grad_y.shape)}")
+    input_shape = _input_shape(op, input_shape, grad_y)
+    _check_indices(op, grad_y, indices, math.prod(input_shape[2:]))
     return route(grad_y, indices, tuple(input_shape), overlapping=True)
 
 
@@ -119,14 +148,40 @@ def max_unpool(x: np.ndarray, indices: np.ndarray, output_size: tuple[int, ...])
     """The partial inverse of max pooling: x placed at its indices in a zero output of
     spatial size output_size (PyTorch's max_unpool; its default output size is
     (L-1)*S - 2P + K per axis)."""
-    plane = math.prod(output_size)
-    _check_indices("max_unpool", x, indices, plane)
-    return route(x, indices, (*x.shape[:2], *output_size), overlapping=False)
+    op = "max_unpool"
+    x = as_array(op, "input", x)
+    if x.ndim < 3:
+        raise ValueError(f"{op}: input must be (N, C, *size), got {fmt(x.shape)}")
+    if not isinstance(output_size, (tuple, list, np.ndarray)):
+        raise ArgumentTypeError(f"{op}: output_size must be a tuple of ints, got {output_size!r}")
+    sizes = tuple(as_int(op, "output_size", n, 1) for n in output_size)
+    if len(sizes) != x.ndim - 2:
+        raise ValueError(
+            f"{op}: output_size needs {x.ndim - 2} spatial sizes, got {output_size!r}; "
+            f"input {fmt(x.shape)}"
+        )
+    check_elements(op, "the output", (*x.shape[:2], *sizes))
+    _check_indices(op, x, indices, math.prod(sizes))
+    return route(x, indices, (*x.shape[:2], *sizes), overlapping=False)
 
 
 def max_unpool_backward(grad_y: np.ndarray, indices: np.ndarray) -> np.ndarray:
     # dL/dX[i] = dL/dY[indices[i]]: each input went to one output cell
+    op = "max_unpool_backward"
+    grad_y = as_array(op, "grad_y", grad_y)
+    if grad_y.ndim < 3 or min(grad_y.shape[2:]) < 1:
+        raise ValueError(f"{op}: grad_y must be a non-empty (N, C, *out), got {fmt(grad_y.shape)}")
     n, c = grad_y.shape[:2]
+    if (
+        not isinstance(indices, np.ndarray)
+        or indices.ndim != grad_y.ndim
+        or (indices.shape[:2] != (n, c))
+    ):
+        raise ValueError(
+            f"{op}: indices must be an array (N, C, *size) with grad_y's N and C, got "
+            f"{fmt(getattr(indices, 'shape', ()))}; grad_y {fmt(grad_y.shape)}"
+        )
+    _check_indices(op, indices, indices, math.prod(grad_y.shape[2:]))
     flat = grad_y.reshape(n, c, -1)
     return np.take_along_axis(flat, indices.reshape(n, c, -1), axis=2).reshape(indices.shape)
 
