@@ -45,8 +45,9 @@ def test_resume_equals_uninterrupted_training(tmp_path, monkeypatch, optimizer):
         raise KeyboardInterrupt  # the run dies right after its first checkpoint
 
     monkeypatch.setattr(checkpoint, "save", save_then_crash)
-    with pytest.raises(KeyboardInterrupt):
-        _train(tmp_path, "parts", "--epochs", "3", "--optimizer", optimizer)
+    argv = ["train", "--no-progress", "--metrics", str(tmp_path / "parts.json"), "--checkpoint",
+            str(tmp_path / "parts.npz"), "--epochs", "3", "--optimizer", optimizer]  # fmt: skip
+    assert main(argv) == 130  # Ctrl-C: a one-line notice, no traceback
     monkeypatch.setattr(checkpoint, "save", original)
     assert checkpoint.load(tmp_path / "parts.npz")[2]["epoch"] == 1
     _train(tmp_path, "parts", "--epochs", "3", "--optimizer", optimizer, "--resume")
@@ -59,10 +60,19 @@ def test_resume_equals_uninterrupted_training(tmp_path, monkeypatch, optimizer):
     ]
 
 
-def test_progress_bar_shows_loss_accuracy_and_speed(tmp_path, capsys):
+def test_progress_bar_on_a_terminal_counts_every_batch(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("sys.stderr.isatty", lambda: True)
     assert main(["train", "--epochs", "1", "--metrics", str(tmp_path / "m.json")]) == 0
     err = capsys.readouterr().err
     assert "epoch 1/1" in err and "loss=" in err and "acc=" in err and "img_s=" in err
+    assert "23/23" in err and " 0/23 [" not in err.split("23/23")[0][-40:]  # count moves
+
+
+def test_a_log_file_gets_one_line_per_epoch_not_redraws(tmp_path, capsys):
+    assert main(["train", "--epochs", "2", "--metrics", str(tmp_path / "m.json")]) == 0
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 2 and "\r" not in "".join(lines)  # main: 2 bars of ~23 redraws each
+    assert lines[0].startswith("epoch 1/2: loss ") and "img/s" in lines[1]
 
 
 def test_predict_classifies_saved_images(tmp_path, capsys):
@@ -71,7 +81,7 @@ def test_predict_classifies_saved_images(tmp_path, capsys):
     paths = []
     for i in range(5):
         path = tmp_path / f"digit{i}.npy"
-        np.save(path, x[i, 0] * digits_module.STD + digits_module.MEAN)  # back to [0, 1] pixels
+        np.save(path, (x[i, 0] * digits_module.STD + digits_module.MEAN) * 16)  # pixels 0..16
         paths.append(str(path))
     capsys.readouterr()
     assert main(["predict", "--checkpoint", str(tmp_path / "run.npz"), *paths]) == 0
@@ -84,6 +94,7 @@ def test_errors_exit_non_zero_with_a_message(tmp_path, capsys):
     assert main(["train", "--dataset", "mnist", "--metrics", str(tmp_path / "m.json")]) == 2
     assert "--data DIR" in capsys.readouterr().err
     assert main(["train", "--resume"]) == 2
+    assert capsys.readouterr().err == "convprop train: error: --resume needs --checkpoint PATH\n"
     (tmp_path / "bad.npz").write_bytes(b"junk")
     assert main(["evaluate", "--checkpoint", str(tmp_path / "bad.npz")]) == 2
     assert "not an .npz archive" in capsys.readouterr().err

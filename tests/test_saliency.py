@@ -36,7 +36,7 @@ def test_saliency_command_prints_and_plots(tmp_path, capsys):
             "--metrics", str(tmp_path / "m.json")]  # fmt: skip
     assert main(argv) == 0
     image = tmp_path / "digit.npy"
-    np.save(image, np.random.default_rng(1).integers(0, 16, (8, 8)).astype(np.float32) / 16)
+    np.save(image, np.random.default_rng(1).integers(0, 8, (8, 8)).astype(np.float32))
     out_png = tmp_path / "s.png"
     assert main(["saliency", "--checkpoint", str(ckpt), str(image), "--plot", str(out_png)]) == 0
     out = capsys.readouterr().out

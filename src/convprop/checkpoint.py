@@ -43,6 +43,7 @@ def save(
             np.savez(f, allow_pickle=False, **arrays)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp made it 0600: as open() would have
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -52,6 +53,13 @@ def save(
         os.fsync(directory)  # the rename itself survives a crash
     finally:
         os.close(directory)
+
+
+def _umask() -> int:
+    """The process's umask (read by setting it, then putting it back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def load(

@@ -5,18 +5,54 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from . import __version__
 from .cli_shape import add_stack_options
 
 
+class _Formatter(argparse.HelpFormatter):
+    """Every option's default in its help, unless the help already says it or there is none."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        default = action.default
+        if (
+            "default" in text
+            or default in (None, False, argparse.SUPPRESS)
+            or not action.option_strings
+            or isinstance(action, argparse._HelpAction | argparse._VersionAction)
+        ):
+            return action.help
+        return f"{text} (default: {default})".strip()
+
+
+class _Parser(argparse.ArgumentParser):
+    """A subcommand's parser: defaults in its help, and its own usage for an unknown option
+    (argparse would hand unknown options up to `convprop`'s usage otherwise)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        parsed, extras = super().parse_known_args(args, namespace)
+        if extras and self.prog != "convprop":
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return parsed, extras
+
+
 def _build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="convprop",
         description="Backpropagation through convolutional networks, as the course teaches it.",
     )
     parser.add_argument("--version", action="version", version=f"convprop {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=_Parser
+    )
 
     shape = sub.add_parser(
         "shape",
@@ -44,27 +80,54 @@ def _build_parser() -> argparse.ArgumentParser:
 
     add_explain_parser(sub)
 
-    from .cli_train import add_data_options, add_train_options
+    from .cli_settings import add_data_options, add_train_options
 
-    train = sub.add_parser("train", help="train a CNN (LeNet-5 on the bundled digits by default)")
+    train = sub.add_parser(
+        "train", help="train a CNN (LeNet-5 on the bundled digits by default)",
+        description="Train LeNet-5 (or an MLP) on the bundled 8x8 digits or on MNIST; "
+        "prints a table per epoch and the test accuracy, writes the metrics JSON.",
+    )  # fmt: skip
     add_train_options(train)
     evaluate = sub.add_parser("evaluate", help="test accuracy of a saved checkpoint")
-    evaluate.add_argument("--checkpoint", required=True)
+    evaluate.add_argument("--checkpoint", required=True, metavar="PATH")
     add_data_options(evaluate)
-    predict = sub.add_parser("predict", help="classify images (.npy or .pgm) with a checkpoint")
-    predict.add_argument("--checkpoint", required=True)
+    images = (
+        "images: .npy arrays (H, W) of the model's own pixel values (the digits 0..16, MNIST "
+        "0..255), or PNG, JPEG and PGM files scaled by their bit depth to that range (needs "
+        "Pillow: pip install 'convprop[image]'); grey, a light digit on a dark background"
+    )
+    predict = sub.add_parser(
+        "predict", help="classify images with a checkpoint", description=images
+    )
+    predict.add_argument("--checkpoint", required=True, metavar="PATH")
     predict.add_argument("images", nargs="+", metavar="IMAGE")
-    export = sub.add_parser("export", help="write a checkpoint's model as an ONNX file")
+    export = sub.add_parser(
+        "export", help="write a checkpoint's model as an ONNX file",
+        description="The ONNX model takes the same raw pixels as `convprop predict`: the "
+        "checkpoint's normalisation is its first two nodes (Sub, Div).",
+    )  # fmt: skip
     export.add_argument("checkpoint", help="a .npz checkpoint written by convprop train")
     export.add_argument("--onnx", required=True, metavar="OUT.onnx")
     export.add_argument("--opset", type=int, default=22)
     saliency = sub.add_parser(
-        "saliency", help="|dL/dX| of images for a checkpoint's prediction (saliency maps)"
-    )
-    saliency.add_argument("--checkpoint", required=True)
-    saliency.add_argument("images", nargs="+", metavar="IMAGE", help=".npy or .pgm images")
+        "saliency", help="|dL/dX| of images for a checkpoint's prediction (saliency maps)",
+        description=images,
+    )  # fmt: skip
+    saliency.add_argument("--checkpoint", required=True, metavar="PATH")
+    saliency.add_argument("images", nargs="+", metavar="IMAGE")
     saliency.add_argument("--plot", metavar="FILE.png", help="draw each image beside its map")
     return parser
+
+
+def _fail(command: str, message: str, code: int) -> int:
+    """Print `convprop COMMAND: message` and return code; in an MPI job of several
+    processes, end the whole job with that code instead (no traceback)."""
+    line = f"convprop {command}: {message}"
+    distributed = sys.modules.get("convprop.distributed")
+    if distributed is not None and distributed.world().size > 1:
+        distributed.fail(line, code)  # does not return
+    print(line, file=sys.stderr, flush=True)
+    return code
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -81,19 +144,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .cli_gradcheck import run_gradcheck
 
         return run_gradcheck(quick=args.quick)
-    from . import cli_train
+    from . import cli_predict, cli_train
 
     runner = {
         "train": cli_train.run_train,
         "evaluate": cli_train.run_evaluate,
-        "saliency": cli_train.run_saliency,
-        "export": cli_train.run_export,
-    }
+        "predict": cli_predict.run_predict,
+        "saliency": cli_predict.run_saliency,
+        "export": cli_predict.run_export,
+    }[args.command]
     try:
-        return runner.get(args.command, cli_train.run_predict)(args)
-    except (ValueError, ImportError) as e:
-        print(f"convprop {args.command}: error: {e}", file=sys.stderr)
-        return 2
+        return runner(args)
+    except (ValueError, ImportError) as e:  # the user's mistake: one line, no traceback
+        return _fail(args.command, f"error: {e}", 2)
+    except cli_train.Interrupted as e:
+        return _fail(args.command, str(e), 130)
+    except KeyboardInterrupt:
+        return _fail(args.command, "interrupted", 130)
 
 
 if __name__ == "__main__":

@@ -31,16 +31,18 @@ class EpochResult:
         return asdict(self)
 
 
-def _progress(loader: DataLoader, description: str, enabled: bool) -> Any:
-    """tqdm over the batches when it is installed and wanted; the loader itself otherwise."""
-    if not enabled:
-        return loader
+def _progress_bar(loader: DataLoader, description: str, enabled: bool) -> Any:
+    """A tqdm bar over the loader's batches, updated by the caller after every batch, when
+    progress is wanted, stderr is a terminal and tqdm is installed; else None. A log file
+    (stderr not a terminal) gets one line per epoch instead of hundreds of redraws."""
+    if not enabled or not sys.stderr.isatty():
+        return None
     try:
         from tqdm import tqdm
     except ImportError:
         print("(progress bars need tqdm: pip install 'convprop[progress]')", file=sys.stderr)
-        return loader
-    return tqdm(loader, desc=description, unit="batch", leave=True, file=sys.stderr)
+        return None
+    return tqdm(total=len(loader), desc=description, unit="batch", leave=True, file=sys.stderr)
 
 
 def evaluate(model: Module, loader: Iterable[tuple[Tensor, ...]]) -> tuple[float, float]:
@@ -71,8 +73,8 @@ def train_epoch(
     model.train()
     total_loss, correct, count = 0.0, 0, 0
     start = time.perf_counter()
-    bar = _progress(loader, description, progress)
-    for x, y in bar:
+    bar = _progress_bar(loader, description, progress)
+    for x, y in loader:
         optimizer.zero_grad()
         logits = model(x)
         loss = F.cross_entropy(logits, y)
@@ -83,12 +85,25 @@ def train_epoch(
         total_loss += float(loss.item()) * len(y)
         correct += int((logits.numpy().argmax(axis=1) == y.numpy()).sum())
         count += len(y)
-        if bar is not loader:
+        if bar is not None:
             rate = count / (time.perf_counter() - start)
             bar.set_postfix(
-                loss=f"{total_loss / count:.4f}", acc=f"{correct / count:.3f}", img_s=f"{rate:.0f}"
+                loss=f"{total_loss / count:.4f}",
+                acc=f"{correct / count:.3f}",
+                img_s=f"{rate:.0f}",
+                refresh=False,
             )
+            bar.update(1)  # the count moves with every batch; tqdm redraws at most 10 times/s
     seconds = time.perf_counter() - start
+    if bar is not None:
+        bar.close()
+    elif progress:
+        print(
+            f"{description}: loss {total_loss / max(count, 1):.4f} acc "
+            f"{correct / max(count, 1):.3f} {count / seconds:.0f} img/s {seconds:.1f} s",
+            file=sys.stderr,
+            flush=True,
+        )
     return total_loss / max(count, 1), correct / max(count, 1), count / seconds
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from .contract import InputContract
 from .dataset import TensorDataset
 
 MEAN, STD = 0.305, 0.376  # of all 1,797 images' pixels / 16
+CONTRACT = InputContract(size=8, low=0, high=16, mean=MEAN, std=STD)  # pixels 0..16
 
 
 def load_digits(split: str = "train", test_fraction: float = 0.2, seed: int = 0) -> TensorDataset:
@@ -21,7 +23,7 @@ def load_digits(split: str = "train", test_fraction: float = 0.2, seed: int = 0)
     if split not in ("train", "test"):
         raise ValueError(f"digits: split must be 'train' or 'test', got {split!r}")
     bunch = sklearn_digits()
-    images = ((bunch.images / 16.0 - MEAN) / STD).astype(np.float32)[:, None]
+    images = CONTRACT.normalise(bunch.images)[:, None]
     labels = bunch.target.astype(np.int64)
     order = np.random.default_rng(seed).permutation(len(labels))
     n_test = round(len(labels) * test_fraction)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .contract import InputContract
 from .dataset import TensorDataset
 
 # IDX magic numbers: 0x0000 0803 = unsigned bytes, 3 dimensions (images); 0x0801 labels
@@ -17,6 +18,7 @@ FILES = {
     "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
 }
 MEAN, STD = 0.1307, 0.3081  # the usual normalisation of MNIST pixels in [0, 1]
+CONTRACT = InputContract(size=28, low=0, high=255, mean=MEAN, std=STD)  # bytes 0..255
 
 
 def read_idx(path: str | os.PathLike[str], magic: int) -> np.ndarray:
@@ -62,6 +64,9 @@ def load_mnist(
     if split not in FILES:
         raise ValueError(f"MNIST: split must be 'train' or 'test', got {split!r}")
     root = Path(root)
+    if not root.is_dir():
+        what = "is not a directory" if root.exists() else "does not exist"
+        raise ValueError(f"MNIST: data directory {root} {what}")
     found = {name: [_find(root, stem) for stem in stems] for name, stems in FILES.items()}
     available = [name for name, paths in found.items() if None not in paths]
     part = slice(None)
@@ -86,5 +91,5 @@ def load_mnist(
         )
     if holdout is not None and not 0 < holdout < len(images):
         raise ValueError(f"MNIST: holdout must be in (0, {len(images)}), got {holdout}")
-    x = ((images[part].astype(np.float32) / 255 - MEAN) / STD)[:, None]
+    x = CONTRACT.normalise(images[part])[:, None]
     return TensorDataset(x, labels[part].astype(np.int64))

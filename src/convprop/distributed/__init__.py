@@ -9,13 +9,15 @@ allreduce before each step.
     loader = DataLoader(train, batch_size, sampler=distributed.DistributedSampler(train))
 
 Once init() has run, an uncaught exception on any rank prints that rank's traceback and
-aborts the whole job, so no rank waits forever in a collective. mpi4py is the optional
-[mpi] extra.
+aborts the whole job, so no rank waits forever in a collective (Ctrl-C: one line, exit
+130). fail() ends the job with one line and a chosen code (the CLI's user errors). mpi4py
+is the optional [mpi] extra.
 """
 
 from __future__ import annotations
 
 import sys
+import time
 import traceback
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -27,7 +29,7 @@ from .comm import LocalComm, LocalGroup, MPIComm, Single
 
 __all__ = [
     "DistributedOptimizer", "DistributedSampler", "LocalGroup", "broadcast_parameters",
-    "init", "is_main", "scale_lr", "world",
+    "fail", "init", "is_main", "scale_lr", "world",
 ]  # fmt: skip
 
 Comm = Single | MPIComm | LocalComm
@@ -56,9 +58,34 @@ def init() -> tuple[int, int]:
     return _world.rank, _world.size
 
 
+GRACE_SECONDS = 2.0  # how long a rank other than 0 lets rank 0 report a shared failure
+FORWARD_SECONDS = 0.3
+
+
+def fail(message: str, code: int, comm: Comm | None = None) -> None:
+    """Print one line and end every process of the job with exit status code.
+
+    When every rank fails the same way (a bad option, Ctrl-C), rank 0 says it at once and
+    its abort ends the others before they say it again; a rank failing alone still says
+    it after GRACE_SECONDS."""
+    comm = comm or _world
+    if comm.rank != 0:
+        time.sleep(GRACE_SECONDS)
+        message = f"{message} (rank {comm.rank})"
+    sys.stderr.write(message + "\n")
+    sys.stderr.flush()
+    time.sleep(FORWARD_SECONDS)  # mpirun forwards the line before the abort ends its pipes
+    comm.abort(code, quiet=True)
+
+
 def _abort_on_exception(kind: type[BaseException], error: BaseException, tb: Any) -> None:
     """Print this rank's error, then end every process of the job (never a silent wait)."""
     rank = _world.rank
+    if issubclass(kind, KeyboardInterrupt):  # Ctrl-C is no bug: no traceback
+        if _world.size > 1:
+            fail("convprop.distributed: interrupted", 130)
+        sys.stderr.write("convprop.distributed: interrupted\n")
+        return
     lines = traceback.format_exception(kind, error, tb)
     sys.stderr.write(f"convprop.distributed: rank {rank} failed:\n" + "".join(lines))
     sys.stderr.flush()

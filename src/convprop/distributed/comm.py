@@ -32,7 +32,7 @@ class Single:
     def barrier(self) -> None:
         pass
 
-    def abort(self, code: int = 1) -> None:
+    def abort(self, code: int = 1, quiet: bool = False) -> None:
         os._exit(code)
 
 
@@ -56,8 +56,12 @@ class MPIComm:
     def barrier(self) -> None:
         self.comm.Barrier()
 
-    def abort(self, code: int = 1) -> None:
+    def abort(self, code: int = 1, quiet: bool = False) -> None:
+        """MPI_Abort; quiet leaves out MPI's own "Abort(code) on node ..." line (the
+        caller has said why in one line already)."""
         sys.stderr.flush()
+        if quiet:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
         self.comm.Abort(code)
 
 
@@ -102,6 +106,6 @@ class LocalComm:
     def barrier(self) -> None:
         self.group._barrier.wait()
 
-    def abort(self, code: int = 1) -> None:
+    def abort(self, code: int = 1, quiet: bool = False) -> None:
         self.group.aborted = code
         self.group._barrier.abort()

@@ -200,18 +200,35 @@ def _layer(
         raise ValueError(f"export: layer {prefix} ({type(layer).__name__}) has no ONNX form here")
 
 
-def export(model: nn.Module, example_input: Any, path: str | Path, opset: int = MIN_OPSET) -> Path:
-    """Write model as an ONNX file at path; example_input (batched) fixes the shapes."""
+def export(
+    model: nn.Module,
+    example_input: Any,
+    path: str | Path,
+    opset: int = MIN_OPSET,
+    normalise: tuple[float, float] | None = None,
+    metadata: dict[str, str] | None = None,
+) -> Path:
+    """Write model as an ONNX file at path; example_input (batched) fixes the shapes.
+
+    normalise=(offset, scale) puts Sub(offset) and Div(scale) nodes in front, so the ONNX
+    model takes raw pixels and computes (pixels - offset) / scale itself, as convprop does
+    before the model; example_input is then raw pixels too. metadata goes into the
+    model's metadata_props (the CLI records the input contract there)."""
     onnx = _onnx()
     if opset < MIN_OPSET:
         raise ValueError(f"export: opset must be at least {MIN_OPSET} (pooling's ceil_mode fix)")
     x = example_input.data if isinstance(example_input, Tensor) else np.asarray(example_input)
     dtype = np.dtype(x.dtype if x.dtype.kind == "f" else np.float32)
     g = Graph(onnx, dtype)
+    h = Tensor(x.astype(dtype))
+    if normalise is not None:
+        offset, scale = normalise
+        g.node("Sub", (g.weight("input_offset", np.array(offset, dtype)),))
+        g.node("Div", (g.weight("input_scale", np.array(scale, dtype)),))
+        h = Tensor(((x - offset) / scale).astype(dtype))
     was_training = model.training
     model.eval()
     try:
-        h = Tensor(x.astype(dtype))
         with no_grad():
             for n, layer in enumerate(layers_of(model)):
                 before = tuple(h.shape)
@@ -233,6 +250,8 @@ def export(model: nn.Module, example_input: Any, path: str | Path, opset: int = 
         graph, producer_name="convprop", opset_imports=[onnx.helper.make_opsetid("", opset)]
     )
     proto.ir_version = min(proto.ir_version, 10)  # what current onnxruntime releases read
+    if metadata:
+        onnx.helper.set_model_props(proto, dict(metadata))
     onnx.checker.check_model(proto, full_check=True)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,94 @@
+"""`convprop predict`, `convprop saliency` and `convprop export`: a checkpoint applied to
+images the user brings, under the input contract the checkpoint records."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+import numpy as np
+
+from . import checkpoint
+from .data.contract import InputContract, checkpoint_contract
+from .data.images import read_image
+from .models import MODELS
+from .nn import Module
+from .train import predict
+
+
+def build_model(config: dict[str, Any]) -> Module:
+    return MODELS[config["model"]](
+        config["in_channels"], config["num_classes"], config["image_size"]
+    )
+
+
+def restore(path: str) -> tuple[Module, dict[str, Any]]:
+    """The checkpoint's model with its weights, and its meta."""
+    model_state, _, meta = checkpoint.load(path)
+    config = meta.get("config")
+    if not isinstance(config, dict) or config.get("model") not in MODELS:
+        raise ValueError(f"{path} has no model configuration convprop knows")
+    model = build_model(config)
+    model.load_state_dict(model_state)
+    return model, meta
+
+
+def model_inputs(paths: list[str], contract: InputContract) -> np.ndarray:
+    """Image files as the model's normalised (N, 1, H, W) input, each checked first."""
+    return np.stack([contract.normalise(read_image(p, contract))[None] for p in paths])
+
+
+def run_predict(args: argparse.Namespace) -> int:
+    model, meta = restore(args.checkpoint)
+    images = model_inputs(args.images, checkpoint_contract(meta["config"]))
+    classes, probabilities = predict(model, images)
+    for path, c, p in zip(args.images, classes, probabilities, strict=True):
+        print(f"{path}: {c} (p={p[c]:.3f})")
+    return 0
+
+
+def run_saliency(args: argparse.Namespace) -> int:
+    """|dL/dX| of each image for the model's prediction; --plot draws image and map."""
+    from .saliency import saliency_maps
+
+    model, meta = restore(args.checkpoint)
+    images = model_inputs(args.images, checkpoint_contract(meta["config"]))
+    maps, classes, probabilities = saliency_maps(model, images)
+    for path, c, p, m in zip(args.images, classes, probabilities, maps, strict=True):
+        r, col = np.unravel_index(int(m.argmax()), m.shape)
+        print(
+            f"{path}: predicted {c} (p={p[c]:.3f}); largest |dL/dX| {m.max():.3g} at ({r}, {col})"
+        )
+    if args.plot:
+        from .explain.plots import save
+        from .report.figures import saliency
+
+        print(f"plot: {save(saliency(model, images), args.plot)}")
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """convprop export CHECKPOINT --onnx OUT.onnx: the model with the checkpoint's input
+    normalisation as Sub and Div nodes in front, so it takes the same raw pixels as
+    `convprop predict`; the contract is written into the model's metadata too."""
+    from .onnx import export
+
+    model, meta = restore(args.checkpoint)
+    config = meta["config"]
+    contract = checkpoint_contract(config)
+    size, channels = config["image_size"], config["in_channels"]
+    example = np.zeros((1, channels, size, size), dtype=np.float32)
+    metadata = {
+        "convprop.input": contract.describe(),
+        "convprop.pixel_range": contract.range_text(),
+        "convprop.polarity": contract.polarity,
+        "convprop.dataset": str(config.get("dataset")),
+    }
+    path = export(
+        model, example, args.onnx, opset=args.opset, normalise=contract.affine(), metadata=metadata
+    )
+    print(
+        f"wrote {path} ({config['model']}, input (N, {channels}, {size}, {size}): raw pixels in "
+        f"{contract.range_text()}, normalised inside the model)"
+    )
+    return 0
