@@ -51,7 +51,7 @@ def test_shape_with_padding_stride_and_dilation(capsys):
 
 def test_shape_flags_a_formula_that_is_not_whole(capsys):
     assert main(["shape", "8x8x1", "--kernel", "3", "--stride", "2"]) == 0
-    out = capsys.readouterr().out
+    out = " ".join(capsys.readouterr().out.split())  # lines wrap to the terminal
     assert "floor(5/2) + 1 = 3" in out and "not whole" in out
 
 

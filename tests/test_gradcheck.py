@@ -56,7 +56,9 @@ def test_only_the_wrong_input_is_named(rng):
 
     reports = check_gradients(fn, [rng.standard_normal(5), rng.standard_normal(5)])
     assert [r.passed for r in reports] == [True, False]
-    assert gradcheck(fn, [np.ones(2), np.ones(2)], raise_exception=False) is False
+    result = gradcheck(fn, [np.ones(2), np.ones(2)], raise_exception=False)
+    assert not result and not result.passed
+    assert str(result).startswith("gradcheck failed: input 1 (jacobian)")
 
 
 def test_float32_inputs_are_refused():
@@ -106,3 +108,48 @@ def test_a_relu_input_at_zero_is_a_kink_and_smooth_functions_have_none():
     smooth = np.random.default_rng(2).standard_normal((2, 5))
     (tanh,) = check_gradients(lambda t: F.tanh(t * 4), [Tensor(smooth, requires_grad=True)])
     assert tanh.passed and tanh.kinks == ()
+
+
+def test_the_function_surfaces_kinks_it_leaves_out():
+    from convprop.gradcheck import GradcheckKinkWarning
+
+    x = np.random.default_rng(0).standard_normal((1, 1, 4, 4))
+    x[0, 0, 0, 0], x[0, 0, 0, 1] = 3.0, 3.0 - 1e-7  # a near-tie: a step swaps the winner
+    with pytest.warns(
+        GradcheckKinkWarning, match=r"left out 2 kink\(s\).*input 0: input\(0, 0, 0, 1\)"
+    ):
+        result = gradcheck(_max_pool, [x])
+    assert result  # still passes: the kinks are left out, not failed
+    assert result.kinks == ((0, "input(0, 0, 0, 0)"), (0, "input(0, 0, 0, 1)"))
+    assert "2 kink(s)" in str(result) and str(result).startswith("gradcheck passed")
+
+
+def test_a_smooth_check_has_no_kinks_and_no_warning(rng):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = gradcheck(_square, [rng.standard_normal((3, 4))])
+    assert result and result.kinks == () and str(result) == "gradcheck passed"
+
+
+def test_the_command_table_fits_80_columns_and_its_columns_align(monkeypatch, capsys):
+    from convprop.cli import main
+
+    monkeypatch.setenv("COLUMNS", "80")
+    assert main(["gradcheck", "--quick"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    header = lines[0]
+    err_end = header.index("max rel error") + len("max rel error")
+    config_at, pass_at = header.index("configuration"), header.index("pass")
+    kernels = {c.kernel for c in grid(quick=True)}
+    rows = [line for line in lines[2:] if line.split(" ", 1)[0] in kernels]
+    assert len(rows) == len(list(grid(quick=True)))
+    for row in rows:
+        assert row[err_end - 1] != " " and row[err_end] == " ", row  # errors right-aligned
+        assert row[pass_at : pass_at + 3] == "yes" and row[config_at - 1] == " ", row
+        assert row[config_at] != " ", row
+    for line in lines[2:-1]:
+        if line.startswith(" " * 9):  # a configuration continued: under its heading
+            assert len(line) - len(line.lstrip()) == config_at, line

@@ -75,8 +75,10 @@ def add_explain_parser(sub: Any) -> None:
 
 def run_explain(args: argparse.Namespace) -> int:
     try:
+        from .explain.text import fit
+
         lines, figure = _explain(args)
-        print("\n".join(lines))
+        print("\n".join(fit(lines)))
         if args.plot:
             from .explain.plots import save
 

@@ -155,8 +155,9 @@ def run_shape(args: argparse.Namespace) -> int:
     except ValueError as e:
         print(f"convprop shape: error: {e}", file=sys.stderr)
         return 2
-    print("\n".join(lines))
-    print(f"output: {h}x{w}x{c}")
+    from .explain.text import fit
+
+    print("\n".join(fit([*lines, f"output: {h}x{w}x{c}"])))
     return 0
 
 

@@ -21,44 +21,31 @@ reported as kinks and left out of the comparison; every other element must still
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from .gradcheck_result import (
+    GradcheckError,
+    GradcheckKinkWarning,
+    GradcheckResult,
+    InputReport,
+)
+
+__all__ = [
+    "CheckedFn",
+    "GradcheckError",
+    "GradcheckKinkWarning",
+    "GradcheckResult",
+    "InputReport",
+    "check_gradients",
+    "gradcheck",
+]
+
 Vjp = Callable[[np.ndarray], Sequence[np.ndarray | None]]
 CheckedFn = Callable[..., tuple[np.ndarray, Vjp]]
-
-
-class GradcheckError(RuntimeError):
-    """An analytic gradient disagrees with the numerical one."""
-
-
-@dataclass(frozen=True)
-class InputReport:
-    """How one input's analytic gradient compares with the numerical one."""
-
-    input_index: int
-    method: str  # "jacobian" or "dot-product"
-    max_abs_error: float
-    max_rel_error: float
-    worst: str  # where the worst disagreement is, in words
-    numerical: float
-    analytic: float
-    passed: bool
-    kinks: tuple[str, ...] = ()  # elements whose finite-difference step crossed a kink
-
-    def describe(self) -> str:
-        text = (
-            f"input {self.input_index} ({self.method}): {self.worst}: numerical "
-            f"{self.numerical:.10g}, analytic {self.analytic:.10g} (abs error "
-            f"{self.max_abs_error:.3g}, rel error {self.max_rel_error:.3g})"
-        )
-        if self.kinks:
-            shown = ", ".join(self.kinks[:4]) + (", ..." if len(self.kinks) > 4 else "")
-            text += f"; {len(self.kinks)} kink(s) left out: {shown}"
-        return text
 
 
 def _rel(num: np.ndarray, ana: np.ndarray, atol: float) -> float:
@@ -264,14 +251,18 @@ def gradcheck(
     atol: float = 1e-5,
     rtol: float = 1e-3,
     raise_exception: bool = True,
-) -> bool:
-    """True when every analytic gradient of fn matches central differences in float64.
+) -> GradcheckResult:
+    """Whether every analytic gradient of fn matches central differences in float64.
 
-    On failure raises GradcheckError naming the input, the worst element and both
-    values (or returns False with raise_exception=False).
+    The result is true or false like a bool (`assert gradcheck(fn, inputs)`), and lists
+    the kinks left out of the comparison (`.kinks`, and its str() says them); kinks also
+    raise a GradcheckKinkWarning, so that no kink passes unseen. On failure raises
+    GradcheckError naming the input, the worst element and both values (or returns a
+    false result with raise_exception=False).
     """
-    reports = check_gradients(fn, inputs, eps=eps, atol=atol, rtol=rtol)
-    failed = [r for r in reports if not r.passed]
-    if failed and raise_exception:
-        raise GradcheckError("gradcheck failed: " + "; ".join(r.describe() for r in failed))
-    return not failed
+    result = GradcheckResult(tuple(check_gradients(fn, inputs, eps=eps, atol=atol, rtol=rtol)))
+    if not result.passed and raise_exception:
+        raise GradcheckError(str(result))
+    if result.kinks:
+        warnings.warn(result.kink_summary(), GradcheckKinkWarning, stacklevel=2)
+    return result
