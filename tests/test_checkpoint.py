@@ -106,3 +106,14 @@ def test_a_process_killed_mid_save_leaves_the_previous_checkpoint(tmp_path):
     assert proc.wait() == -signal.SIGKILL
     state, _, meta = checkpoint.load(path)
     assert meta["epoch"] == 1 and state["w"].shape == (3,)
+
+
+def test_a_checkpoint_honours_the_umask(tmp_path):
+    model, opt = _state()
+    for mask, mode in ((0o022, 0o644), (0o077, 0o600), (0o002, 0o664)):
+        old = os.umask(mask)
+        try:
+            checkpoint.save(tmp_path / "c.npz", model.state_dict(), opt.state_dict(), {})
+        finally:
+            os.umask(old)
+        assert (tmp_path / "c.npz").stat().st_mode & 0o777 == mode  # main: always 0600

@@ -73,5 +73,27 @@ def test_a_failing_distributed_command_ends_every_rank(tmp_path):
     args = [*_mpirun(), sys.executable, "-m", "convprop", "train", "--distributed",
             "--batch-size", "63", "--metrics", str(tmp_path / "m.json")]  # fmt: skip
     done = _run(args, timeout=60)
-    assert done.returncode != 0 and time.perf_counter() - start < 30
-    assert "must split evenly over 2 processes" in done.stderr
+    assert done.returncode == 2 and time.perf_counter() - start < 30
+    # one line, no traceback, no MPI "Abort(1)" banner (main: a traceback plus Abort(1))
+    assert done.stderr == (
+        "convprop train: error: --batch-size 63 must split evenly over 2 processes\n"
+    )
+
+
+def test_ctrl_c_under_mpirun_is_one_line_and_exit_130(tmp_path):
+    import os
+    import signal
+
+    ckpt = tmp_path / "c.npz"
+    args = [*_mpirun(), sys.executable, "-m", "convprop", "train", "--distributed", "--epochs",
+            "500", "--checkpoint", str(ckpt), "--metrics", str(tmp_path / "m.json")]  # fmt: skip
+    run = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           start_new_session=True)  # fmt: skip
+    assert run.stderr is not None
+    for _ in range(2):  # the second epoch's line: the first is saved
+        assert run.stderr.readline().startswith("epoch ")
+    os.killpg(run.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+    err = run.communicate(timeout=60)[1]
+    assert run.returncode == 130 and "Traceback" not in err and "Abort(" not in err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith(f"convprop train: interrupted; the last checkpoint is {ckpt}")
