@@ -251,5 +251,6 @@ class LPPool(Function):
         return y
 
     def backward(self, g: np.ndarray) -> tuple[np.ndarray]:
-        # y = (sum_window x^p)^(1/p): dL/dx = sum_windows dL/dy * S^(1/p-1) * x^(p-1)
+        # y = S^(1/p), S = sum_window x^p: dL/dx = sum_windows dL/dy * S^(1/p-1) * x^(p-1)
+        # (zero where S == 0, as PyTorch's autograd; see kernels/lp_pool.py)
         return (K.lp_pool_backward(g, self.x, self.sums, **self.params),)

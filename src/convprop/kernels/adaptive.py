@@ -1,5 +1,5 @@
-"""Adaptive pooling (any output size, any number of spatial dimensions), max unpooling and
-power-average (LP) pooling, forward and backward, as PyTorch defines them.
+"""Adaptive pooling (any output size, any number of spatial dimensions) and max unpooling,
+forward and backward, as PyTorch defines them (LP pooling: lp_pool.py).
 
 Adaptive window i along an axis of length L with `out` outputs covers
 [floor(i*L/out), ceil((i+1)*L/out)): neighbouring windows may overlap by one cell, and
@@ -16,8 +16,9 @@ import numpy as np
 
 from ..shapes import ArgumentTypeError, as_array, as_int, check_array, check_elements, fmt
 from .layout import ALL, at
+from .lp_pool import lp_pool, lp_pool_backward  # noqa: F401  (kernels re-exports them)
 from .max_pool import route
-from .pool import average, average_backward, layout
+from .pool import layout
 
 Box = tuple[slice, ...]
 
@@ -184,33 +185,3 @@ def max_unpool_backward(grad_y: np.ndarray, indices: np.ndarray) -> np.ndarray:
     _check_indices(op, indices, indices, math.prod(grad_y.shape[2:]))
     flat = grad_y.reshape(n, c, -1)
     return np.take_along_axis(flat, indices.reshape(n, c, -1), axis=2).reshape(indices.shape)
-
-
-def lp_pool(
-    x: np.ndarray, norm_type: float, kernel_size: Any, stride: Any = None, ceil_mode: bool = False
-) -> tuple[np.ndarray, np.ndarray]:
-    """(Y, S): Y = S^(1/p) with S the window sums of x^p, as PyTorch's lp_pool (no padding)."""
-    dims = x.ndim - 2
-    p = float(norm_type)
-    if p <= 0:
-        raise ValueError(f"lp_pool{dims}d: norm_type must be positive, got {norm_type!r}")
-    mean = average(f"lp_pool{dims}d", dims, x**p, kernel_size, stride, 0, ceil_mode, True, None)
-    k = kernel_size if isinstance(kernel_size, (tuple, list)) else (kernel_size,) * dims
-    sums = mean * math.prod(k)
-    return np.power(np.maximum(sums, 0), 1 / p), sums
-
-
-def lp_pool_backward(
-    grad_y: np.ndarray, x: np.ndarray, sums: np.ndarray, norm_type: float, kernel_size: Any,
-    stride: Any = None, ceil_mode: bool = False,
-) -> np.ndarray:  # fmt: skip
-    # y = S^(1/p), S = sum_window x^p  =>  dL/dx[r] = sum_windows dL/dy * S^(1/p - 1) * x[r]^(p-1)
-    dims, p = x.ndim - 2, float(norm_type)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        scale = np.where(sums > 0, np.power(np.maximum(sums, 0), 1 / p - 1), 0)
-    k = kernel_size if isinstance(kernel_size, (tuple, list)) else (kernel_size,) * dims
-    spread = average_backward(
-        f"lp_pool{dims}d_backward", dims, grad_y * scale * math.prod(k), x.shape, kernel_size,
-        stride, 0, ceil_mode, True, None,
-    )  # fmt: skip
-    return spread * np.power(x, p - 1)

@@ -3,7 +3,9 @@ and the window taps that max pooling (max_pool.py) shares. Any number of spatial
 dimensions: avg_pool1d/2d/3d are the same code.
 
 Pooling has no weights. Average pooling gives every input of a window an equal share,
-the gradient divided by the window's divisor.
+the gradient divided by the window's divisor. ``dilation`` (a keyword; PyTorch's average
+pooling has none, ONNX's AveragePool has since opset 19) spaces the taps D apart; the
+divisor then counts the window's taps that land in the (padded) input.
 """
 
 from __future__ import annotations
@@ -54,26 +56,26 @@ def input_shape_of(op: str, input_shape: Any, dims: int) -> tuple[int, ...]:
 def _divisor(
     g: PoolGeometry, count_include_pad: bool, divisor_override: int | None, dtype: np.dtype
 ) -> np.ndarray:
-    """Each window's divisor, shaped like the output's spatial part: its volume clipped to
-    the padded input, or to the input alone without count_include_pad, or the constant
-    divisor_override."""
+    """Each window's divisor, shaped like the output's spatial part: its taps that land in
+    the padded input (its volume clipped to it, without dilation), or in the input alone
+    without count_include_pad, or the constant divisor_override."""
     if divisor_override is not None:
         return np.full(g.out_size, divisor_override, dtype=dtype)
     extents = []
-    for n, k, s, p, o in zip(g.size, g.kernel, g.stride, g.padding, g.out_size, strict=True):
-        start = np.arange(o) * s - p
-        end = np.minimum(start + k, n + p)
-        extents.append(
-            end - start if count_include_pad else np.minimum(end, n) - np.maximum(start, 0)
-        )
+    for n, k, s, p, d, o in zip(
+        g.size, g.kernel, g.stride, g.padding, g.dilation, g.out_size, strict=True
+    ):
+        tap = (np.arange(o) * s - p)[:, None] + np.arange(k) * d  # positions in the input
+        inside = (tap < n + p) if count_include_pad else (tap >= 0) & (tap < n)
+        extents.append(inside.sum(axis=1))
     return functools.reduce(np.multiply.outer, extents).astype(dtype)
 
 
 def _avg_geometry(
     op: str, x_shape: tuple[int, ...], kernel_size: Any, stride: Any, padding: Any,
-    ceil_mode: bool, divisor_override: Any,
+    ceil_mode: bool, divisor_override: Any, dilation: Any = 1,
 ) -> tuple[PoolGeometry, int | None]:  # fmt: skip
-    g = pool_geometry(op, x_shape, kernel_size, stride, padding, 1, ceil_mode)
+    g = pool_geometry(op, x_shape, kernel_size, stride, padding, dilation, ceil_mode)
     if divisor_override is None:
         return g, None
     if isinstance(divisor_override, bool) or not isinstance(divisor_override, (int, np.integer)):
@@ -85,11 +87,12 @@ def _avg_geometry(
 
 def average(
     op: str, dims: int, x: np.ndarray, kernel_size: Any, stride: Any, padding: Any,
-    ceil_mode: bool, count_include_pad: bool, divisor_override: int | None,
+    ceil_mode: bool, count_include_pad: bool, divisor_override: int | None, dilation: Any = 1,
 ) -> np.ndarray:  # fmt: skip
     """avg_pool1d/2d/3d: each window's sum over its divisor."""
-    check_array(op, "input", x, dims + 2, layout(dims)[0])
-    g, div = _avg_geometry(op, x.shape, kernel_size, stride, padding, ceil_mode, divisor_override)
+    x = check_array(op, "input", x, dims + 2, layout(dims)[0])
+    args = (kernel_size, stride, padding, ceil_mode, divisor_override, dilation)
+    g, div = _avg_geometry(op, x.shape, *args)
     xp = pad_spatial(x, g.pad)
     total = np.zeros((*x.shape[:2], *g.out_size), dtype=x.dtype)
     for _, cells in taps(g):
@@ -101,11 +104,13 @@ def average(
 def average_backward(
     op: str, dims: int, grad_y: np.ndarray, input_shape: Any, kernel_size: Any, stride: Any,
     padding: Any, ceil_mode: bool, count_include_pad: bool, divisor_override: int | None,
+    dilation: Any = 1,
 ) -> np.ndarray:  # fmt: skip
     # dL/dX[r] = sum over windows i containing r of dL/dY[i] / divisor[i]
-    check_array(op, "grad_y", grad_y, dims + 2, layout(dims)[1])
+    grad_y = check_array(op, "grad_y", grad_y, dims + 2, layout(dims)[1])
     shape = input_shape_of(op, input_shape, dims)
-    g, div = _avg_geometry(op, shape, kernel_size, stride, padding, ceil_mode, divisor_override)
+    args = (kernel_size, stride, padding, ceil_mode, divisor_override, dilation)
+    g, div = _avg_geometry(op, shape, *args)
     if grad_y.shape != (*shape[:2], *g.out_size):
         raise ValueError(
             f"{op}: grad_y has shape {fmt(grad_y.shape)} but the pooling of input_shape "
@@ -127,6 +132,8 @@ def avg_pool2d(
     ceil_mode: bool = False,
     count_include_pad: bool = True,
     divisor_override: int | None = None,
+    *,
+    dilation: Any = 1,
 ) -> np.ndarray:
     """Average pooling.
 
@@ -136,9 +143,11 @@ def avg_pool2d(
     The divisor is the window's area, counting zero padding (count_include_pad=True) or
     not, clipped where ceil_mode lets a window hang past the padded input; or
     divisor_override. All as PyTorch. avg_pool1d and avg_pool3d (pool_nd.py) are alike.
+    dilation (keyword only, not PyTorch's): taps D apart, the divisor counting those that
+    land in the padded input (or the input), as ONNX's AveragePool.
     """
     args = (kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
-    return average("avg_pool2d", 2, x, *args)
+    return average("avg_pool2d", 2, x, *args, dilation)
 
 
 def avg_pool2d_backward(
@@ -150,7 +159,9 @@ def avg_pool2d_backward(
     ceil_mode: bool = False,
     count_include_pad: bool = True,
     divisor_override: int | None = None,
+    *,
+    dilation: Any = 1,
 ) -> np.ndarray:
     # dL/dX[r, c] = sum over windows (i, j) containing (r, c) of dL/dY[i, j] / divisor[i, j]
     args = (kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
-    return average_backward("avg_pool2d_backward", 2, grad_y, input_shape, *args)
+    return average_backward("avg_pool2d_backward", 2, grad_y, input_shape, *args, dilation)

@@ -126,37 +126,39 @@ def max_pool2d_grad(
 
 def avg_pool1d(
     x: np.ndarray, kernel_size: Any, stride: Any = None, padding: Any = 0,
-    ceil_mode: bool = False, count_include_pad: bool = True,
+    ceil_mode: bool = False, count_include_pad: bool = True, *, dilation: Any = 1,
 ) -> np.ndarray:  # fmt: skip
-    """1-D average pooling over (N, C, L) (PyTorch's avg_pool1d has no divisor_override)."""
+    """1-D average pooling over (N, C, L) (PyTorch's avg_pool1d has no divisor_override);
+    dilation as avg_pool2d's keyword."""
     args = (kernel_size, stride, padding, ceil_mode, count_include_pad, None)
-    return average("avg_pool1d", 1, x, *args)
+    return average("avg_pool1d", 1, x, *args, dilation)
 
 
 def avg_pool3d(
     x: np.ndarray, kernel_size: Any, stride: Any = None, padding: Any = 0,
     ceil_mode: bool = False, count_include_pad: bool = True,
-    divisor_override: int | None = None,
+    divisor_override: int | None = None, *, dilation: Any = 1,
 ) -> np.ndarray:  # fmt: skip
-    """3-D average pooling over (N, C, D, H, W); divisors as avg_pool2d's."""
+    """3-D average pooling over (N, C, D, H, W); divisors and dilation as avg_pool2d's."""
     args = (kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
-    return average("avg_pool3d", 3, x, *args)
+    return average("avg_pool3d", 3, x, *args, dilation)
 
 
 def avg_pool1d_backward(
     grad_y: np.ndarray, input_shape: Any, kernel_size: Any, stride: Any = None,
-    padding: Any = 0, ceil_mode: bool = False, count_include_pad: bool = True,
+    padding: Any = 0, ceil_mode: bool = False, count_include_pad: bool = True, *,
+    dilation: Any = 1,
 ) -> np.ndarray:  # fmt: skip
     # dL/dX[r] = sum over windows i containing r of dL/dY[i] / divisor[i]
     args = (kernel_size, stride, padding, ceil_mode, count_include_pad, None)
-    return average_backward("avg_pool1d_backward", 1, grad_y, input_shape, *args)
+    return average_backward("avg_pool1d_backward", 1, grad_y, input_shape, *args, dilation)
 
 
 def avg_pool3d_backward(
     grad_y: np.ndarray, input_shape: Any, kernel_size: Any, stride: Any = None,
     padding: Any = 0, ceil_mode: bool = False, count_include_pad: bool = True,
-    divisor_override: int | None = None,
+    divisor_override: int | None = None, *, dilation: Any = 1,
 ) -> np.ndarray:  # fmt: skip
     # dL/dX[r] = sum over windows i containing r of dL/dY[i] / divisor[i]
     args = (kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
-    return average_backward("avg_pool3d_backward", 3, grad_y, input_shape, *args)
+    return average_backward("avg_pool3d_backward", 3, grad_y, input_shape, *args, dilation)

@@ -140,15 +140,15 @@ def max_pool_backward_split(grad_y: np.ndarray, x: np.ndarray, g: PoolGeometry) 
 def avg_pool_divisor(
     g: PoolGeometry, i: tuple[int, ...], count_include_pad: bool, divisor_override: int | None
 ) -> int:
-    """PyTorch's divisor: the window clipped to the padded input, or to the input itself."""
+    """PyTorch's divisor: the window's taps that land in the padded input, or in the input
+    itself (with dilation 1, the window clipped to either)."""
     if divisor_override is not None:
         return divisor_override
     counted = uncounted = 1
-    for ii, k, s, p, n in zip(i, g.kernel, g.stride, g.padding, g.size, strict=True):
-        start = ii * s - p
-        end = min(start + k, n + p)
-        counted *= end - start
-        uncounted *= min(end, n) - max(start, 0)
+    for ii, k, s, p, d, n in zip(i, g.kernel, g.stride, g.padding, g.dilation, g.size, strict=True):
+        taps = [ii * s - p + a * d for a in range(k)]
+        counted *= sum(1 for r in taps if r < n + p)
+        uncounted *= sum(1 for r in taps if 0 <= r < n)
     return counted if count_include_pad else uncounted
 
 

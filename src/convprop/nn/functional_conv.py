@@ -102,12 +102,12 @@ def _avg_pool(op: str, dims: int) -> Callable[..., Tensor]:
     def avg_pool(
         input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
         ceil_mode: bool = False, count_include_pad: bool = True,
-        divisor_override: int | None = None,
+        divisor_override: int | None = None, *, dilation: Any = 1,
     ) -> Tensor:  # fmt: skip
         x, added = _batched(op, input, dims)
         params = dict(
             kernel_size=kernel_size, stride=stride, padding=padding, ceil_mode=ceil_mode,
-            count_include_pad=count_include_pad,
+            count_include_pad=count_include_pad, dilation=dilation,
         )  # fmt: skip
         if divisor_override is not None:
             if dims == 1:
@@ -116,7 +116,10 @@ def _avg_pool(op: str, dims: int) -> Callable[..., Tensor]:
         return _unbatched(ops.AvgPool.apply(x, **params), added)
 
     avg_pool.__name__ = avg_pool.__qualname__ = op
-    avg_pool.__doc__ = f"{dims}-D average pooling, as torch.nn.functional.{op}."
+    avg_pool.__doc__ = (
+        f"{dims}-D average pooling, as torch.nn.functional.{op}; dilation (keyword, not "
+        "PyTorch's) spaces the taps, the divisor counting those in the (padded) input."
+    )
     return avg_pool
 
 
@@ -221,16 +224,21 @@ def _unpool_size(
 def _lp_pool(op: str, dims: int) -> Callable[..., Tensor]:
     def lp_pool(
         input: Tensor, norm_type: float, kernel_size: Any, stride: Any = None,
-        ceil_mode: bool = False,
+        ceil_mode: bool = False, *, dilation: Any = 1, absolute: bool = False,
     ) -> Tensor:  # fmt: skip
         x, added = _batched(op, input, dims)
         y = ops.LPPool.apply(
-            x, norm_type=norm_type, kernel_size=kernel_size, stride=stride, ceil_mode=ceil_mode
-        )
+            x, norm_type=norm_type, kernel_size=kernel_size, stride=stride, ceil_mode=ceil_mode,
+            dilation=dilation, absolute=absolute,
+        )  # fmt: skip
         return _unbatched(y, added)
 
     lp_pool.__name__ = lp_pool.__qualname__ = op
-    lp_pool.__doc__ = f"{dims}-D power-average pooling: (sum of x^p over each window)^(1/p)."
+    lp_pool.__doc__ = (
+        f"{dims}-D power-average pooling, (sum of x^p over each window)^(1/p), as "
+        f"torch.nn.functional.{op}; keywords (not PyTorch's): dilation, and absolute "
+        "(|x|^p, ONNX's LpPool). Its gradient is PyTorch autograd's of the same formula."
+    )
     return lp_pool
 
 
@@ -241,4 +249,4 @@ adaptive_max_pool1d, adaptive_max_pool2d, adaptive_max_pool3d = (
     _adaptive_max(f"adaptive_max_pool{d}d", d) for d in (1, 2, 3)
 )
 max_unpool1d, max_unpool2d, max_unpool3d = (_max_unpool(f"max_unpool{d}d", d) for d in (1, 2, 3))
-lp_pool1d, lp_pool2d = (_lp_pool(f"lp_pool{d}d", d) for d in (1, 2))
+lp_pool1d, lp_pool2d, lp_pool3d = (_lp_pool(f"lp_pool{d}d", d) for d in (1, 2, 3))

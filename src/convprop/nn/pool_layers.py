@@ -106,7 +106,7 @@ class _LPPoolNd(Module):
         self.ceil_mode = ceil_mode
 
     def forward(self, x: Tensor) -> Tensor:
-        pool = (FC.lp_pool1d, FC.lp_pool2d)[self.dims - 1]
+        pool = (FC.lp_pool1d, FC.lp_pool2d, FC.lp_pool3d)[self.dims - 1]
         return pool(x, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
 
     def extra_repr(self) -> str:
@@ -119,6 +119,10 @@ class LPPool1d(_LPPoolNd):
 
 class LPPool2d(_LPPoolNd):
     dims = 2
+
+
+class LPPool3d(_LPPoolNd):
+    dims = 3
 
 
 def GlobalAvgPool() -> AdaptiveAvgPool2d:

@@ -1,0 +1,125 @@
+"""Layers for ONNX semantics that PyTorch's modules lack, sized from the input at run time:
+Flatten to 2-D, a stand-alone Pad, SAME padding in front of a Conv, ConvTranspose with
+asymmetric pads or output_shape, Gemm with transA or a matrix bias. Differentiable."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ..autograd import Tensor
+from ..nn import functional as F
+from ..nn.module import Module, Parameter
+from .pool import Pairs, same_pads
+
+
+class Flatten2d(Module):
+    """ONNX's Flatten: (prod(shape[:axis]), prod(shape[axis:])) for any axis, 0 and negative
+    axes included (PyTorch's Flatten keeps the leading axes instead)."""
+
+    def __init__(self, axis: int) -> None:
+        super().__init__()
+        self.axis = axis
+
+    def forward(self, x: Tensor) -> Tensor:
+        axis = self.axis + x.ndim if self.axis < 0 else self.axis
+        return x.reshape(math.prod(x.shape[:axis]), math.prod(x.shape[axis:]))
+
+
+class Pad(Module):
+    """ONNX's Pad on any axes: pairs (before, after) per axis, mode constant (value),
+    reflect, edge or wrap (F.pad's constant, reflect, replicate, circular)."""
+
+    MODES: ClassVar[dict[str, str]] = {
+        "constant": "constant", "reflect": "reflect", "edge": "replicate", "wrap": "circular"
+    }  # fmt: skip
+
+    def __init__(self, pairs: Pairs, mode: str, value: float) -> None:
+        super().__init__()
+        self.pairs, self.mode, self.value = pairs, mode, value
+
+    def forward(self, x: Tensor) -> Tensor:
+        pairs = list(self.pairs)
+        while pairs and pairs[0] == (0, 0):  # F.pad lists the padded axes from the last
+            pairs.pop(0)
+        if not pairs:
+            return x
+        flat = tuple(v for b, a in reversed(pairs) for v in (b, a))
+        mode = self.MODES[self.mode]
+        return F.pad(x, flat, mode, self.value if mode == "constant" else None)
+
+
+class SamePad(Module):
+    """auto_pad SAME_UPPER / SAME_LOWER in front of a Conv: zeros so the output is
+    ceil(size / stride) per axis."""
+
+    def __init__(self, kernel: Any, stride: Any, dilation: Any, upper: bool) -> None:
+        super().__init__()
+        self.kernel, self.stride, self.dilation, self.upper = kernel, stride, dilation, upper
+
+    def forward(self, x: Tensor) -> Tensor:
+        pairs = same_pads(x.shape[2:], self.kernel, self.stride, self.dilation, self.upper)
+        flat = tuple(v for b, a in reversed(pairs) for v in (b, a))
+        return F.pad(x, flat) if any(flat) else x
+
+
+class ConvTransposeCrop(Module):
+    """A ConvTranspose run with no padding and no bias, then cut to ONNX's output: per axis
+    [pads_begin, pads_begin + out), cells past the full result being zero (output_padding
+    or an output_shape longer than the full result), then the bias added."""
+
+    def __init__(
+        self, conv: Module, bias: np.ndarray | None, pads: Pairs | None, output_shape: Any,
+        output_padding: tuple[int, ...], upper: bool,
+    ) -> None:  # fmt: skip
+        super().__init__()
+        self.conv, self.pads, self.output_shape = conv, pads, output_shape
+        self.output_padding, self.upper = output_padding, upper
+        self.bias = None if bias is None else Parameter(bias)
+
+    def window(self, full: tuple[int, ...], sizes: Any) -> tuple[tuple[int, int], ...]:
+        """(start, length) per axis of the wanted output within the unpadded result (an
+        output_shape "same": input size times stride, auto_pad SAME's)."""
+        want = self.output_shape
+        if want == "same":
+            stride = self.conv.stride
+            want = tuple(n * s for n, s in zip(sizes, stride, strict=True))
+        if want is None:
+            assert self.pads is not None
+            return tuple(
+                (b, n + op - b - a)
+                for n, (b, a), op in zip(full, self.pads, self.output_padding, strict=True)
+            )
+        spans = []
+        for n, op, w in zip(full, self.output_padding, want, strict=True):
+            total = max(n + op - int(w), 0)
+            spans.append(((total // 2) if self.upper else total - total // 2, int(w)))
+        return tuple(spans)
+
+    def forward(self, x: Tensor) -> Tensor:
+        y = self.conv(x)
+        spans = self.window(tuple(y.shape[2:]), tuple(x.shape[2:]))
+        short = [max(b + n - size, 0) for (b, n), size in zip(spans, y.shape[2:], strict=True)]
+        if any(short):
+            y = F.pad(y, tuple(v for s in reversed(short) for v in (0, s)))
+        index = (slice(None), slice(None), *(slice(b, b + n) for b, n in spans))
+        y = y[index]
+        if self.bias is not None:
+            y = y + self.bias.reshape(1, -1, *(1,) * (y.ndim - 2))
+        return y
+
+
+class Gemm(Module):
+    """Y = (A or A^T) @ W + C, W = alpha * (B or B^T) and C = beta * the bias (any shape
+    that broadcasts to Y), for what a Linear layer cannot hold."""
+
+    def __init__(self, weight: np.ndarray, bias: np.ndarray | None, trans_a: bool) -> None:
+        super().__init__()
+        self.weight, self.trans_a = Parameter(weight), trans_a
+        self.bias = None if bias is None else Parameter(bias)
+
+    def forward(self, x: Tensor) -> Tensor:
+        y = (x.T if self.trans_a else x) @ self.weight
+        return y + self.bias if self.bias is not None else y
