@@ -167,3 +167,13 @@ def test_under_mpirun_each_process_gets_its_share_of_the_cores(monkeypatch):
     monkeypatch.setenv("MPI_LOCALNRANKS", "4")
     _threads.share_cores_under_mpirun()
     assert _threads.os.environ["OPENBLAS_NUM_THREADS"] == "3"
+
+
+def test_the_abort_hook_reports_ctrl_c_in_one_line(monkeypatch, capsys):
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # init() installs its own
+    distributed.init()
+    try:
+        raise KeyboardInterrupt
+    except KeyboardInterrupt as e:
+        sys.excepthook(type(e), e, e.__traceback__)
+    assert capsys.readouterr().err == "convprop.distributed: interrupted\n"  # no traceback
