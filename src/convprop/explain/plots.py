@@ -91,53 +91,14 @@ def wrap_title(text: str, width: int) -> str:
 
 
 def pool_figure(stories: list[PoolStory]) -> Any:
-    """One row per scenario: X with each window's winners in its colour, Y, dL/dY and
-    dL/dX, and an arrow from every output to the cell(s) its gradient goes to."""
-    from matplotlib.patches import ConnectionPatch
+    """X, Y, dL/dY and dL/dX per scenario, each window's route in its colour (pool_plot)."""
+    from .pool_plot import pool_figure as draw
 
-    plt = pyplot()
-    fig, axes = plt.subplots(len(stories), 3, figsize=(11, 3.6 * len(stories)), squeeze=False)
-    colors = plt.get_cmap("tab10")
-    for row, story in zip(axes, stories, strict=True):
-        draw_grid(row[0], story.x, "X: " + (story.setup.title or "input"), pale=True)
-        draw_grid(row[1], story.y, "Y (forward)", pale=True)
-        draw_grid(row[2], story.grad_x, "dL/dX (backward): where dL/dY lands", pale=True)
-        for k, win in enumerate(story.windows):
-            color = colors(k % 10)
-            for r, c in win.winners:
-                row[0].add_patch(_box(r, c, color=color))
-                row[2].add_patch(_box(r, c, color=color))
-                arrow = ConnectionPatch(
-                    xyA=(win.out[1], win.out[0]), coordsA=row[1].transData,
-                    xyB=(c, r), coordsB=row[0].transData,
-                    arrowstyle="->", color=color, alpha=0.8,
-                )  # fmt: skip
-                fig.add_artist(arrow)
-    fig.tight_layout()
-    return fig
+    return draw(stories)
 
 
 def shape_figure(story: ShapeStory) -> Any:
-    """Each layer's input as a rectangle, rows and columns no window sees in red."""
-    from matplotlib.patches import Rectangle
+    """Each layer's input, padding, first and last window, unseen rows in red (shape_plot)."""
+    from .shape_plot import shape_figure as draw
 
-    plt = pyplot()
-    n = max(len(story.layers), 1)
-    fig, axes = plt.subplots(1, n, figsize=(3.2 * n, 3.4), squeeze=False)
-    for ax, (layer, (h, w, c), (ho, wo, co), rem) in zip(axes[0], story.layers, strict=True):
-        ax.add_patch(Rectangle((0, 0), w, h, facecolor="#cfe2f3", edgecolor="black"))
-        for r in rem:
-            for k in r.unseen:
-                box = (0, k, w, 1) if r.axis == "H" else (k, 0, 1, h)
-                ax.add_patch(Rectangle(box[:2], box[2], box[3], facecolor=MARKS, alpha=0.7))
-        ax.set_xlim(0, w)
-        ax.set_ylim(h, 0)
-        ax.set_aspect("equal")
-        unseen = sum(len(r.unseen) for r in rem)
-        ax.set_title(
-            f"{layer.kind} {layer.kernel}x{layer.kernel} s{layer.stride}\n{h}x{w}x{c} -> "
-            f"{ho}x{wo}x{co}" + (f"\n{unseen} row(s)/col(s) unseen" if unseen else ""),
-            fontsize=9,
-        )
-    fig.tight_layout()
-    return fig
+    return draw(story)

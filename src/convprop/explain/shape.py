@@ -7,31 +7,50 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..cli_shape import Layer, walk
+from ..shapes import output_size
 
 
 @dataclass(frozen=True)
 class Remainder:
-    """One axis of one layer whose windows do not fit exactly."""
+    """One axis of one layer that leaves input rows (or columns) unread."""
 
     axis: str  # "H" or "W"
     size: int  # the layer's input size along the axis
-    left_over: int  # (size - F + 2P) mod S: padded rows past the last window
+    left_over: int  # (size - F + 2P) mod S: padded rows past the last window (0: exact)
     unseen: tuple[int, ...]  # input rows (or columns) that no window reads
     pads: tuple[int, int]
     stride: int
+    between: tuple[int, ...] = ()  # those of unseen that lie between windows or taps
+
+
+def spans(cells: tuple[int, ...]) -> str:
+    """(2, 3, 4, 7, 9) -> '2..4, 7, 9'."""
+    runs: list[list[int]] = []
+    for c in cells:
+        if runs and c == runs[-1][-1] + 1:
+            runs[-1].append(c)
+        else:
+            runs.append([c])
+    return ", ".join(f"{r[0]}..{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
 
 
 def _remainders(layer: Layer, h: int, w: int, pads: tuple[tuple[int, int], ...]) -> list[Remainder]:
     out = []
     f = layer.dilation * (layer.kernel - 1) + 1
     for axis, size, (before, after) in zip("HW", (h, w), pads, strict=True):
-        left = (size - f + before + after) % layer.stride
-        if left == 0 or layer.ceil_mode:  # ceil_mode: the last window hangs past instead
-            continue
-        # the last `left` padded rows are never read; those before `after` are input rows
-        first_unseen = size + after - left
-        unseen = tuple(range(max(first_unseen, 0), size))
-        out.append(Remainder(axis, size, left, unseen, (before, after), layer.stride))
+        windows = output_size(size, layer.kernel, layer.stride, (before, after), layer.dilation,
+                              layer.ceil_mode)  # fmt: skip
+        read = {
+            i * layer.stride - before + a * layer.dilation
+            for i in range(windows)
+            for a in range(layer.kernel)
+        }
+        unseen = tuple(r for r in range(size) if r not in read)
+        last = max(read)
+        left = 0 if layer.ceil_mode else (size - f + before + after) % layer.stride
+        if left or unseen:
+            between = tuple(r for r in unseen if r < last)
+            out.append(Remainder(axis, size, left, unseen, (before, after), layer.stride, between))
     return out
 
 
@@ -40,9 +59,20 @@ def _advice(r: Remainder, layer: Layer) -> str:
     if len(r.unseen) == 1:
         seen = f"input {name[:-1]} {r.unseen[0]} is never seen by any window"
     elif r.unseen:
-        seen = f"input {name} {r.unseen[0]}..{r.unseen[-1]} are never seen by any window"
+        seen = f"input {name} {spans(r.unseen)} are never seen by any window"
     else:
         seen = f"only padding {name} are left over, every input {name[:-1]} is seen"
+    f = layer.dilation * (layer.kernel - 1) + 1
+    gaps = ""
+    if r.between:
+        gaps = (
+            f"; {spans(r.between)} lie between windows (stride {r.stride} > window {f}): "
+            f"a stride of at most {f} reads them"
+            if r.stride > f
+            else f"; {spans(r.between)} fall between the dilated taps of every window"
+        )
+    if not r.left_over:
+        return f"  warning: along {r.axis}: {seen}{gaps}"
     grow = r.stride - r.left_over
     fixes = [f"an input {r.size - r.left_over} or {r.size + grow} long"]
     if grow % 2 == 0:
@@ -51,7 +81,7 @@ def _advice(r: Remainder, layer: Layer) -> str:
         fixes.insert(0, f"padding {r.pads[0]} before and {r.pads[1] + grow} after")
     return (
         f"  warning: ({r.axis}1 - F + 2P)/S + 1 is not whole along {r.axis} "
-        f"({r.left_over} left over): {seen}; exact with " + " or ".join(fixes)
+        f"({r.left_over} left over): {seen}{gaps}; exact with " + " or ".join(fixes)
     )
 
 
@@ -78,6 +108,8 @@ def explain(h: int, w: int, c: int, layers: list[Layer]) -> ShapeStory:
         h, w, c = out
     if not any(s[3] for s in steps):
         lines.append("every division is exact: each input row and column is seen")
+    elif not any(r.left_over for s in steps for r in s[3]):
+        lines.append("every division is exact, but some input rows or columns are never seen")
     return ShapeStory(lines, steps)
 
 
