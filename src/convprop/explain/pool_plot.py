@@ -119,5 +119,6 @@ def ring_colors(ax: Any) -> dict[Cell, list[tuple[float, ...]]]:
         if isinstance(p, Rectangle) and not p.get_fill():
             x, y = p.get_xy()
             cell = (round(y + p.get_height() / 2), round(x + p.get_width() / 2))
-            found.setdefault(cell, []).append(tuple(np.round(p.get_edgecolor(), 4)))
+            edge = np.asarray(p.get_edgecolor(), dtype=np.float64)
+            found.setdefault(cell, []).append(tuple(np.round(edge, 4)))
     return found
