@@ -159,3 +159,10 @@ def test_predict_on_the_test_split_matches_evaluate(trained, tmp_path, capsys):
     raw = x * CONTRACT.std * CONTRACT.high + CONTRACT.mean * CONTRACT.high
     np.testing.assert_allclose(CONTRACT.normalise(raw), x, atol=1e-5)
     assert checkpoint.load(ckpt)[2]["config"]["input"]["mean"] == CONTRACT.mean
+
+
+def test_without_pillow_a_png_says_how_to_install_it(trained, tmp_path, capsys, monkeypatch):
+    (tmp_path / "a.png").write_bytes(b"\x89PNG")
+    monkeypatch.setitem(__import__("sys").modules, "PIL", None)  # as if not installed
+    code, _, err = _predict(capsys, trained[0], tmp_path / "a.png")
+    assert code == 2 and "pip install 'convprop[image]'" in err and err.count("\n") == 1
