@@ -220,6 +220,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     settings = {"dataset": dataset, "data": args.data or config.get("data"),
                 "holdout": args.holdout or config.get("holdout")}  # fmt: skip
     _, test_set = load_data(settings)
-    loss, accuracy = evaluate(model, DataLoader(test_set, args.batch_size or DEFAULTS["batch_size"]))
+    batch_size = args.batch_size or DEFAULTS["batch_size"]
+    loss, accuracy = evaluate(model, DataLoader(test_set, batch_size))
     print(f"test loss {loss:.4f}, accuracy {accuracy:.4f} on {len(test_set)} {dataset} images")
     return 0
