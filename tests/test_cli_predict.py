@@ -166,3 +166,12 @@ def test_without_pillow_a_png_says_how_to_install_it(trained, tmp_path, capsys, 
     monkeypatch.setitem(__import__("sys").modules, "PIL", None)  # as if not installed
     code, _, err = _predict(capsys, trained[0], tmp_path / "a.png")
     assert code == 2 and "pip install 'convprop[image]'" in err and err.count("\n") == 1
+
+
+def test_an_older_checkpoint_without_the_record_gets_its_datasets(trained, tmp_path, capsys):
+    model, optim_state, meta = checkpoint.load(trained[0])
+    del meta["config"]["input"]
+    checkpoint.save(tmp_path / "old.npz", model, optim_state, meta)
+    np.save(tmp_path / "d.npy", trained[1][0])
+    code, out, _ = _predict(capsys, tmp_path / "old.npz", tmp_path / "d.npy")
+    assert code == 0 and out.startswith(f"{tmp_path / 'd.npy'}: {trained[2][0]} ")
