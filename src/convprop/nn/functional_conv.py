@@ -12,6 +12,7 @@ import numpy as np
 from ..autograd import Tensor
 from ..autograd import nn_ops as ops
 from ..kernels.padding import MODES
+from ..shapes import MAX_INT, ArgumentTypeError, as_int
 
 
 def _present(*tensors: Tensor | None) -> tuple[Tensor, ...]:
@@ -135,7 +136,9 @@ def pad(input: Tensor, pad: Any, mode: str = "constant", value: float | None = N
     """torch.nn.functional.pad: `pad` lists (before, after) pairs from the LAST axis
     backwards, (left, right, top, bottom, front, back); modes constant (value, default 0),
     reflect, replicate and circular pad only spatial axes, of a batched or unbatched input."""
-    sizes = tuple(int(p) for p in pad)
+    if not isinstance(pad, (tuple, list)):
+        raise ArgumentTypeError(f"pad: pad must be a tuple of ints, got {pad!r}")
+    sizes = tuple(as_int("pad", "pad", p, -MAX_INT) for p in pad)  # never truncate 1.5
     if len(sizes) % 2 or not sizes:
         raise ValueError(f"pad: pad must hold (before, after) pairs, got {pad!r}")
     pairs = [(sizes[i], sizes[i + 1]) for i in range(0, len(sizes), 2)][::-1]
