@@ -1,6 +1,7 @@
 """saliency.py and `convprop saliency`: |dL/dX| equals a numerical input gradient."""
 
 import numpy as np
+import pytest
 
 from convprop import models
 from convprop.autograd import Tensor
@@ -42,3 +43,47 @@ def test_saliency_command_prints_and_plots(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "predicted" in out and "largest |dL/dX|" in out and f"plot: {out_png}" in out
     assert imread(out_png)[..., :3].std() > 0.05
+
+
+def _model(bias):
+    model = models.lenet5(1, 10, 8)  # float32, as trained
+    model[-1].bias.data[:] = 0.0
+    model[-1].bias.data[0] = bias
+    return model
+
+
+def test_a_saturated_prediction_is_said_to_have_no_signal_not_stretched():
+    from convprop.saliency import without_signal
+
+    images = np.random.default_rng(3).standard_normal((2, 1, 8, 8)).astype(np.float32)
+    maps, predictions, probabilities = saliency_maps(_model(30.0), images)
+    assert maps.max() < 1e-6  # what used to be drawn at full brightness
+    reasons = without_signal(maps, probabilities, predictions)
+    assert all(r is not None and ("saturated" in r or "every" in r) for r in reasons)
+    maps, predictions, probabilities = saliency_maps(_model(0.0), images)
+    assert without_signal(maps, probabilities, predictions) == [None, None]
+    flat = np.zeros((1, 8, 8))
+    assert without_signal(flat, np.full((1, 10), 0.1), np.array([0])) == ["every |dL/dX| is 0"]
+
+
+def test_the_plot_has_one_real_scale_names_and_says_no_signal():
+    from convprop.explain.plots import pyplot
+    from convprop.report.figures import saliency
+
+    images = np.random.default_rng(4).standard_normal((3, 1, 8, 8)).astype(np.float32)
+    model = _model(0.0)
+    fig = saliency(model, images, names=["a.npy", "b.pgm", "c.npy"])
+    maps, _, _ = saliency_maps(model, images)
+    titles = [ax.get_title() for ax in fig.axes]
+    assert all(any(t.startswith(n + "\n") for t in titles) for n in ["a.npy", "b.pgm", "c.npy"])
+    bars = [ax for ax in fig.axes if ax.get_ylabel().startswith("|dL/dX|")]
+    assert len(bars) == 1
+    np.testing.assert_allclose(bars[0].get_ylim(), (0, maps.max()), rtol=1e-6)
+    drawn = [ax.images[0] for ax in fig.axes if ax.images and ax.get_title().startswith("|dL/dX|")]
+    assert [im.get_clim() for im in drawn] == [(0.0, pytest.approx(maps.max()))] * 3
+    pyplot().close(fig)
+    fig = saliency(_model(30.0), images)
+    texts = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert sum("no signal" in t for t in texts) == 3
+    assert not [ax for ax in fig.axes if ax.get_ylabel().startswith("|dL/dX|")]
+    pyplot().close(fig)

@@ -37,3 +37,29 @@ def saliency_maps(
         p.grad = None
     assert x.grad is not None
     return np.abs(x.grad).max(axis=1), predictions, probabilities
+
+
+# A prediction this close to certain leaves dL/dlogits = softmax - one_hot at the float's
+# rounding: 1 - p of at most SATURATED machine epsilons has under 6 significant bits.
+SATURATED = 64
+
+
+def without_signal(
+    maps: np.ndarray, probabilities: np.ndarray, chosen: np.ndarray
+) -> list[str | None]:
+    """Per image, why its map carries no signal, or None where it does: every |dL/dX| is
+    equal (all zero, say), or the loss is saturated, 1 - p(chosen class) within SATURATED
+    machine epsilons of the computation's float type, so the gradient is rounding noise."""
+    eps = float(np.finfo(probabilities.dtype).eps)
+    reasons: list[str | None] = []
+    for m, p, c in zip(maps, probabilities, chosen, strict=True):
+        gap = 1.0 - float(p[c])
+        if np.ptp(m) == 0:
+            reasons.append(f"every |dL/dX| is {float(m.flat[0]):.3g}")
+        elif gap <= SATURATED * eps:
+            reasons.append(
+                f"saturated: 1 - p = {gap:.1e}, within {SATURATED} eps of {probabilities.dtype}"
+            )
+        else:
+            reasons.append(None)
+    return reasons

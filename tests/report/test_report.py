@@ -70,6 +70,7 @@ def test_report_is_valid_html_with_every_picture_embedded(report):
         picture = imread(io.BytesIO(base64.b64decode(data)), format="png")
         assert picture[..., :3].std() > 0.05  # drawn, not blank
     assert not re.search(r'src="(?!data:)', text)  # nothing outside the page itself
+    assert text.index("<table") > text.rindex("<img")  # the numbers after the pictures
 
 
 def test_a_headless_browser_renders_the_report(report, tmp_path):
@@ -98,9 +99,9 @@ def test_recorder_norms_are_each_layers_gradient_norm():
     conv = model[0]
     want = np.sqrt(np.sum(conv.weight.grad**2) + np.sum(conv.bias.grad**2))
     assert recorder.losses == [1.5]
-    layers = ["0 Conv2d", "3 Conv2d", "7 Linear", "9 Linear", "11 Linear"]
+    layers = ["conv1 (0)", "conv2 (3)", "fc1 (7)", "fc2 (9)", "fc3 (11)"]
     assert list(recorder.grad_norms) == layers
-    np.testing.assert_allclose(recorder.grad_norms["0 Conv2d"][0], want, rtol=1e-6)
+    np.testing.assert_allclose(recorder.grad_norms["conv1 (0)"][0], want, rtol=1e-6)
     assert all(len(v) == 1 for v in recorder.grad_norms.values())
 
 

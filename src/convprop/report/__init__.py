@@ -15,7 +15,7 @@ from ..autograd import Tensor, no_grad
 from ..explain.plots import pyplot
 from ..nn import Module
 from . import figures
-from .record import TrainingRecorder
+from .record import TrainingRecorder, layer_names
 
 __all__ = ["TrainingRecorder", "confusion_matrix", "write_report"]
 
@@ -32,6 +32,15 @@ def confusion_matrix(model: Module, x: np.ndarray, y: np.ndarray, classes: int) 
     counts = np.bincount(pairs, minlength=classes * classes).reshape(classes, classes)
     model.train(was_training)
     return counts
+
+
+def first_layer(model: Module) -> str:
+    """'first convolution', or 'first layer (Linear)' for a model that starts otherwise."""
+    prefix = next(iter(layer_names(model)), None)
+    if prefix is None:
+        return "first layer"
+    kind = type(dict(model.named_modules()).get(prefix, model)).__name__
+    return "first convolution" if kind == "Conv2d" else f"first layer ({kind})"
 
 
 def _png(fig: Any) -> str:
@@ -95,8 +104,9 @@ def write_report(
                  figures.confusion(counts)),
         _section("Saliency maps |dL/dX|", "For a few test images, the gradient of the loss "
                  "with respect to each input pixel: the input gradient that backpropagation "
-                 "through the first convolution computes. Bright pixels change the prediction "
-                 "most.", figures.saliency(model, x[picks], y[picks])),
+                 f"through the {first_layer(model)} computes. Bright pixels change the "
+                 "prediction most; all maps share one scale (the colour bar).",
+                 figures.saliency(model, x[picks], y[picks])),
     ]  # fmt: skip
     if figures.first_convolution(model) is not None:
         sections.insert(2, _section(
@@ -111,9 +121,9 @@ def write_report(
     page = (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>convprop training report</title><style>{STYLE}</style></head><body>"
-        f"<h1>convprop training report</h1><p>{settings}</p>{_table(history)}"
+        f"<h1>convprop training report</h1><p>{settings}</p>"
         + "".join(sections)
-        + "</body></html>\n"
+        + f"<section><h2>Every epoch</h2>{_table(history)}</section></body></html>\n"
     )
     path = Path(directory) / "report.html"
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -9,8 +10,8 @@ import numpy as np
 from ..autograd import Tensor, no_grad
 from ..explain.plots import pyplot
 from ..nn import Conv2d, Module, ReLU
-from ..saliency import saliency_maps
-from .record import TrainingRecorder
+from ..saliency import saliency_maps, without_signal
+from .record import TrainingRecorder, layer_names
 
 
 def curves(history: list[dict[str, float]], recorder: TrainingRecorder) -> Any:
@@ -64,8 +65,10 @@ def filters(model: Module) -> Any:
 
 
 def activations(model: Module, image: np.ndarray) -> list[tuple[str, np.ndarray]]:
-    """The output of every convolution (after its ReLU, when one follows) for one image."""
+    """The output of every convolution (after its ReLU, when one follows) for one image,
+    named like the gradient-norm chart: 'conv1 (0)'."""
     layers = list(model) if hasattr(model, "__iter__") else []
+    names = layer_names(model)
     out, h = [], Tensor(image[None])
     with no_grad():
         for i, layer in enumerate(layers):
@@ -75,8 +78,8 @@ def activations(model: Module, image: np.ndarray) -> list[tuple[str, np.ndarray]
                 i + 1 < len(layers) and isinstance(layers[i + 1], ReLU)
             )
             if after_relu or last_conv:
-                name = f"layer {i - 1 if after_relu else i} {type(layers[i - after_relu]).__name__}"
-                out.append((name, h.numpy()[0]))
+                at = str(i - 1 if after_relu else i)
+                out.append((names.get(at, f"layer {at}"), h.numpy()[0]))
     return out
 
 
@@ -85,33 +88,54 @@ def feature_maps(model: Module, images: np.ndarray, channels: int = 6) -> Any:
     plt = pyplot()
     maps = [activations(model, im) for im in images]
     cols = 1 + channels * max(len(m) for m in maps)
-    fig, axes = plt.subplots(len(images), cols, figsize=(1.1 * cols, 1.3 * len(images)),
+    fig, axes = plt.subplots(len(images), cols, figsize=(1.45 * cols, 1.8 * len(images)),
                              squeeze=False)  # fmt: skip
     for row, image, layer_maps in zip(axes, images, maps, strict=True):
         for ax in row:
             ax.axis("off")
         row[0].imshow(image.mean(axis=0), cmap="gray")
-        row[0].set_title("input", fontsize=7)
+        row[0].set_title("input", fontsize=10)
         col = 1
         for name, fmap in layer_maps:
             for c in range(min(channels, len(fmap))):
                 row[col].imshow(fmap[c], cmap="viridis")
-                row[col].set_title(f"{name.split()[1]} ch{c}", fontsize=6)
+                row[col].set_title(f"{name.split()[0]} ch{c}", fontsize=10)
                 col += 1
     fig.tight_layout()
     return fig
 
 
+def smoothed(norms: Sequence[float], window: int) -> np.ndarray:
+    """The geometric moving average over the last `window` steps (fewer at the start):
+    an average of log norms, as the log-scale chart shows them."""
+    logs = np.log(np.maximum(np.asarray(norms, dtype=np.float64), 1e-300))
+    total = np.concatenate([[0.0], np.cumsum(logs)])
+    ends = np.arange(1, len(logs) + 1)
+    starts = np.maximum(ends - window, 0)
+    return np.exp((total[ends] - total[starts]) / (ends - starts))
+
+
+STYLES = ("-", "--", "-.", ":")
+
+
 def gradient_norms(recorder: TrainingRecorder) -> Any:
-    """Each layer's gradient norm at every step, on a log scale."""
+    """Each layer's gradient norm per step on a log scale: faint raw, bold smoothed, one
+    colour and line style per layer, named by its kind and position."""
     plt = pyplot()
-    fig, ax = plt.subplots(figsize=(11, 3.8))
-    for label, norms in recorder.grad_norms.items():
-        ax.plot(np.arange(1, len(norms) + 1), norms, lw=0.9, label=label)
+    fig, ax = plt.subplots(figsize=(11, 4.4))
+    steps = max((len(v) for v in recorder.grad_norms.values()), default=0)
+    window = int(np.clip(steps // 25, 1, 50))
+    colors = plt.get_cmap("tab10")
+    for k, (label, norms) in enumerate(recorder.grad_norms.items()):
+        x = np.arange(1, len(norms) + 1)
+        color, style = colors(k % 10), STYLES[k % len(STYLES)]
+        ax.plot(x, norms, color=color, lw=0.6, alpha=0.25)
+        ax.plot(x, smoothed(norms, window), color=color, ls=style, lw=2.0, label=label)
     ax.set_yscale("log")
-    ax.set_xlabel("step")
-    ax.set_ylabel("||dL/dW|| of the layer")
-    ax.legend(fontsize=7, ncol=2)
+    ax.set_xlabel("step", fontsize=11)
+    ax.set_ylabel("||dL/dW|| of the layer", fontsize=11)
+    ax.set_title(f"bold: average over {window} step(s); faint: every step", fontsize=10)
+    ax.legend(fontsize=10, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     fig.tight_layout()
     return fig
 
@@ -131,20 +155,42 @@ def confusion(matrix: np.ndarray) -> Any:
     return fig
 
 
-def saliency(model: Module, images: np.ndarray, labels: np.ndarray | None = None) -> Any:
-    """Each image beside |dL/dX| for the model's prediction."""
+def saliency(
+    model: Module,
+    images: np.ndarray,
+    labels: np.ndarray | None = None,
+    names: Sequence[str] | None = None,
+) -> Any:
+    """Each image (titled with its name) above |dL/dX| for the model's prediction, every
+    map on one scale with a colour bar in real units; a map without signal says why
+    instead of stretching rounding noise to full brightness."""
     plt = pyplot()
     maps, predictions, probabilities = saliency_maps(model, images)
-    fig, axes = plt.subplots(2, len(images), figsize=(1.8 * len(images), 3.8), squeeze=False)
-    for k, (image, smap) in enumerate(zip(images, maps, strict=True)):
-        title = f"predicted {predictions[k]} ({probabilities[k, predictions[k]]:.2f})"
+    reasons = without_signal(maps, probabilities, predictions)
+    real = [m for m, why in zip(maps, reasons, strict=True) if why is None]
+    top = max((float(m.max()) for m in real), default=1.0) or 1.0
+    n = len(images)
+    fig, axes = plt.subplots(2, n, figsize=(2.1 * n + 1.2, 4.6), squeeze=False)
+    shown = None
+    for k, (image, smap, why) in enumerate(zip(images, maps, reasons, strict=True)):
+        title = f"predicted {predictions[k]} (p={probabilities[k, predictions[k]]:.3f})"
         if labels is not None:
-            title += f"\ntrue {labels[k]}"
+            title += f", true {labels[k]}"
+        if names is not None:
+            title = f"{names[k]}\n{title}"
         axes[0, k].imshow(image.mean(axis=0), cmap="gray")
-        axes[0, k].set_title(title, fontsize=7)
-        axes[1, k].imshow(smap, cmap="hot")
-        axes[1, k].set_title("|dL/dX|", fontsize=7)
+        axes[0, k].set_title(title, fontsize=8)
+        if why is None:
+            shown = axes[1, k].imshow(smap, cmap="hot", vmin=0.0, vmax=top)
+            axes[1, k].set_title(f"|dL/dX|, largest {smap.max():.2g}", fontsize=8)
+        else:
+            axes[1, k].imshow(np.zeros_like(smap), cmap="gray", vmin=-1.0, vmax=1.0)
+            axes[1, k].text(0.5, 0.5, "no signal:\n" + why.replace(", ", ",\n"),
+                            transform=axes[1, k].transAxes, ha="center", va="center",
+                            fontsize=7, color="black", wrap=True)  # fmt: skip
+            axes[1, k].set_title(f"|dL/dX|, largest {smap.max():.2g}", fontsize=8)
         for ax in axes[:, k]:
             ax.axis("off")
-    fig.tight_layout()
+    if shown is not None:
+        fig.colorbar(shown, ax=list(axes[1]), label="|dL/dX| (one scale for all)", shrink=0.9)
     return fig

@@ -9,16 +9,27 @@ import numpy as np
 
 from ..nn import Module
 
+SHORT = {"Conv2d": "conv", "Linear": "fc", "BatchNorm2d": "bn", "BatchNorm1d": "bn"}
+
+
+def readable(kind: str, count: int, prefix: str) -> str:
+    """'conv1 (0)': the layer's kind numbered among its kind, then where it sits."""
+    short = SHORT.get(kind, kind.lower())
+    return f"{short}{count} ({prefix})" if prefix else f"{short}{count}"
+
 
 def layer_names(model: Module) -> OrderedDict[str, str]:
-    """Parameter-name prefix -> readable layer name, in the model's order: {'0': '0 Conv2d'}."""
+    """Parameter-name prefix -> readable layer name, in the model's order:
+    {'0': 'conv1 (0)', '3': 'conv2 (3)', '7': 'fc1 (7)'}."""
     modules = dict(model.named_modules())
     names: OrderedDict[str, str] = OrderedDict()
+    counts: dict[str, int] = {}
     for name, _ in model.named_parameters():
         prefix = name.rsplit(".", 1)[0] if "." in name else ""
         if prefix not in names:
             kind = type(modules.get(prefix, model)).__name__
-            names[prefix] = f"{prefix} {kind}".strip()
+            counts[kind] = counts.get(kind, 0) + 1
+            names[prefix] = readable(kind, counts[kind], prefix)
     return names
 
 
