@@ -1,6 +1,8 @@
 """ONNX's own node tests (onnx.backend.test.case.node, shipped in the onnx package) for
 every operator convprop.onnx.load claims: each case must give ONNX's expected outputs or
 be refused with a ValueError naming the node and the attribute (REFUSED, a reason each).
+A case whose data input is not float32/float64 (the uint8, int8... variants) must be refused
+as such: convprop's kernels and Tensors compute in floating point.
 
 The loader reads weights from initializers, while a node test feeds every input at run
 time; the harness moves every input after the first into an initializer holding the
@@ -22,7 +24,7 @@ from convprop import onnx as conv_onnx
 CLAIMED = {
     "Conv", "ConvTranspose", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool",
     "LpPool", "MaxUnpool", "Pad", "Gemm", "Relu", "LeakyRelu", "Sigmoid", "Tanh",
-    "BatchNormalization", "Flatten",
+    "BatchNormalization", "Flatten", "Add", "Sub", "Mul", "Div",
 }  # fmt: skip
 
 # case name -> (what the error must name, why it is refused)
@@ -33,11 +35,17 @@ REFUSED: dict[str, tuple[str, str]] = {
     "test_batchnorm_example_training_mode": ("training_mode=1", "outputs running statistics"),
     "test_maxunpool_export_with_output_shape": (RUN_TIME, "indices are a second graph input"),
     "test_maxunpool_export_without_output_shape": (RUN_TIME, "indices are a second graph input"),
-    "test_maxpool_2d_uint8": (FLOAT_ONLY, "a uint8 input"),
-    "test_edge_pad": (FLOAT_ONLY, "an int32 input"),
-    "test_reflect_pad": (FLOAT_ONLY, "an int32 input"),
-    "test_wrap_pad": (FLOAT_ONLY, "an int32 input"),
 }
+
+
+def _refusal(case) -> tuple[str, str] | None:
+    """What a refused case's error must name, and why; None: the case must pass."""
+    if case.name in REFUSED:
+        return REFUSED[case.name]
+    kind = np.asarray(case.data_sets[0][0][0]).dtype
+    if kind not in (np.float32, np.float64):
+        return (FLOAT_ONLY, f"a {kind} input")
+    return None
 
 
 def _cases() -> list:
@@ -83,8 +91,9 @@ def test_onnx_node_case_passes_or_is_refused_by_name(case, tmp_path):
         path = tmp_path / f"{case.name}_{k}.onnx"
         keep = 2 if case.model.graph.node[0].op_type == "MaxUnpool" else 1
         onnx.save(_as_weights(case.model, inputs, keep), str(path))
-        if case.name in REFUSED:
-            what, _ = REFUSED[case.name]
+        refusal = _refusal(case)
+        if refusal is not None:
+            what, _ = refusal
             with pytest.raises(ValueError) as err:
                 conv_onnx.load(path)
             message = str(err.value)

@@ -177,3 +177,27 @@ def linear(node: Node, matmul: bool) -> nn.Module:
     vector = None if bias is None else np.broadcast_to(bias.reshape(-1), (w.shape[1],)).copy()
     layer.load_state_dict({"weight": scaled.T, **({"bias": vector} if vector is not None else {})})
     return layer
+
+
+def elementwise(node: Node, running: int, shape: tuple[int | None, ...] | None, rank: int) -> Any:
+    """Add, Sub, Mul or Div of the running tensor (input `running`) and a constant. shape:
+    the running tensor's inferred shape (None: a dimension not fixed), or None if unknown.
+    A constant that would change that shape (add an axis, stretch one) is refused."""
+    node.only({})
+    c = node.weight(1 - running)
+    assert c is not None
+    dims = shape if shape is not None else (None,) * rank
+    if c.ndim > len(dims):
+        raise node.fail(
+            f"a constant of shape {c.shape} has more axes than the running tensor's "
+            f"{len(dims)}: broadcasting would add a dimension"
+        )
+    if shape is not None:  # otherwise checked when the layer runs
+        for axis, (n, k) in enumerate(zip(dims[len(dims) - c.ndim :], c.shape, strict=True)):
+            if k != 1 and n != k:
+                size = "not fixed" if n is None else str(n)
+                raise node.fail(
+                    f"a constant of shape {c.shape} would stretch axis "
+                    f"{axis + len(dims) - c.ndim} of the running tensor (size {size})"
+                )
+    return L.Elementwise(node.op, c, running == 1, node.name)

@@ -21,6 +21,7 @@ import numpy as np
 from .. import nn
 from ..autograd import Tensor, no_grad
 from ..shapes import as_tuple, pool_stride, resolve_padding
+from .layers import Elementwise
 
 MIN_OPSET = 22
 Shape = tuple[int, ...]
@@ -148,6 +149,20 @@ def _adaptive(
         )
 
 
+def _elementwise(g: Graph, layer: Any, prefix: str) -> None:
+    """convprop.onnx.load's Elementwise (Add/Sub/Mul/Div by a constant) back to its node,
+    the constant first where it was (c - x)."""
+    constant = g.weight(f"{prefix}.constant", layer.constant)
+    if not layer.constant_first:
+        g.node(layer.op, (constant,))
+        return
+    g.count += 1
+    out = f"{layer.op.lower()}_{g.count}"
+    g.nodes.append(g.onnx.helper.make_node(
+        layer.op, [constant, g.current], [out], name=f"{layer.op}_{g.count}"))  # fmt: skip
+    g.current = out
+
+
 def _layer(
     g: Graph, layer: nn.Module, prefix: str, shape: tuple[int, ...], out: tuple[int, ...]
 ) -> None:
@@ -196,6 +211,8 @@ def _layer(
         _pool(g, layer, prefix, shape, out)
     elif isinstance(layer, nn.pool_layers._AdaptiveAvgPoolNd | nn.pool_layers._AdaptiveMaxPoolNd):
         _adaptive(g, layer, prefix, shape, out)
+    elif isinstance(layer, Elementwise):
+        _elementwise(g, layer, prefix)
     else:
         raise ValueError(f"export: layer {prefix} ({type(layer).__name__}) has no ONNX form here")
 

@@ -40,6 +40,14 @@ def fold(node: Node, onnx: Any) -> np.ndarray:
         for s0, e, ax, st in zip(starts, ends, axes, steps, strict=True):
             index[int(ax)] = slice(int(s0), int(e), int(st))
         return a[tuple(index)]
+    if node.op in ("Add", "Sub", "Mul", "Div"):
+        b = args[1]
+        assert b is not None
+        if node.op == "Div" and a.dtype.kind in "iu":  # ONNX's integer Div truncates
+            quotient = np.abs(a) // np.where(b == 0, 1, np.abs(b))
+            return (quotient * np.sign(a) * np.sign(b)).astype(a.dtype)
+        ufunc = {"Add": np.add, "Sub": np.subtract, "Mul": np.multiply, "Div": np.divide}
+        return np.asarray(ufunc[node.op](a, b)).astype(a.dtype)
     if node.op in ("Unsqueeze", "Squeeze"):
         given: Any = args[1] if len(args) > 1 and args[1] is not None else []
         axes = tuple(int(v) for v in given)

@@ -1,10 +1,13 @@
 """Layers for ONNX semantics that PyTorch's modules lack, sized from the input at run time:
 Flatten to 2-D, a stand-alone Pad, SAME padding in front of a Conv, ConvTranspose with
-asymmetric pads or output_shape, Gemm with transA or a matrix bias. Differentiable."""
+asymmetric pads or output_shape, Gemm with transA or a matrix bias, Add/Sub/Mul/Div by a
+constant. Differentiable."""
 
 from __future__ import annotations
 
 import math
+import operator
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import numpy as np
@@ -123,3 +126,42 @@ class Gemm(Module):
     def forward(self, x: Tensor) -> Tensor:
         y = (x.T if self.trans_a else x) @ self.weight
         return y + self.bias if self.bias is not None else y
+
+
+class Elementwise(Module):
+    """ONNX's Add, Sub, Mul or Div of the running tensor and a constant, in either order
+    (x - c or c - x), with multidirectional (NumPy) broadcasting that must leave x's shape
+    as it is. The constant is a buffer (saved, not learned); gradients reach x.
+
+    Shape: x (*) -> (*); constant: at most x's rank, each axis 1 or x's size."""
+
+    OPS: ClassVar[dict[str, Callable[[Any, Any], Any]]] = {
+        "Add": operator.add, "Sub": operator.sub, "Mul": operator.mul, "Div": operator.truediv
+    }  # fmt: skip
+
+    def __init__(self, op: str, constant: np.ndarray, constant_first: bool, name: str) -> None:
+        super().__init__()
+        if op not in self.OPS:
+            raise ValueError(f"Elementwise: op must be one of {sorted(self.OPS)}, got {op!r}")
+        self.op, self.constant_first, self.name = op, constant_first, name
+        self.register_buffer("constant", np.asarray(constant))
+
+    def forward(self, x: Tensor) -> Tensor:
+        c = self.constant
+        try:
+            shape = np.broadcast_shapes(tuple(x.shape), c.shape)
+        except ValueError:
+            shape = None
+        if shape != tuple(x.shape):
+            raise ValueError(
+                f"{self.name} ({self.op}): the constant of shape {c.shape} does not broadcast "
+                f"to the input's shape {tuple(x.shape)} without changing it"
+            )
+        k = Tensor(c.astype(x.dtype, copy=False) if x.dtype.kind == "f" else c)
+        a, b = (k, x) if self.constant_first else (x, k)
+        out: Tensor = self.OPS[self.op](a, b)
+        return out
+
+    def extra_repr(self) -> str:
+        operands = "c, x" if self.constant_first else "x, c"
+        return f"{self.op}({operands}), c of shape {self.constant.shape}"

@@ -3,9 +3,12 @@
 
 Supported: Conv, ConvTranspose, MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool,
 LpPool, Gemm, MatMul (+ Add of a bias), BatchNormalization, Relu, LeakyRelu, Sigmoid,
-Tanh, Flatten, Identity, Dropout, and Pad in front of a Conv (its padding_mode). Anything
-else (an operator, an attribute such as auto_pad=SAME_UPPER or storage_order=1, a weight
-computed at run time) raises ValueError naming the node and what is unsupported.
+Tanh, Flatten, Identity, Dropout, Pad (in front of a Conv: its padding_mode), and Add, Sub,
+Mul, Div of the running tensor and a constant, in either order, whose broadcast keeps the
+running tensor's shape. Anything else (an operator, an attribute such as storage_order=1
+in 3-D, a weight computed at run time, both operands of an Add computed at run time, a
+constant that would add or stretch an axis) raises ValueError naming the node and what is
+unsupported.
 """
 
 from __future__ import annotations
@@ -17,13 +20,47 @@ import numpy as np
 
 from .. import nn
 from . import layers as L
-from .convert import conv, linear, pool
+from .convert import conv, elementwise, linear, pool
 from .export import _onnx
 from .fold import fold
 from .node import Node
 
 POOL_PAD_MODES = {"reflect": "reflect", "edge": "replicate", "wrap": "circular"}
 FLOATS = (1, 11)  # TensorProto.FLOAT, DOUBLE
+ARITHMETIC = ("Add", "Sub", "Mul", "Div")
+Shape = tuple[int | None, ...]
+
+
+def _shapes(onnx: Any, proto: Any) -> dict[str, Shape]:
+    """Every tensor's shape as ONNX's shape inference gives it (None: an axis not fixed);
+    empty where inference fails."""
+    try:
+        graph = onnx.shape_inference.infer_shapes(proto).graph
+    except Exception:  # an inference error: shapes are then checked when the layers run
+        return {}
+    shapes = {}
+    for info in [*graph.input, *graph.value_info, *graph.output]:
+        kind = info.type.tensor_type
+        if kind.HasField("shape"):
+            dims = kind.shape.dim
+            shapes[info.name] = tuple(
+                d.dim_value if d.HasField("dim_value") else None for d in dims
+            )
+    return shapes
+
+
+def _running(node: Node, constants: dict[str, np.ndarray]) -> int:
+    """Which input is the running tensor: the first, or for Add/Sub/Mul/Div the one that
+    is not a constant (c - x reads it second)."""
+    if node.op not in ARITHMETIC or len(node.inputs) != 2:
+        return 0
+    live = [k for k, name in enumerate(node.inputs) if name not in constants]
+    if len(live) == 2:
+        raise node.fail(
+            "both operands are computed at run time (a residual connection?); "
+            "only one operand may be the running tensor, the other a constant"
+        )
+    return live[0]
 
 
 def _batch_norm(node: Node) -> nn.Module:
@@ -62,6 +99,7 @@ def load(path: str | Path) -> nn.Sequential:
     rank = len(inputs[0].type.tensor_type.shape.dim)
     elem = inputs[0].type.tensor_type.elem_type
     current, layers, last = inputs[0].name, list[nn.Module](), None
+    shapes = _shapes(onnx, proto)
     for proto_node in graph.node:
         node = Node(proto_node, onnx, constants)
         if node.op == "Constant":
@@ -70,16 +108,21 @@ def load(path: str | Path) -> nn.Sequential:
         if node.inputs and all(i in constants for i in node.inputs if i):
             constants[node.outputs[0]] = fold(node, onnx)  # arithmetic on weights only
             continue
-        if not node.inputs or node.inputs[0] != current:
+        running = _running(node, constants) if node.inputs else 0
+        if not node.inputs or node.inputs[running] != current:
             raise node.fail("the graph is not a chain (this node does not read the previous one)")
-        for name in node.inputs[1:]:
-            if name and name not in constants:
+        for k, name in enumerate(node.inputs):
+            if k != running and name and name not in constants:
                 raise node.fail(f"input {name!r} is computed at run time, not a weight")
         if last is None and elem not in FLOATS:
             kind = onnx.helper.tensor_dtype_to_np_dtype(elem)
             raise node.fail(f"input {current!r} has element type {kind}; only float32 and float64")
+        shape = shapes.get(current)
         current, last = node.outputs[0], node
-        layer = _node_layer(node, rank, layers)
+        if node.op in ARITHMETIC:
+            layer = _arithmetic(node, running, shape, rank, layers)
+        else:
+            layer = _node_layer(node, rank, layers)
         if node.op == "Flatten":
             rank = 2
         if layer is not None:
@@ -128,6 +171,23 @@ def _pad(node: Node, rank: int) -> nn.Module:
     return L.Pad(tuple(sides), mode, fill)
 
 
+def _arithmetic(
+    node: Node, running: int, shape: Shape | None, rank: int, layers: list[nn.Module]
+) -> nn.Module | None:
+    """Add/Sub/Mul/Div by a constant: a bias vector added right after a bias-less Linear
+    (MatMul then Add) becomes its bias; anything else an Elementwise layer."""
+    last = layers[-1] if layers else None
+    b = node.weight(1 - running)
+    assert b is not None
+    if node.op == "Add" and isinstance(last, nn.Linear) and last.bias is None:
+        node.only({})
+        if b.shape in ((last.out_features,), (1, last.out_features)):
+            last.bias = nn.Parameter(b.reshape(-1).astype(last.weight.data.dtype))
+            return None
+    layer: nn.Module = elementwise(node, running, shape, rank)
+    return layer
+
+
 def _node_layer(node: Node, rank: int, layers: list[nn.Module]) -> Any:
     """The layer for one node (None: nothing to add)."""
     simple = {"Relu": nn.ReLU, "Sigmoid": nn.Sigmoid, "Tanh": nn.Tanh}
@@ -157,15 +217,6 @@ def _node_layer(node: Node, rank: int, layers: list[nn.Module]) -> Any:
         return table[rank - 3](1)
     if node.op in ("Gemm", "MatMul"):
         return linear(node, node.op == "MatMul")
-    if node.op == "Add":
-        last = layers[-1] if layers else None
-        b = node.weight(1)
-        if not isinstance(last, nn.Linear) or last.bias is not None or b is None:
-            raise node.fail("only a bias added right after a MatMul is supported")
-        if b.size != last.out_features:
-            raise node.fail(f"bias of shape {b.shape} does not fit {last.out_features} outputs")
-        last.bias = nn.Parameter(b.reshape(-1).astype(last.weight.data.dtype))
-        return None
     if node.op == "BatchNormalization":
         return _batch_norm(node)
     if node.op == "Pad":
