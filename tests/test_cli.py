@@ -46,7 +46,18 @@ def test_shape_with_padding_stride_and_dilation(capsys):
     assert capsys.readouterr().out.strip().endswith("output: 55x55x96")
     assert main(["shape", "9x9", "--kernel", "3", "--dilation", "2", "--padding", "same"]) == 0
     out = capsys.readouterr().out
-    assert "D*(F-1)+1 = 5" in out and out.strip().endswith("output: 9x9x1")
+    assert out.strip().endswith("output: 9x9x1")
+    # the dilated span is defined once, then the arithmetic reads (9 - 5 + 2*2)/1 + 1
+    flat = " ".join(out.split())
+    assert "F' = D*(F-1)+1 = 2*(3-1)+1 = 5: (9 - 5 + 2*2)/1 + 1 = 9" in flat
+    assert "9 - D*(F-1)" not in flat  # not the old garbled '(9 - D*(F-1)+1 = 5 + 2*2)'
+
+
+def test_shape_names_rows_and_columns_separately(capsys):
+    assert main(["shape", "12x12", "--kernel", "3", "--stride", "2"]) == 0
+    flat = " ".join(capsys.readouterr().out.split())
+    assert "the last 1 padded row never seen" in flat
+    assert "the last 1 padded column never seen" in flat
 
 
 def test_shape_flags_a_formula_that_is_not_whole(capsys):

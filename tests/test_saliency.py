@@ -87,3 +87,26 @@ def test_the_plot_has_one_real_scale_names_and_says_no_signal():
     assert sum("no signal" in t for t in texts) == 3
     assert not [ax for ax in fig.axes if ax.get_ylabel().startswith("|dL/dX|")]
     pyplot().close(fig)
+
+
+def test_the_command_says_no_signal_and_titles_maps_with_file_names(tmp_path, capsys, monkeypatch):
+    from convprop import cli_predict
+    from convprop.report import figures
+
+    model = _model(30.0)  # saturated: every map is rounding noise
+    monkeypatch.setattr(cli_predict, "restore", lambda path: (model, {"config": {}}))
+    monkeypatch.setattr(cli_predict, "checkpoint_contract", lambda config: None)
+    images = np.random.default_rng(5).standard_normal((2, 1, 8, 8)).astype(np.float32)
+    monkeypatch.setattr(cli_predict, "model_inputs", lambda paths, contract: images)
+    names = []
+    real = figures.saliency
+    monkeypatch.setattr(
+        figures, "saliency", lambda m, x, **kw: names.append(kw.get("names")) or real(m, x, **kw)
+    )
+    out_png = tmp_path / "s.png"
+    argv = ["saliency", "--checkpoint", "c.npz", "one.npy", "two.npy", "--plot", str(out_png)]
+    assert main(argv) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in lines[:2]] == ["one.npy", "two.npy"]
+    assert all("no signal" in line for line in lines[:2])
+    assert names == [["one.npy", "two.npy"]]

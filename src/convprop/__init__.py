@@ -6,7 +6,7 @@ from . import (
     nn,
 )
 from .autograd import Tensor, no_grad
-from .gradcheck import GradcheckError, gradcheck
+from .gradcheck import GradcheckError, GradcheckKinkWarning, GradcheckResult, gradcheck
 from .random import manual_seed
 from .safetensors_io import load_safetensors
 from .shapes import output_size
@@ -15,6 +15,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "GradcheckError",
+    "GradcheckKinkWarning",
+    "GradcheckResult",
     "Tensor",
     "__version__",
     "gradcheck",

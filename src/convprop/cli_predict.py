@@ -49,21 +49,23 @@ def run_predict(args: argparse.Namespace) -> int:
 
 def run_saliency(args: argparse.Namespace) -> int:
     """|dL/dX| of each image for the model's prediction; --plot draws image and map."""
-    from .saliency import saliency_maps
+    from .saliency import saliency_maps, without_signal
 
     model, meta = restore(args.checkpoint)
     images = model_inputs(args.images, checkpoint_contract(meta["config"]))
     maps, classes, probabilities = saliency_maps(model, images)
-    for path, c, p, m in zip(args.images, classes, probabilities, maps, strict=True):
+    reasons = without_signal(maps, probabilities, classes)
+    for path, c, p, m, why in zip(args.images, classes, probabilities, maps, reasons, strict=True):
         r, col = np.unravel_index(int(m.argmax()), m.shape)
-        print(
-            f"{path}: predicted {c} (p={p[c]:.3f}); largest |dL/dX| {m.max():.3g} at ({r}, {col})"
-        )
+        found = f"largest |dL/dX| {m.max():.3g} at ({r}, {col})"
+        if why is not None:  # rounding noise is not a map of the image
+            found = f"no signal ({why}); {found} is rounding"
+        print(f"{path}: predicted {c} (p={p[c]:.3f}); {found}")
     if args.plot:
         from .explain.plots import save
         from .report.figures import saliency
 
-        print(f"plot: {save(saliency(model, images), args.plot)}")
+        print(f"plot: {save(saliency(model, images, names=args.images), args.plot)}")
     return 0
 
 

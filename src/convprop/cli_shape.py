@@ -86,7 +86,9 @@ def build_layers(args: argparse.Namespace) -> list[Layer]:
 def _formula(axis: str, size: int, layer: Layer, pad: tuple[int, int], out: int) -> str:
     """'W2 = (W1 - F + 2P)/S + 1 = (32 - 5 + 2*0)/1 + 1 = 28', with dilation and ceil shown."""
     f = layer.dilation * (layer.kernel - 1) + 1
-    fsym = f"D*(F-1)+1 = {f}" if layer.dilation > 1 else str(f)
+    # a dilated window spans F' = D*(F-1)+1 cells: said once, then used as F
+    fdef = f", F' = D*(F-1)+1 = {layer.dilation}*({layer.kernel}-1)+1 = {f}: "
+    fname, fdef = ("F'", fdef) if layer.dilation > 1 else ("F", " = ")
     padding = f"2*{pad[0]}" if pad[0] == pad[1] else f"{pad[0]}+{pad[1]}"
     numerator = size - f + pad[0] + pad[1]
     exact = numerator % layer.stride == 0
@@ -97,12 +99,13 @@ def _formula(axis: str, size: int, layer: Layer, pad: tuple[int, int], out: int)
         else f"{rounding}({numerator}/{layer.stride}) + 1 = {out}"
     )
     line = (
-        f"  {axis}2 = ({axis}1 - F + 2P)/S + 1 = ({size} - {fsym} + {padding})/{layer.stride} + 1 "
-        f"= {value}"
+        f"  {axis}2 = ({axis}1 - {fname} + 2P)/S + 1{fdef}({size} - {f} + {padding})/"
+        f"{layer.stride} + 1 = {value}"
     )
     if not exact and not layer.ceil_mode:
         unseen = numerator % layer.stride
-        line += f"   (not whole: the last {unseen} padded row(s)/column(s) are never seen)"
+        what = ("row" if axis == "H" else "column") + ("s" if unseen > 1 else "")
+        line += f"   (not whole: the last {unseen} padded {what} never seen)"
     return line
 
 
