@@ -163,6 +163,29 @@ def _elementwise(g: Graph, layer: Any, prefix: str) -> None:
     g.current = out
 
 
+def _lp_pool(
+    g: Graph, layer: nn.Module, prefix: str, shape: tuple[int, ...], out: tuple[int, ...]
+) -> None:
+    """PyTorch's LPPool is (K * mean over the window of x^p)^(1/p); ONNX's LpPool is
+    (sum of |x|^p)^(1/p). They agree only for an even integer p and whole windows."""
+    p = float(layer.norm_type)
+    if p != int(p) or int(p) % 2:
+        raise ValueError(
+            f"export: {prefix} LPPool's norm_type {layer.norm_type}: PyTorch raises x to p "
+            "with its sign, ONNX's LpPool takes |x|^p; they agree only for an even integer p"
+        )
+    kernel = as_tuple("export", "kernel_size", layer.kernel_size, 1, len(shape) - 2)
+    stride = pool_stride("export", layer.stride, kernel)
+    spatial = zip(shape[2:], out[2:], kernel, stride, strict=True)
+    if any((o - 1) * s + k > n for n, o, k, s in spatial):
+        raise ValueError(
+            f"export: {prefix} LPPool with ceil_mode on input {tuple(shape)}: its last window "
+            "is partial, which PyTorch scales by K / (cells inside) and ONNX does not"
+        )
+    g.node("LpPool", kernel_shape=list(kernel), strides=list(stride), p=int(p),
+           ceil_mode=int(layer.ceil_mode))  # fmt: skip
+
+
 def _layer(
     g: Graph, layer: nn.Module, prefix: str, shape: tuple[int, ...], out: tuple[int, ...]
 ) -> None:
@@ -194,17 +217,17 @@ def _layer(
     elif isinstance(layer, nn.Dropout):
         pass  # the identity in eval mode: no node
     elif isinstance(layer, nn.Flatten):
-        if layer.end_dim not in (-1, len(shape) - 1):
-            raise ValueError(f"export: {prefix} Flatten must run to the last axis for ONNX")
-        g.node("Flatten", axis=layer.start_dim % len(shape))
-    elif isinstance(layer, nn.LPPool1d | nn.LPPool2d):
-        p = float(layer.norm_type)
-        if p != int(p):
-            raise ValueError(f"export: {prefix} LPPool's norm_type {p} must be an integer for ONNX")
-        kernel = as_tuple("export", "kernel_size", layer.kernel_size, 1, len(shape) - 2)
-        stride = pool_stride("export", layer.stride, kernel)
-        g.node("LpPool", kernel_shape=list(kernel), strides=list(stride), p=int(p),
-               ceil_mode=int(layer.ceil_mode))  # fmt: skip
+        # ONNX's Flatten is always 2-D, (prod(shape[:axis]), prod(shape[axis:])): the same
+        # as flatten(start_dim, -1) only when start_dim is the axis after the batch
+        if layer.end_dim not in (-1, len(shape) - 1) or layer.start_dim % len(shape) != 1:
+            raise ValueError(
+                f"export: {prefix} Flatten(start_dim={layer.start_dim}, end_dim={layer.end_dim})"
+                f" on shape {tuple(shape)}: ONNX's Flatten gives 2-D (N, rest); only "
+                "start_dim=1, end_dim=-1 means that"
+            )
+        g.node("Flatten", axis=1)
+    elif isinstance(layer, nn.pool_layers._LPPoolNd):
+        _lp_pool(g, layer, prefix, shape, out)
     elif isinstance(layer, nn.conv_layers._ConvNd | nn.conv_layers._ConvTransposeNd):
         _conv(g, layer, prefix, shape)
     elif isinstance(layer, nn.conv_layers._MaxPoolNd | nn.conv_layers._AvgPoolNd):
