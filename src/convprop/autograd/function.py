@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ..arguments import ArgumentTypeError
 from .tensor import Tensor, is_grad_enabled
 
 
@@ -30,8 +31,13 @@ class Function:
         return cls.apply_with(*inputs, **params)[0]
 
     @classmethod
-    def apply_with(cls, *inputs: Tensor, **params: Any) -> tuple[Tensor, Function]:
+    def apply_with(cls, *inputs: Any, **params: Any) -> tuple[Tensor, Function]:
         """The output and the Function itself, for what its forward saved (pooling indices)."""
+        for t in inputs:  # O(1) per input: the kind, never the data
+            if t is None or isinstance(t, (str, bytes)):
+                raise ArgumentTypeError(
+                    f"{cls.__name__}: inputs must be Tensors or arrays, got {type(t).__name__}"
+                )
         inputs = tuple(t if isinstance(t, Tensor) else Tensor(t) for t in inputs)  # arrays too
         fn = cls()
         fn.needs_input_grad = tuple(t.requires_grad for t in inputs)

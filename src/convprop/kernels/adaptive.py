@@ -148,7 +148,12 @@ def adaptive_max_pool_backward(
 def max_unpool(x: np.ndarray, indices: np.ndarray, output_size: tuple[int, ...]) -> np.ndarray:
     """The partial inverse of max pooling: x placed at its indices in a zero output of
     spatial size output_size (PyTorch's max_unpool; its default output size is
-    (L-1)*S - 2P + K per axis)."""
+    (L-1)*S - 2P + K per axis).
+
+    A wider contract than PyTorch's, on purpose: the kernel knows no kernel size, stride
+    or padding, so it takes any output_size (spatial sizes, each >= 1) whose volume holds
+    every index. PyTorch's rule, each size strictly between default - S and default + S,
+    is applied by F.max_unpool1d/2d/3d and nn.MaxUnpool1d/2d/3d."""
     op = "max_unpool"
     x = as_array(op, "input", x)
     if x.ndim < 3:

@@ -11,6 +11,11 @@ Y = (sign(S) * relu(|S|))^(1/p): a negative S (odd p, negative inputs) gives NaN
 this library's, for ONNX's LpPool. PyTorch's LPPool has no gradient formula of its own
 (autograd differentiates the composite); lp_pool_backward writes that derivative out,
 zeros and negatives included.
+
+Inputs go through the shared entry check (convprop.arguments.as_array): a list or a CPU
+torch.Tensor is converted, float16 widened to float32, None, strings, complex and integer
+arrays refused with an ArgumentTypeError naming the operation. norm_type must be positive
+and finite: PyTorch also takes p = inf (max pooling of |x|) and negative p; refused here.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from ..shapes import as_tuple
+from ..shapes import ArgumentTypeError, as_array, as_bool, as_tuple, fmt
 from .pool import average, average_backward
 
 
@@ -30,12 +35,23 @@ def _sign(v: np.ndarray) -> np.ndarray:
 
 
 def _power(op: str, norm_type: Any) -> float:
-    if isinstance(norm_type, bool) or not isinstance(norm_type, (int, float, np.number)):
-        raise ValueError(f"{op}: norm_type must be a number, got {norm_type!r}")
+    if isinstance(norm_type, (bool, np.bool_)) or not isinstance(
+        norm_type, (int, float, np.integer, np.floating)
+    ):
+        raise ArgumentTypeError(f"{op}: norm_type must be a number, got {norm_type!r}")
     p = float(norm_type)
     if not (p > 0 and math.isfinite(p)):
         raise ValueError(f"{op}: norm_type must be positive and finite, got {norm_type!r}")
     return p
+
+
+def _input(op: str, name: str, x: Any) -> tuple[np.ndarray, str]:
+    """x as a float array (N, C, *size) with at least one spatial axis, and the op's name
+    with its dimension (lp_pool2d)."""
+    x = as_array(op, name, x)
+    if x.ndim < 3:
+        raise ValueError(f"{op}: {name} must be (N, C, *size), got shape {fmt(x.shape)}")
+    return x, f"{op.replace('lp_pool', f'lp_pool{x.ndim - 2}d', 1)}"
 
 
 def _volume(op: str, kernel_size: Any, dims: int) -> int:
@@ -48,11 +64,11 @@ def lp_pool(
 ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """(Y, S): Y = S^(1/p) with S = K * the window means of x^p (|x|^p when absolute),
     as PyTorch's lp_pool1d/2d/3d (no padding). Shape: (N, C, *size) -> (N, C, *out)."""
-    dims = x.ndim - 2 if isinstance(x, np.ndarray) else 2
-    op = f"lp_pool{dims}d"
-    p = _power(op, norm_type)
+    x, op = _input("lp_pool", "input", x)
+    dims, p = x.ndim - 2, _power(op, norm_type)
+    absolute = as_bool(op, "absolute", absolute)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        powered = np.power(np.abs(x) if absolute else x, p) if isinstance(x, np.ndarray) else x
+        powered = np.power(np.abs(x) if absolute else x, p)
         mean = average(op, dims, powered, kernel_size, stride, 0, ceil_mode, True, None, dilation)
         sums = mean * _volume(op, kernel_size, dims)
         y = np.power(_sign(sums) * np.maximum(np.abs(sums), 0), 1 / p)
@@ -67,8 +83,16 @@ def lp_pool_backward(
     # dL/dS = dL/dY * (1/p) * S^(1/p - 1), zero where S == 0 (PyTorch's relu(|S|) mask);
     # dL/dx[r] = sum over windows i holding r of dL/dS[i] * K / divisor[i] * p * x[r]^(p-1)
     # (with absolute: p * |x[r]|^(p-1) * sign(x[r])). NaNs go where PyTorch's autograd puts them.
-    dims, p = x.ndim - 2, _power(f"lp_pool{x.ndim - 2}d_backward", norm_type)
-    op = f"lp_pool{dims}d_backward"
+    x, op = _input("lp_pool_backward", "input", x)
+    dims, p = x.ndim - 2, _power(op, norm_type)
+    absolute = as_bool(op, "absolute", absolute)
+    grad_y = as_array(op, "grad_y", grad_y)
+    sums = as_array(op, "sums", sums)
+    if grad_y.shape != sums.shape or grad_y.shape[:2] != x.shape[:2] or grad_y.ndim != x.ndim:
+        raise ValueError(
+            f"{op}: grad_y and sums must share the pooled shape (N, C, *out) of input; got "
+            f"grad_y {fmt(grad_y.shape)}, sums {fmt(sums.shape)}, input {fmt(x.shape)}"
+        )
     base = np.abs(x) if absolute else x
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         g_sums = grad_y * ((1 / p) * np.power(sums, 1 / p - 1))

@@ -33,6 +33,7 @@ from .functional_conv import (
     max_unpool2d,
     max_unpool3d,
     pad,
+    tensor_arg,
 )
 
 __all__ = [
@@ -89,6 +90,7 @@ def batch_norm(
 ) -> Tensor:
     """PyTorch's batch_norm: batch statistics in training (updating the running ones in
     place, with the unbiased variance), running statistics otherwise."""
+    input = tensor_arg("batch_norm", "input", input)
     channels = input.shape[1]
     gamma = weight if weight is not None else Tensor(np.ones(channels, input.dtype))
     beta = bias if bias is not None else Tensor(np.zeros(channels, input.dtype))
@@ -111,37 +113,39 @@ def batch_norm(
 
 
 def relu(input: Tensor) -> Tensor:
-    return ops.ReLU.apply(input)
+    return ops.ReLU.apply(tensor_arg("relu", "input", input))
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
-    return ops.LeakyReLU.apply(input, negative_slope=negative_slope)
+    return ops.LeakyReLU.apply(
+        tensor_arg("leaky_relu", "input", input), negative_slope=negative_slope
+    )
 
 
 def sigmoid(input: Tensor) -> Tensor:
-    return ops.Sigmoid.apply(input)
+    return ops.Sigmoid.apply(tensor_arg("sigmoid", "input", input))
 
 
 def tanh(input: Tensor) -> Tensor:
-    return ops.Tanh.apply(input)
+    return ops.Tanh.apply(tensor_arg("tanh", "input", input))
 
 
 def log_softmax(input: Tensor, dim: int = -1) -> Tensor:
-    return ops.LogSoftmax.apply(input, dim=dim)
+    return ops.LogSoftmax.apply(tensor_arg("log_softmax", "input", input), dim=dim)
 
 
 def softmax(input: Tensor, dim: int = -1) -> Tensor:
-    return log_softmax(input, dim).exp()
+    return log_softmax(tensor_arg("softmax", "input", input), dim).exp()
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = x W^T + b, weight (out_features, in_features), as PyTorch."""
-    y = input @ weight.T
-    return y if bias is None else y + bias
+    y = tensor_arg("linear", "input", input) @ tensor_arg("linear", "weight", weight).T
+    return y if bias is None else y + tensor_arg("linear", "bias", bias)
 
 
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-    return input.flatten(start_dim, end_dim)
+    return tensor_arg("flatten", "input", input).flatten(start_dim, end_dim)
 
 
 def dropout(
@@ -150,6 +154,7 @@ def dropout(
     """Zero each element with probability p and scale the rest by 1/(1-p) (inverted dropout)."""
     if not 0 <= p <= 1:
         raise ValueError(f"dropout: p must be in [0, 1], got {p}")
+    input = tensor_arg("dropout", "input", input)
     if not training or p == 0:
         return input
     rng = generator() if seed is None else np.random.default_rng(seed)
@@ -169,6 +174,7 @@ def _reduce(loss: Tensor, reduction: str, op: str) -> Tensor:
 
 
 def _check_target(op: str, input: Tensor, target: Tensor) -> np.ndarray:
+    input = tensor_arg(op, "input", input)
     labels = np.asarray(target.data if isinstance(target, Tensor) else target)
     if input.ndim != 2 or labels.shape != (input.shape[0],) or labels.dtype.kind not in "iu":
         raise ValueError(
@@ -186,6 +192,7 @@ def _check_target(op: str, input: Tensor, target: Tensor) -> np.ndarray:
 def nll_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """-input[n, target[n]], reduced: the loss for log-probabilities."""
     labels = _check_target("nll_loss", input, target)
+    input = tensor_arg("nll_loss", "input", input)
     return _reduce(-input[np.arange(len(labels)), labels], reduction, "nll_loss")
 
 
@@ -195,6 +202,9 @@ def cross_entropy(
     """log_softmax then nll_loss; with label smoothing e the target is (1-e) one-hot + e/C."""
     if not 0 <= label_smoothing <= 1:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
+    input = tensor_arg("cross_entropy", "input", input)
+    if input.ndim != 2:
+        _check_target("cross_entropy", input, target)  # raises, naming the shapes
     logp = log_softmax(input, dim=1)
     loss = nll_loss(logp, target, reduction="none")
     if label_smoothing:
@@ -204,6 +214,8 @@ def cross_entropy(
 
 
 def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
+    input = tensor_arg("mse_loss", "input", input)
+    target = tensor_arg("mse_loss", "target", target)
     if input.shape != target.shape:
         raise ValueError(f"mse_loss: input {input.shape} and target {target.shape} must match")
     return _reduce((input - target) ** 2, reduction, "mse_loss")

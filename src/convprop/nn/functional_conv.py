@@ -12,18 +12,32 @@ import numpy as np
 from ..autograd import Tensor
 from ..autograd import nn_ops as ops
 from ..kernels.padding import MODES
-from ..shapes import MAX_INT, ArgumentTypeError, as_int
+from ..shapes import MAX_INT, ArgumentTypeError, as_int, fmt
 
 
-def _present(*tensors: Tensor | None) -> tuple[Tensor, ...]:
-    """The given tensors less the absent ones (an optional bias)."""
-    return tuple(t for t in tensors if t is not None)
+def tensor_arg(op: str, name: str, value: Any) -> Tensor:
+    """The one place nn.functional turns an argument into a Tensor: a Tensor as it is, a
+    NumPy array wrapped (its dtype kept, for the kernels to judge); anything else (None, a
+    string, a number, a list) an ArgumentTypeError (a TypeError, as PyTorch's) naming the
+    function and the argument. Two isinstance checks: no pass over the data."""
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, np.ndarray):
+        return Tensor(value)
+    raise ArgumentTypeError(
+        f"{op}: {name} must be a Tensor or a NumPy array, got {type(value).__name__}"
+    )
+
+
+def _present(op: str, x: Tensor, weight: Any, bias: Any) -> tuple[Tensor, ...]:
+    """(x, weight) and the bias where one is given, each checked by tensor_arg."""
+    w = tensor_arg(op, "weight", weight)
+    return (x, w) if bias is None else (x, w, tensor_arg(op, "bias", bias))
 
 
 def _batched(op: str, input: Any, dims: int) -> tuple[Tensor, bool]:
     """(input with a batch axis, whether one was added), or a ValueError naming the shapes."""
-    if not isinstance(input, Tensor):
-        input = Tensor(input)
+    input = tensor_arg(op, "input", input)
     if input.ndim == dims + 2:
         return input, False
     if input.ndim == dims + 1:
@@ -45,7 +59,7 @@ def _conv(op: str, dims: int) -> Callable[..., Tensor]:
     ) -> Tensor:  # fmt: skip
         x, added = _batched(op, input, dims)
         y = ops.Conv.apply(
-            *_present(x, weight, bias), stride=stride, padding=padding, dilation=dilation,
+            *_present(op, x, weight, bias), stride=stride, padding=padding, dilation=dilation,
             groups=groups,
         )  # fmt: skip
         return _unbatched(y, added)
@@ -62,7 +76,7 @@ def _conv_transpose(op: str, dims: int) -> Callable[..., Tensor]:
     ) -> Tensor:  # fmt: skip
         x, added = _batched(op, input, dims)
         y = ops.ConvTranspose.apply(
-            *_present(x, weight, bias), stride=stride, padding=padding,
+            *_present(op, x, weight, bias), stride=stride, padding=padding,
             output_padding=output_padding, groups=groups, dilation=dilation,
         )  # fmt: skip
         return _unbatched(y, added)
@@ -136,6 +150,7 @@ def pad(input: Tensor, pad: Any, mode: str = "constant", value: float | None = N
     """torch.nn.functional.pad: `pad` lists (before, after) pairs from the LAST axis
     backwards, (left, right, top, bottom, front, back); modes constant (value, default 0),
     reflect, replicate and circular pad only spatial axes, of a batched or unbatched input."""
+    x = tensor_arg("pad", "input", input)
     if not isinstance(pad, (tuple, list)):
         raise ArgumentTypeError(f"pad: pad must be a tuple of ints, got {pad!r}")
     sizes = tuple(as_int("pad", "pad", p, -MAX_INT) for p in pad)  # never truncate 1.5
@@ -146,7 +161,6 @@ def pad(input: Tensor, pad: Any, mode: str = "constant", value: float | None = N
         raise ValueError(f"pad: mode must be one of {', '.join(MODES)}, got {mode!r}")
     if mode != "constant" and value not in (None, 0):
         raise ValueError(f"pad: value applies to mode 'constant' only, got mode {mode!r}")
-    x = input if isinstance(input, Tensor) else Tensor(input)
     if len(pairs) > x.ndim - 1:
         raise ValueError(f"pad: {len(pairs)} padded axes for an input of shape {tuple(x.shape)}")
     lead = x.ndim - len(pairs)  # the axes that are not padded, batch and channels among them
@@ -193,7 +207,7 @@ def _max_unpool(op: str, dims: int) -> Callable[..., Tensor]:
         output_size: Any = None,
     ) -> Tensor:  # fmt: skip
         x, added = _batched(op, input, dims)
-        idx = indices.data if isinstance(indices, Tensor) else np.asarray(indices)
+        idx = tensor_arg(op, "indices", indices).data
         idx = idx[None] if added else idx
         size = _unpool_size(op, x.shape[2:], kernel_size, stride, padding, output_size)
         y = ops.MaxUnpool.apply(x, Tensor(idx), output_size=size)
@@ -202,7 +216,8 @@ def _max_unpool(op: str, dims: int) -> Callable[..., Tensor]:
     max_unpool.__name__ = max_unpool.__qualname__ = op
     max_unpool.__doc__ = (
         f"The partial inverse of max_pool{dims}d: values at their indices, zeros elsewhere; "
-        "output size (L-1)*S - 2P + K per axis unless output_size says otherwise."
+        "output size (L-1)*S - 2P + K per axis unless output_size says otherwise, strictly "
+        "within a stride of that size, as PyTorch's."
     )
     return max_unpool
 
@@ -210,18 +225,34 @@ def _max_unpool(op: str, dims: int) -> Callable[..., Tensor]:
 def _unpool_size(
     op: str, sizes: tuple[int, ...], kernel_size: Any, stride: Any, padding: Any, output: Any
 ) -> tuple[int, ...]:
+    """PyTorch's _unpool_output_size: (L-1)*S - 2P + K per axis, or output_size (its
+    spatial sizes, or N, C and those), each strictly within a stride of that default."""
     from ..shapes import as_tuple, pool_stride
 
     dims = len(sizes)
     k = as_tuple(op, "kernel_size", kernel_size, 1, dims)
     s = pool_stride(op, stride, k)
     p = as_tuple(op, "padding", padding, 0, dims)
-    if output is not None:
-        wanted = tuple(int(v) for v in output)[-dims:]
-        if len(wanted) != dims:
-            raise ValueError(f"{op}: output_size needs {dims} spatial sizes, got {output!r}")
-        return wanted
-    return tuple((n - 1) * si - 2 * pi + ki for n, ki, si, pi in zip(sizes, k, s, p, strict=True))
+    default = tuple(
+        (n - 1) * si - 2 * pi + ki for n, ki, si, pi in zip(sizes, k, s, p, strict=True)
+    )
+    if output is None:
+        return default
+    if not isinstance(output, (tuple, list)):
+        raise ArgumentTypeError(f"{op}: output_size must be a tuple of ints, got {output!r}")
+    wanted = tuple(as_int(op, "output_size", v, 0) for v in output)
+    if len(wanted) == dims + 2:
+        wanted = wanted[2:]
+    if len(wanted) != dims:
+        raise ValueError(f"{op}: output_size must hold {dims} or {dims + 2} sizes, got {output!r}")
+    for d, (n, base, step) in enumerate(zip(wanted, default, s, strict=True)):
+        if not base - step < n < base + step:
+            raise ValueError(
+                f"{op}: invalid output_size {output!r} (dim {d} must be between "
+                f"{base - step} and {base + step}, exclusive, as PyTorch's); "
+                f"input spatial size {fmt(sizes)}"
+            )
+    return wanted
 
 
 def _lp_pool(op: str, dims: int) -> Callable[..., Tensor]:
