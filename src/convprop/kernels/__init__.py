@@ -10,8 +10,6 @@ from .adaptive import (
     adaptive_avg_pool_backward,
     adaptive_max_pool,
     adaptive_max_pool_backward,
-    lp_pool,
-    lp_pool_backward,
     max_unpool,
     max_unpool_backward,
 )
@@ -37,6 +35,7 @@ from .conv_nd import (
     conv_transpose3d,
     conv_transpose3d_backward,
 )
+from .lp_pool import lp_pool, lp_pool_backward
 from .max_pool import (
     max_pool,
     max_pool_backward,

@@ -16,7 +16,6 @@ import numpy as np
 
 from ..shapes import ArgumentTypeError, as_array, as_int, check_array, check_elements, fmt
 from .layout import ALL, at
-from .lp_pool import lp_pool, lp_pool_backward  # noqa: F401  (kernels re-exports them)
 from .max_pool import route
 from .pool import layout
 
