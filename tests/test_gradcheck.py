@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from convprop import GradcheckError, gradcheck
+from convprop import GradcheckError, GradcheckKinkWarning, gradcheck
 from convprop import kernels as K
 from convprop.gradcheck import check_gradients
 from convprop.kernel_checks import grid
@@ -78,7 +78,7 @@ def test_a_planted_near_tie_is_reported_as_a_kink_not_a_failure():
     (report,) = check_gradients(_max_pool, [x])
     assert report.passed
     assert report.kinks == ("input(0, 0, 0, 0)", "input(0, 0, 0, 1)")
-    assert "2 kink(s) left out" in report.describe()
+    assert "2 kink(s), checked between their one-sided slopes" in report.describe()
     # without the kink test the same check fails: the central difference is no gradient
     (blind,) = check_gradients(_max_pool, [x], kink_tol=np.inf)
     assert not blind.passed and not blind.kinks
@@ -110,16 +110,16 @@ def test_a_relu_input_at_zero_is_a_kink_and_smooth_functions_have_none():
     assert tanh.passed and tanh.kinks == ()
 
 
-def test_the_function_surfaces_kinks_it_leaves_out():
+def test_the_function_surfaces_the_kinks_it_found():
     from convprop.gradcheck import GradcheckKinkWarning
 
     x = np.random.default_rng(0).standard_normal((1, 1, 4, 4))
     x[0, 0, 0, 0], x[0, 0, 0, 1] = 3.0, 3.0 - 1e-7  # a near-tie: a step swaps the winner
     with pytest.warns(
-        GradcheckKinkWarning, match=r"left out 2 kink\(s\).*input 0: input\(0, 0, 0, 1\)"
+        GradcheckKinkWarning, match=r"found 2 kink\(s\).*input 0: input\(0, 0, 0, 1\)"
     ):
         result = gradcheck(_max_pool, [x])
-    assert result  # still passes: the kinks are left out, not failed
+    assert result  # still passes: the kinks' gradients lie between their slopes
     assert result.kinks == ((0, "input(0, 0, 0, 0)"), (0, "input(0, 0, 0, 1)"))
     assert "2 kink(s)" in str(result) and str(result).startswith("gradcheck passed")
 
@@ -153,3 +153,48 @@ def test_the_command_table_fits_80_columns_and_its_columns_align(monkeypatch, ca
     for line in lines[2:-1]:
         if line.startswith(" " * 9):  # a configuration continued: under its heading
             assert len(line) - len(line.lstrip()) == config_at, line
+
+
+def _scaled_max_pool(scale):
+    def fn(x):
+        y, idx = K.max_pool2d(x, 2)
+        return y, lambda g: (K.max_pool2d_backward(g, idx, x.shape) * scale,)
+
+    return fn
+
+
+def test_a_wrong_gradient_at_a_kink_is_caught_between_the_one_sided_slopes():
+    # a tie: its one-sided slopes are 0 and 1; a backward 7x too large cannot hide there
+    x = np.array([[[[1.0, 1.0], [0.0, 0.0]]]])
+    with pytest.warns(GradcheckKinkWarning):
+        assert gradcheck(_scaled_max_pool(1.0), (x,))  # the first maximum's gradient, 1
+    (report,) = check_gradients(_scaled_max_pool(7.0), [x])
+    assert not report.passed and report.slopes is not None
+    assert sorted(report.slopes) == pytest.approx([0.0, 1.0]) and report.analytic == 7.0
+    assert "lies outside the one-sided slopes [0, 1]" in report.describe()
+    with pytest.raises(GradcheckError, match="outside the one-sided slopes"):
+        gradcheck(_scaled_max_pool(7.0), (x,))
+
+
+def test_abs_at_its_kink_takes_any_subgradient_but_no_other_value():
+    def f(g0):
+        return lambda x: (np.abs(x), lambda g: (g * np.where(x == 0, g0, np.sign(x)),))
+
+    x = np.array([0.0, 0.5])  # |x| at 0: one-sided slopes -1 and 1
+    for inside in (-1.0, 0.0, 0.3, 1.0):
+        assert check_gradients(f(inside), [x])[0].passed
+    for outside in (100.0, -1.5):
+        assert not check_gradients(f(outside), [x])[0].passed
+    # beside the kink, x = 1e-9 > 0: the gradient is 1; the other piece's -1 is wrong
+    near = np.array([1e-9, 0.5])
+    assert check_gradients(lambda x: (np.abs(x), lambda g: (g * np.sign(x),)), [near])[0].passed
+    assert not check_gradients(lambda x: (np.abs(x), lambda g: (-g,)), [near])[0].passed
+
+
+def test_the_dot_product_test_holds_a_kinked_direction_between_its_slopes():
+    # large enough for the dot-product test; every window a tie, so every direction kinks
+    x = np.zeros((1, 1, 40, 40))
+    (good,) = check_gradients(_scaled_max_pool(1.0), [x])
+    (bad,) = check_gradients(_scaled_max_pool(7.0), [x])
+    assert good.method == "dot-product" and good.kinks and good.passed
+    assert bad.kinks and not bad.passed and "outside the one-sided slopes" in bad.describe()

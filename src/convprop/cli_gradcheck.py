@@ -39,7 +39,8 @@ def run_gradcheck(quick: bool = False) -> int:
     if kinked:
         note = (
             "kinks: elements whose finite-difference step changed a max-pool winner or "
-            "crossed another non-differentiable point; reported, left out of the comparison"
+            "crossed another non-differentiable point; there the analytic gradient must lie "
+            "between the one-sided slopes"
         )
         print("\n".join(fit([note], width)))
     print(f"{'all passed' if not failures else f'{failures} failed'}")

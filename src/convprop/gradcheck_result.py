@@ -1,5 +1,5 @@
 """What gradcheck finds: one report per input, and the result of a whole check, which
-is true or false like a bool and lists the kinks it left out."""
+is true or false like a bool and lists the kinks it found."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ class GradcheckError(RuntimeError):
 
 
 class GradcheckKinkWarning(UserWarning):
-    """Elements were left out of a gradient check: their finite-difference step crossed a
-    kink (a max-pool winner changing, a ReLU input crossing zero)."""
+    """Some elements' finite-difference step crossed a kink (a max-pool winner changing, a
+    ReLU input crossing zero): there the analytic gradient was only held between the
+    one-sided slopes, not compared with the central difference."""
 
 
 @dataclass(frozen=True)
@@ -28,23 +29,35 @@ class InputReport:
     analytic: float
     passed: bool
     kinks: tuple[str, ...] = ()  # elements whose finite-difference step crossed a kink
+    # set when the worst element is a kink whose analytic value lies outside its
+    # one-sided slopes (left, right): then `numerical` is the nearer of the two
+    slopes: tuple[float, float] | None = None
 
     def describe(self) -> str:
-        text = (
-            f"input {self.input_index} ({self.method}): {self.worst}: numerical "
-            f"{self.numerical:.10g}, analytic {self.analytic:.10g} (abs error "
-            f"{self.max_abs_error:.3g}, rel error {self.max_rel_error:.3g})"
-        )
+        if self.slopes is not None:
+            lo, hi = sorted(self.slopes)
+            text = (
+                f"input {self.input_index} ({self.method}): {self.worst}: analytic "
+                f"{self.analytic:.10g} lies outside the one-sided slopes [{lo:.6g}, {hi:.6g}] "
+                "at a kink, where any valid gradient lies"
+            )
+        else:
+            text = (
+                f"input {self.input_index} ({self.method}): {self.worst}: numerical "
+                f"{self.numerical:.10g}, analytic {self.analytic:.10g} (abs error "
+                f"{self.max_abs_error:.3g}, rel error {self.max_rel_error:.3g})"
+            )
         if self.kinks:
             shown = ", ".join(self.kinks[:4]) + (", ..." if len(self.kinks) > 4 else "")
-            text += f"; {len(self.kinks)} kink(s) left out: {shown}"
+            text += f"; {len(self.kinks)} kink(s), checked between their one-sided slopes: {shown}"
         return text
 
 
 @dataclass(frozen=True)
 class GradcheckResult:
     """gradcheck's answer: `bool(result)` is whether every input passed; `kinks` lists
-    (input index, element) for every element left out at a kink."""
+    (input index, element) for every element whose step crossed a kink (checked only
+    between its one-sided slopes)."""
 
     reports: tuple[InputReport, ...]
 
@@ -65,8 +78,10 @@ class GradcheckResult:
         shown = ", ".join(f"input {i}: {k}" for i, k in self.kinks[:6])
         more = f", and {len(self.kinks) - 6} more" if len(self.kinks) > 6 else ""
         return (
-            f"gradcheck left out {len(self.kinks)} kink(s), elements whose finite-difference "
-            f"step changed a max-pool winner or carried a ReLU input across zero: {shown}{more}"
+            f"gradcheck found {len(self.kinks)} kink(s), elements whose finite-difference step "
+            "changed a max-pool winner or carried a ReLU input across zero; there the analytic "
+            f"gradient was held between the one-sided slopes, not to the central difference: "
+            f"{shown}{more}"
         )
 
     def __str__(self) -> str:
