@@ -79,7 +79,10 @@ def test_fewer_epochs_than_done_is_refused(tmp_path, capsys):
      (["--lr", "-1"], "--lr: must be > 0"),
      (["--epochs", "1", "--data", "/nonexistent"], "/nonexistent does not exist"),
      (["--dataset", "digits", "--data", "/tmp"], "--data DIR is for --dataset mnist"),
-     (["--epochs", "1", "--bogus"], "unrecognized arguments: --bogus")],
+     (["--epochs", "1", "--bogus"], "unrecognized arguments: --bogus"),
+     (["--epochs", "1", "--momentum", "0.5"], "--momentum is for --optimizer sgd; adam has"),
+     (["--epochs", "1", "--optimizer", "adamw", "--momentum", "0.5"], "--momentum is for"),
+     (["--epochs", "1", "--holdout", "7"], "--holdout is for --dataset mnist")],
 )  # fmt: skip
 def test_option_mistakes_are_one_line_and_exit_2(tmp_path, capsys, argv, rule):
     try:
@@ -160,3 +163,11 @@ def test_ctrl_c_prints_where_the_checkpoint_is_and_exits_130(tmp_path):
     assert last.startswith(f"convprop train: interrupted; the last checkpoint is {ckpt} (epoch ")
     assert last.endswith(f"resume with `convprop train --checkpoint {ckpt} --resume`")
     assert checkpoint.load(ckpt)[2]["epoch"] >= 1
+
+
+def test_evaluate_refuses_an_option_it_would_ignore(tmp_path, capsys):
+    assert _train(tmp_path, "--epochs", "1") == 0
+    capsys.readouterr()
+    argv = ["evaluate", "--checkpoint", str(tmp_path / "c.npz"), "--holdout", "7"]
+    assert main(argv) == 2
+    assert "--holdout is for --dataset mnist" in capsys.readouterr().err

@@ -113,6 +113,14 @@ def choose_dataset(args: argparse.Namespace, saved: str | None = None) -> str:
     return str(dataset)
 
 
+def check_applies(args: argparse.Namespace, dataset: str, optimizer: str | None = None) -> None:
+    """Refuse an option given where it has no effect: never accepted and ignored."""
+    if getattr(args, "holdout", None) is not None and dataset != "mnist":
+        raise ValueError(f"--holdout is for --dataset mnist; {dataset} has its own test split")
+    if getattr(args, "momentum", None) is not None and optimizer not in (None, "sgd"):
+        raise ValueError(f"--momentum is for --optimizer sgd; {optimizer} has none")
+
+
 def resolve(args: argparse.Namespace, saved: dict[str, Any] | None, done: int) -> dict[str, Any]:
     """The run's settings: args over DEFAULTS, or, resuming a checkpoint whose config is
     `saved` after `done` epochs, args reconciled with it (see the module's docstring)."""
@@ -135,6 +143,7 @@ def resolve(args: argparse.Namespace, saved: dict[str, Any] | None, done: int) -
                 "new run with another --checkpoint)"
             )
         settings[name] = given
+    check_applies(args, settings["dataset"], settings["optimizer"])
     if saved and settings["epochs"] < done:
         raise ValueError(
             f"--epochs {settings['epochs']} is fewer than the {done} epochs the checkpoint "

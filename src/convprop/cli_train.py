@@ -10,7 +10,7 @@ from typing import Any
 
 from . import checkpoint, optim, random
 from .cli_predict import build_model, restore
-from .cli_settings import DEFAULTS, resolve
+from .cli_settings import DEFAULTS, check_applies, resolve
 from .data import DataLoader, TensorDataset, load_digits, load_mnist
 from .data.contract import checkpoint_contract, contract_for
 from .nn import Module
@@ -209,6 +209,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     dataset = args.dataset or ("mnist" if args.data else config["dataset"])
     if dataset == "digits" and args.data:
         raise ValueError("--data DIR is for --dataset mnist; the digits need no files")
+    check_applies(args, dataset)
     wanted, found = checkpoint_contract(config), contract_for(dataset)
     if (wanted.size, wanted.low, wanted.high) != (found.size, found.low, found.high) or (
         wanted.mean, wanted.std) != (found.mean, found.std):  # fmt: skip
