@@ -9,6 +9,8 @@ import pytest
 from convprop import checkpoint, optim
 from convprop.cli import main
 
+from .helpers import MNIST_DIR, needs_mnist
+
 
 def _train(tmp_path, *extra, name="c"):
     argv = ["train", "--no-progress", "--metrics", str(tmp_path / f"{name}.json"),
@@ -96,8 +98,9 @@ def test_option_mistakes_are_one_line_and_exit_2(tmp_path, capsys, argv, rule):
         assert err.startswith("usage: convprop train")  # the subcommand's usage, not convprop's
 
 
+@needs_mnist
 def test_data_without_dataset_means_mnist(tmp_path, capsys):
-    argv = ["--epochs", "1", "--data", "/work/shared/data/mnist", "--holdout", "9900",
+    argv = ["--epochs", "1", "--data", str(MNIST_DIR), "--holdout", "9900",
             "--model", "mlp"]  # fmt: skip
     assert _train(tmp_path, *argv) == 0  # main: silently trained on the digits
     config = checkpoint.load(tmp_path / "c.npz")[2]["config"]
@@ -107,11 +110,12 @@ def test_data_without_dataset_means_mnist(tmp_path, capsys):
     assert _train(tmp_path, "--resume", "--epochs", "2") == 0
 
 
+@needs_mnist
 def test_evaluate_refuses_a_checkpoint_of_other_images_and_says_evaluate(tmp_path, capsys):
     assert _train(tmp_path, "--epochs", "1") == 0
     capsys.readouterr()
     ckpt = str(tmp_path / "c.npz")
-    assert main(["evaluate", "--checkpoint", ckpt, "--data", "/work/shared/data/mnist"]) == 2
+    assert main(["evaluate", "--checkpoint", ckpt, "--data", str(MNIST_DIR)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("convprop evaluate: error:") and "8x8 images in [0, 16]" in err
     assert "28x28 images in [0, 255]" in err and "matmul" not in err
