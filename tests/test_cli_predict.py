@@ -89,6 +89,10 @@ def _bad_files(tmp_path):
     rules = {name: rule for name, (_, rule) in files.items()}
     rules["obj.npy"] = "holds pickled Python objects"
     rules["missing.npy"] = "does not exist"
+    (tmp_path / "garbage.npy").write_bytes(b"garbage")  # NumPy calls this a pickle
+    rules["garbage.npy"] = "is not a .npy file (no NumPy header)"
+    (tmp_path / "pickled.npy").write_bytes(pickle.dumps([1, 2]))
+    rules["pickled.npy"] = "is a pickle; only plain numeric .npy arrays are read"
     (tmp_path / "x.bmp").write_bytes(b"BM")
     rules["x.bmp"] = "only .npy, .png, .jpg/.jpeg and .pgm images are read"
     (tmp_path / "junk.png").write_bytes(pickle.dumps(1))

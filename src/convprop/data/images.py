@@ -33,6 +33,12 @@ def pillow() -> Any:
 
 
 def _load_npy(path: Path) -> np.ndarray:
+    # np.load takes any file without .npy's magic bytes for a pickle: tell them apart first
+    with open(path, "rb") as f:
+        head = f.read(6)
+    if head != b"\x93NUMPY" and not head.startswith(b"PK"):
+        what = "a pickle" if head[:1] == b"\x80" else "not a .npy file (no NumPy header)"
+        raise ValueError(f"{path} is {what}; only plain numeric .npy arrays are read")
     try:
         array = np.load(path, allow_pickle=False)
     except ValueError as e:
