@@ -97,6 +97,11 @@ def as_array(op: str, name: str, a: Any) -> np.ndarray:
     string, a number, a convprop.Tensor, integer, bool or complex values) is an
     ArgumentTypeError naming the argument. A plain float array costs two checks."""
     if type(a) is not np.ndarray:
+        if isinstance(a, np.ma.MaskedArray):  # the mask would be dropped without a word
+            raise ArgumentTypeError(
+                f"{op}: {name} is a masked array; kernels take plain arrays (fill the masked "
+                "values first: a.filled(0))"
+            )
         if a is None or isinstance(a, (str, bytes, int, float, complex, dict)):
             raise ArgumentTypeError(
                 f"{op}: {name} must be a float32 or float64 NumPy array, got {type(a).__name__}"
@@ -108,7 +113,7 @@ def as_array(op: str, name: str, a: Any) -> np.ndarray:
         if converted.dtype == object:
             raise ArgumentTypeError(
                 f"{op}: {name} must be a float32 or float64 NumPy array, got "
-                f"{type(a).__name__}" + (" (pass tensor.data)" if hasattr(a, "grad") else "")
+                f"{type(a).__name__}" + _how_to_convert(a)
             )
         a = converted
     if a.dtype not in FLOAT_DTYPES:
@@ -120,6 +125,13 @@ def as_array(op: str, name: str, a: Any) -> np.ndarray:
     if a.size > MAX_ELEMENTS:
         check_elements(op, name, a.shape)
     return a
+
+
+def _how_to_convert(a: Any) -> str:
+    module = type(a).__module__.split(".")[0]
+    if module == "torch":  # a CPU tensor converts; one that requires grad or lives elsewhere not
+        return " (pass tensor.detach().cpu().numpy())"
+    return " (pass tensor.data)" if hasattr(a, "grad") else ""
 
 
 def check_array(op: str, name: str, a: Any, ndim: int, layout: str) -> np.ndarray:

@@ -200,3 +200,32 @@ def _declared(*shape: int) -> np.ndarray:
 def test_a_declared_size_beyond_the_limit_is_refused_before_allocating(call):
     with pytest.raises(ValueError, match=f"more than the limit of {MAX_ELEMENTS}"):
         call()
+
+
+def test_a_masked_array_is_refused_not_read_without_its_mask():
+    x = np.ma.masked_array(np.ones((1, 1, 3, 3)), mask=np.eye(3, dtype=bool)[None, None])
+    with pytest.raises(TypeError, match=r"conv2d: input is a masked array.*filled"):
+        K.conv2d(x, np.ones((1, 1, 2, 2)))
+
+
+def test_a_torch_tensor_that_requires_grad_gets_torch_advice():
+    x = torch.ones(1, 1, 3, 3, dtype=torch.float64, requires_grad=True)
+    with pytest.raises(TypeError, match=r"detach\(\)\.cpu\(\)\.numpy\(\)"):
+        K.conv2d(x, np.ones((1, 1, 2, 2)))
+    with pytest.raises(TypeError, match=r"pass tensor\.data"):  # convprop's own Tensor
+        K.conv2d(Tensor(np.ones((1, 1, 3, 3))), np.ones((1, 1, 2, 2)))
+
+
+def test_flags_must_be_bools_not_truthy_strings():
+    from convprop.nn import MaxPool2d
+    from convprop.nn import functional as F
+
+    x = Tensor(np.ones((1, 1, 4, 4)))
+    with pytest.raises(TypeError, match="max_pool2d: return_indices must be a bool, got 'x'"):
+        MaxPool2d(2, return_indices="x")(x)
+    with pytest.raises(TypeError, match="adaptive_max_pool2d: return_indices must be a bool"):
+        F.adaptive_max_pool2d(x, 2, return_indices="yes")
+    with pytest.raises(TypeError, match="avg_pool2d: count_include_pad must be a bool"):
+        K.avg_pool2d(np.ones((1, 1, 4, 4)), 2, count_include_pad="no")
+    with pytest.raises(TypeError):  # PyTorch refuses it too
+        TF.avg_pool2d(torch.ones(1, 1, 4, 4), 2, count_include_pad="no")

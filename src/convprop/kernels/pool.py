@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..shapes import PoolGeometry, as_int, check_array, fmt, pool_geometry
+from ..shapes import PoolGeometry, as_bool, as_int, check_array, fmt, pool_geometry
 from .layout import ALL, at, crop_spatial, pad_spatial, window_slice
 
 Tap = tuple[tuple[int, ...], tuple[slice, ...]]
@@ -97,7 +97,7 @@ def average(
     total = np.zeros((*x.shape[:2], *g.out_size), dtype=x.dtype)
     for _, cells in taps(g):
         total += xp[at(ALL, ALL, cells)]
-    total /= _divisor(g, count_include_pad, div, x.dtype)
+    total /= _divisor(g, as_bool(op, "count_include_pad", count_include_pad), div, x.dtype)
     return total
 
 
@@ -116,7 +116,9 @@ def average_backward(
             f"{op}: grad_y has shape {fmt(grad_y.shape)} but the pooling of input_shape "
             f"{fmt(shape)} gives {fmt((*shape[:2], *g.out_size))}"
         )
-    share = grad_y / _divisor(g, count_include_pad, div, grad_y.dtype)
+    share = grad_y / _divisor(
+        g, as_bool(op, "count_include_pad", count_include_pad), div, grad_y.dtype
+    )
     padded = tuple(n + b + a for n, (b, a) in zip(shape[2:], g.pad, strict=True))
     gxp = np.zeros((*shape[:2], *padded), dtype=grad_y.dtype)
     for _, cells in taps(g):

@@ -12,7 +12,7 @@ import numpy as np
 from ..autograd import Tensor
 from ..autograd import nn_ops as ops
 from ..kernels.padding import MODES
-from ..shapes import MAX_INT, ArgumentTypeError, as_int, fmt
+from ..shapes import MAX_INT, ArgumentTypeError, as_bool, as_int, fmt
 
 
 def tensor_arg(op: str, name: str, value: Any) -> Tensor:
@@ -100,7 +100,7 @@ def _max_pool(op: str, dims: int) -> Callable[..., Any]:
         y, fn = ops.MaxPool.apply_with(x, ties=ties, **params)
         assert isinstance(fn, ops.MaxPool)
         y = _unbatched(y, added)
-        if not return_indices:
+        if not as_bool(op, "return_indices", return_indices):
             return y
         indices = fn.indices
         return y, Tensor(indices[0] if added else indices)
@@ -192,7 +192,7 @@ def _adaptive_max(op: str, dims: int) -> Callable[..., Any]:
         y, fn = ops.AdaptiveMaxPool.apply_with(x, output_size=output_size)
         assert isinstance(fn, ops.AdaptiveMaxPool)
         y = _unbatched(y, added)
-        if not return_indices:
+        if not as_bool(op, "return_indices", return_indices):
             return y
         return y, Tensor(fn.indices[0] if added else fn.indices)
 
