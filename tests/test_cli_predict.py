@@ -179,3 +179,12 @@ def test_an_older_checkpoint_without_the_record_gets_its_datasets(trained, tmp_p
     np.save(tmp_path / "d.npy", trained[1][0])
     code, out, _ = _predict(capsys, tmp_path / "old.npz", tmp_path / "d.npy")
     assert code == 0 and out.startswith(f"{tmp_path / 'd.npy'}: {trained[2][0]} ")
+
+
+def test_convprop_traceback_shows_the_whole_story_of_an_error(monkeypatch, capsys, tmp_path):
+    argv = ["predict", "--checkpoint", str(tmp_path / "none.npz"), "x.npy"]
+    assert main(argv) == 2  # one line by default
+    assert "Traceback" not in capsys.readouterr().err
+    monkeypatch.setenv("CONVPROP_TRACEBACK", "1")  # a bug raising ValueError is not hidden
+    with pytest.raises(ValueError, match="does not exist"):
+        main(argv)

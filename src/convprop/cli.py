@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -156,6 +157,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return runner(args)
     except (ValueError, ImportError) as e:  # the user's mistake: one line, no traceback
+        if os.environ.get("CONVPROP_TRACEBACK"):  # or a bug: the whole story on request
+            raise
         return _fail(args.command, f"error: {e}", 2)
     except cli_train.Interrupted as e:
         return _fail(args.command, str(e), 130)
