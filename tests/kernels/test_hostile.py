@@ -229,3 +229,17 @@ def test_flags_must_be_bools_not_truthy_strings():
         K.avg_pool2d(np.ones((1, 1, 4, 4)), 2, count_include_pad="no")
     with pytest.raises(TypeError):  # PyTorch refuses it too
         TF.avg_pool2d(torch.ones(1, 1, 4, 4), 2, count_include_pad="no")
+
+
+@pytest.mark.parametrize("algorithm", ["direct", "im2col", "fft", "auto"])
+def test_non_finite_data_raises_no_numpy_warning(algorithm):
+    rng = np.random.default_rng(7)
+    x, w = rng.random((2, 3, 6, 6)), rng.random((4, 3, 3, 3))
+    x[0, 0, 2, 2], x[1, 1, 1, 1], w[0, 0, 0, 0] = np.nan, np.inf, np.inf
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # PyTorch says nothing: NaN and Inf are data
+        y = K.conv2d(x, w, algorithm=algorithm)
+        K.conv2d_backward(np.ones_like(y), x, w, algorithm=algorithm)
+        K.conv_transpose2d(y, w, algorithm=algorithm)
+    want = TF.conv2d(torch.from_numpy(x), torch.from_numpy(w)).numpy()
+    np.testing.assert_array_equal(np.isnan(y), np.isnan(want))
