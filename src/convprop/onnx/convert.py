@@ -13,7 +13,7 @@ import numpy as np
 from .. import nn
 from . import layers as L
 from .node import Node
-from .pool import OnnxPool
+from .pool import Geometry, OnnxPool, guarded
 
 AUTO_PADS = (b"NOTSET", b"VALID", b"SAME_UPPER", b"SAME_LOWER")
 Pairs = tuple[tuple[int, int], ...]
@@ -135,23 +135,50 @@ def pool(node: Node, dims: int) -> nn.Module:
         raise node.fail(f"attribute p={p} must be positive")
     counted = bool(node.attrs.get("count_include_pad", 0))  # ONNX's default is 0
     padding = tuple(b for b, _ in sides)
+    undefined = node.op == "MaxPool" or (node.op == "AveragePool" and not counted)
+    for axis, ((b, _), k, d) in enumerate(zip(sides, kernel, dilation, strict=True)):
+        if undefined and b > (k - 1) * d:  # the first window: all pad, on any input
+            raise node.fail(
+                f"attribute pads={list(node.attrs.get('pads', []))}: the first window on axis "
+                f"{axis} lies wholly in the padding (kernel_shape={list(kernel)}, "
+                f"dilations={list(dilation)}); ONNX defines no value for a window with no "
+                "input cell (its reference gives NaN, onnxruntime refuses such pads)"
+            )
+    if auto in ("SAME_UPPER", "SAME_LOWER") and any(
+        k > 1 and d > 1 for k, d in zip(kernel, dilation, strict=True)
+    ):  # fmt: skip
+        raise node.fail(
+            f"attribute auto_pad={auto} with dilations={list(dilation)} is not supported: the "
+            "spec pads for the dilated window, while onnxruntime (and ONNX's reference for "
+            "AveragePool, LpPool and SAME_LOWER) pad for the undilated kernel_shape="
+            f"{list(kernel)}, so the output would depend on the runtime"
+        )
+    if auto == "VALID" and node.op != "MaxPool" and any(
+        k > 1 and d > 1 for k, d in zip(kernel, dilation, strict=True)
+    ):  # fmt: skip
+        raise node.fail(
+            f"attribute auto_pad=VALID with dilations={list(dilation)} is not supported: the "
+            "spec sizes the output for the dilated window, ONNX's reference for the undilated "
+            f"kernel_shape={list(kernel)}, so the output would depend on the runtime"
+        )
+    geometry = Geometry(node.name, node.op, kernel, stride, sides, auto, dilation, ceil, counted)
     plain = auto in ("NOTSET", "VALID") and all(
         b == a and 2 * b <= k for (b, a), k in zip(sides, kernel, strict=True)
-    )
+    ) and not (auto == "VALID" and ceil)  # fmt: skip
     if plain and node.op == "MaxPool" and not indices:
         max_pool = (nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d)[dims - 1]
-        return max_pool(kernel, stride, padding, dilation, False, ceil)
+        return guarded(max_pool, geometry, kernel, stride, padding, dilation, False, ceil)
     undilated = all(d == 1 for d in dilation)
     if plain and node.op == "AveragePool" and undilated:
         avg_pool = (nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d)[dims - 1]
-        return avg_pool(kernel, stride, padding, ceil, counted)
+        return guarded(avg_pool, geometry, kernel, stride, padding, ceil, counted)
     if plain and node.op == "LpPool" and undilated and not ceil and not any(padding) and (
         p == int(p) and int(p) % 2 == 0
     ):  # an even p: x^p == |x|^p, and PyTorch's LPPool is ONNX's  # fmt: skip
         lp_pool = (nn.LPPool1d, nn.LPPool2d, nn.LPPool3d)[dims - 1]
-        return lp_pool(int(p), kernel, stride, ceil)
+        return guarded(lp_pool, geometry, int(p), kernel, stride, ceil)
     return OnnxPool(node.op, kernel, stride, sides, auto, dilation, ceil, counted, p, order,
-                    indices)  # fmt: skip
+                    indices, node.name)  # fmt: skip
 
 
 def linear(node: Node, matmul: bool) -> nn.Module:

@@ -1,11 +1,21 @@
 """ONNX pooling where PyTorch's modules cannot say it, sized from the input at run time:
 pads asymmetric or larger than half the kernel, auto_pad, dilated average and LP pooling
 (LP as ONNX's |x|^p), MaxPool's Indices output. Differentiable: built from convprop's
-functions (F.pad, then pooling with no padding)."""
+functions (F.pad, then pooling with no padding).
+
+The geometry is the operator spec's, for PyTorch's modules too (`guarded`): an output size
+of 0 gives an empty result, as ONNX's reference and onnxruntime do; a negative one is
+refused. A SAME total pad that comes out negative (a stride wider than the window) crops the
+input, half from each end, as both do; an odd negative total, which the spec does not split
+(the reference and onnxruntime split it differently), is refused. A window holding no input
+cell has no maximum (MaxPool) and no average over the cells that are not padding
+(AveragePool with count_include_pad=0): ONNX's reference gives NaN and onnxruntime refuses
+such pads, so convprop refuses them, naming the node and its pads."""
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -18,14 +28,133 @@ Pairs = tuple[tuple[int, int], ...]
 
 
 def same_pads(sizes: Any, kernel: Any, stride: Any, dilation: Any, upper: bool) -> Pairs:
-    """auto_pad SAME_UPPER / SAME_LOWER: output ceil(n / s), the odd cell at the end (upper)
-    or at the start (lower)."""
+    """auto_pad SAME_UPPER / SAME_LOWER in front of a Conv: output ceil(n / s), the odd cell
+    at the end (upper) or at the start (lower); a negative total is taken as 0, as ONNX's
+    reference and onnxruntime do for Conv."""
     pairs = []
     for n, k, s, d in zip(sizes, kernel, stride, dilation, strict=True):
         total = max((-(-n // s) - 1) * s + (k - 1) * d + 1 - n, 0)
         small, big = total // 2, total - total // 2
         pairs.append((small, big) if upper else (big, small))
     return tuple(pairs)
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """One ONNX pooling node's windows: where they lie on an input of given spatial sizes."""
+
+    name: str
+    op: str
+    kernel: tuple[int, ...]
+    stride: tuple[int, ...]
+    pads: Pairs
+    auto_pad: str
+    dilation: tuple[int, ...]
+    ceil_mode: bool
+    count_include_pad: bool
+
+    def fail(self, what: str) -> ValueError:
+        return ValueError(f"node {self.name!r} ({self.op}): {what}")
+
+    def _attrs(self) -> str:
+        pads = (
+            f"pads={[b for b, _ in self.pads] + [a for _, a in self.pads]}"
+            if self.auto_pad == "NOTSET"
+            else f"auto_pad={self.auto_pad}"
+        )
+        return (
+            f"kernel_shape={list(self.kernel)}, strides={list(self.stride)}, "
+            f"dilations={list(self.dilation)}, {pads}, ceil_mode={int(self.ceil_mode)}"
+        )
+
+    def layout(self, sizes: tuple[int, ...]) -> tuple[Pairs, tuple[int, ...]]:
+        """(pads, output sizes) on spatial input sizes, as the operator's spec defines them.
+        A pad may be negative (SAME with a stride wider than the window): a crop."""
+        pads, outs = [], []
+        for axis, (n, k, s, d) in enumerate(
+            zip(sizes, self.kernel, self.stride, self.dilation, strict=True)
+        ):
+            span = (k - 1) * d + 1
+            if self.auto_pad in ("SAME_UPPER", "SAME_LOWER"):
+                o = -(-n // s)
+                total = (o - 1) * s + span - n
+                if total < 0 and total % 2:
+                    raise self.fail(
+                        f"{self._attrs()} on spatial size {n} (axis {axis}) gives a total "
+                        f"pad of {total} (the input cropped), which ONNX's spec does "
+                        "not split between the ends (its reference and onnxruntime differ)"
+                    )
+                small, big = total // 2, total - total // 2
+                b, a = (small, big) if self.auto_pad == "SAME_UPPER" else (big, small)
+            elif self.auto_pad == "VALID":  # the spec's VALID sizes, ceil_mode or not
+                b, a = 0, 0
+                o = (n - span) // s + 1
+                if self.ceil_mode and o >= 0 and (n - span) % s and -(-(n - span) // s) * s < n:
+                    raise self.fail(
+                        f"{self._attrs()} on spatial size {n} (axis {axis}): the spec's VALID "
+                        f"size is {o}, while onnxruntime pools ceil_mode's partial window "
+                        f"too ({o + 1}); refused rather than depend on the runtime"
+                    )
+            else:
+                b, a = self.pads[axis]
+                room = n + b + a - span
+                o = (-(-room // s) if self.ceil_mode else room // s) + 1
+                if self.ceil_mode and o > 0 and (o - 1) * s >= n + b:
+                    o -= 1  # the last window would start in the end pad: dropped
+            if o < 0:
+                raise self.fail(
+                    f"the window does not fit spatial size {n} (axis {axis}): {self._attrs()} "
+                    f"give an output size of {o}"
+                )
+            if o and self._empty_window(n, b, o, k, s, d):
+                raise self.fail(
+                    f"a window lies wholly in the padding on spatial size {n} (axis {axis}) "
+                    f"with {self._attrs()}: it holds no input cell, and ONNX defines no "
+                    + ("maximum" if self.op == "MaxPool" else "average")
+                    + " for it (its reference gives NaN, onnxruntime refuses such pads)"
+                )
+            pads.append((b, a))
+            outs.append(o)
+        return tuple(pads), tuple(outs)
+
+    def _empty_window(self, n: int, b: int, o: int, k: int, s: int, d: int) -> bool:
+        """Whether some window holds no input cell, where that leaves its value undefined."""
+        if self.op == "LpPool" or (self.op == "AveragePool" and self.count_include_pad):
+            return False  # the padding's zeros: a norm or an average of 0
+        taps = (np.arange(o) * s - b)[:, None] + np.arange(k) * d
+        return bool((~((taps >= 0) & (taps < n)).any(axis=1)).any())
+
+
+def empty(x: Tensor, outs: tuple[int, ...]) -> Tensor:
+    """An (N, C, *outs) result with no cells, its gradient (zeros) flowing back to x."""
+    spatial = tuple(range(2, x.ndim))
+    return x.sum(spatial, keepdim=True) * np.zeros((1, 1, *outs), dtype=x.dtype)
+
+
+def guarded(layer_type: type[Module], geometry: Geometry, *args: Any) -> Module:
+    """PyTorch's pooling module layer_type(*args), held to the node's ONNX geometry at run
+    time: an empty output is produced, a negative one or an empty window refused."""
+    cls = _GUARDED.get(layer_type)
+    if cls is None:
+        cls = type(layer_type.__name__, (_Guarded, layer_type), {})
+        cls.__qualname__ = layer_type.__qualname__
+        _GUARDED[layer_type] = cls
+    layer = cls(*args)
+    layer.onnx_geometry = geometry
+    return layer
+
+
+class _Guarded:
+    onnx_geometry: Geometry
+
+    def forward(self, x: Tensor) -> Any:
+        _, outs = self.onnx_geometry.layout(tuple(x.shape[2:]))
+        if 0 in outs:
+            return empty(x, outs)
+        return super().forward(x)  # type: ignore[misc]
+
+
+_GUARDED: dict[type[Module], type[Module]] = {}
 
 
 def _pad(x: Tensor, pairs: Pairs, value: float) -> Tensor:
@@ -37,15 +166,16 @@ def _pad(x: Tensor, pairs: Pairs, value: float) -> Tensor:
 
 
 class OnnxPool(Module):
-    """MaxPool, AveragePool or LpPool with ONNX's attributes: the input padded explicitly
-    (-inf for max, zeros otherwise) to every cell the windows reach, then pooled with no
-    padding; average divisors count the taps in the padded input (count_include_pad) or in
-    the input; LP pooling is (sum |x|^p)^(1/p); Indices are flat over (N, C, *size)."""
+    """MaxPool, AveragePool or LpPool with ONNX's attributes: the input cropped where a SAME
+    pad is negative and padded explicitly (-inf for max, zeros otherwise) to every cell the
+    windows reach, then pooled with no padding; average divisors count the taps in the padded
+    input (count_include_pad) or in the input; LP pooling is (sum |x|^p)^(1/p); Indices are
+    flat over (N, C, *size)."""
 
     def __init__(
         self, op: str, kernel: tuple[int, ...], stride: tuple[int, ...], pads: Pairs,
         auto_pad: str, dilation: tuple[int, ...], ceil_mode: bool, count_include_pad: bool,
-        p: float, storage_order: int, indices: bool,
+        p: float, storage_order: int, indices: bool, name: str | None = None,
     ) -> None:  # fmt: skip
         super().__init__()
         self.op, self.kernel, self.stride, self.pads, self.auto_pad = (
@@ -61,29 +191,28 @@ class OnnxPool(Module):
             count_include_pad,
         )
         self.p, self.storage_order, self.indices = p, storage_order, indices
+        self.onnx_geometry = Geometry(
+            name or op, op, kernel, stride, pads, auto_pad, dilation, ceil_mode,
+            count_include_pad,
+        )  # fmt: skip
 
     def geometry(self, sizes: tuple[int, ...]) -> tuple[Pairs, tuple[int, ...]]:
         """(pads, output sizes) for spatial input sizes, as the ONNX operator defines them."""
-        k, s, d = self.kernel, self.stride, self.dilation
-        span = tuple((ki - 1) * di + 1 for ki, di in zip(k, d, strict=True))
-        if self.auto_pad in ("SAME_UPPER", "SAME_LOWER"):
-            pads = same_pads(sizes, k, s, d, self.auto_pad == "SAME_UPPER")
-            return pads, tuple(-(-n // si) for n, si in zip(sizes, s, strict=True))
-        pads = self.pads if self.auto_pad == "NOTSET" else tuple((0, 0) for _ in sizes)
-        outs = []
-        for n, (b, a), w, si in zip(sizes, pads, span, s, strict=True):
-            room = n + b + a - w
-            o = (-(-room // si) if self.ceil_mode else room // si) + 1
-            if self.ceil_mode and (o - 1) * si >= n + b:  # the last window starts in the end pad
-                o -= 1
-            outs.append(o)
-        if min(outs) < 1:
-            raise ValueError(f"{self.op}: the window {k} (dilation {d}) does not fit {sizes}")
-        return pads, tuple(outs)
+        return self.onnx_geometry.layout(sizes)
 
     def forward(self, x: Tensor) -> Any:
+        shape = tuple(x.shape)
+        pads, outs = self.geometry(shape[2:])
+        if 0 in outs:
+            y = empty(x, outs)
+            return (y, Tensor(np.zeros(y.shape, np.int64))) if self.indices else y
+        crop = tuple((max(-b, 0), max(-a, 0)) for b, a in pads)
+        if any(cb or ca for cb, ca in crop):  # a negative SAME pad: those cells are cut off
+            keep = tuple(slice(cb, n - ca) for (cb, ca), n in zip(crop, shape[2:], strict=True))
+            index = (slice(None), slice(None), *keep)
+            x = x[index]
+            pads = tuple((max(b, 0), max(a, 0)) for b, a in pads)
         sizes = tuple(x.shape[2:])
-        pads, outs = self.geometry(sizes)
         reach = [
             (o - 1) * si + (ki - 1) * di + 1
             for o, si, ki, di in zip(outs, self.stride, self.kernel, self.dilation, strict=True)
@@ -97,8 +226,12 @@ class OnnxPool(Module):
             y, where = pool(_pad(x, full, -math.inf), **common, dilation=self.dilation,
                             return_indices=True)  # fmt: skip
             y = self._crop(y, outs)
-            return (y, Tensor(self._flat(self._crop_array(where.data, outs), full, x.shape))) if (
-                self.indices) else y  # fmt: skip
+            if not self.indices:
+                return y
+            shift = tuple(cb - b for (cb, _), (b, _) in zip(crop, full, strict=True))
+            padded = tuple(n + b + a for n, (b, a) in zip(sizes, full, strict=True))
+            flat = self._flat(self._crop_array(where.data, outs), padded, shift, shape)
+            return y, Tensor(flat)
         if self.op == "LpPool":
             pool = (F.lp_pool1d, F.lp_pool2d, F.lp_pool3d)[dims - 1]
             y = pool(_pad(x, full, 0.0), self.p, **common, dilation=self.dilation, absolute=True)
@@ -108,7 +241,8 @@ class OnnxPool(Module):
         return y * (math.prod(self.kernel) / self._counts(sizes, pads, outs)).astype(x.dtype)
 
     def _counts(self, sizes: tuple[int, ...], pads: Pairs, outs: tuple[int, ...]) -> np.ndarray:
-        """Each window's divisor: its taps in the padded input or in the input."""
+        """Each window's divisor: its taps in the padded input or in the input (never 0:
+        Geometry refuses a window with no input cell when the padding does not count)."""
         per_axis = []
         for n, (b, a), o, k, s, d in zip(
             sizes, pads, outs, self.kernel, self.stride, self.dilation, strict=True
@@ -130,13 +264,16 @@ class OnnxPool(Module):
         index = (slice(None), slice(None), *(slice(0, o) for o in outs))
         return a[index]
 
-    def _flat(self, where: np.ndarray, full: Pairs, shape: tuple[int, ...]) -> np.ndarray:
-        """Positions in the padded plane -> ONNX's flat index over (N, C, *size), row-major
-        (storage_order 0) or column-major over the spatial axes (storage_order 1)."""
+    def _flat(
+        self, where: np.ndarray, padded: tuple[int, ...], shift: tuple[int, ...],
+        shape: tuple[int, ...],
+    ) -> np.ndarray:  # fmt: skip
+        """Positions in the padded plane of sizes `padded` (its cell c is input cell
+        c + shift) -> ONNX's flat index over (N, C, *size), row-major (storage_order 0) or
+        column-major over the spatial axes (storage_order 1)."""
         sizes = tuple(shape[2:])
-        padded = tuple(n + b + a for n, (b, a) in zip(sizes, full, strict=True))
         at = np.unravel_index(where, padded)
-        cells: Any = tuple(c - b for c, (b, _) in zip(at, full, strict=True))
+        cells: Any = tuple(c + s for c, s in zip(at, shift, strict=True))
         plane: Any = np.ravel_multi_index(
             cells, sizes, mode="clip", order="F" if self.storage_order else "C"
         )
