@@ -56,8 +56,12 @@ def test_shape_with_padding_stride_and_dilation(capsys):
 def test_shape_names_rows_and_columns_separately(capsys):
     assert main(["shape", "12x12", "--kernel", "3", "--stride", "2"]) == 0
     flat = " ".join(capsys.readouterr().out.split())
-    assert "the last 1 padded row never seen" in flat
-    assert "the last 1 padded column never seen" in flat
+    assert "the last 1 input row never seen" in flat  # no padding: an input row
+    assert "the last 1 input column never seen" in flat
+    assert "padded" not in flat
+    assert main(["shape", "12x12", "--kernel", "3", "--stride", "2", "--padding", "1"]) == 0
+    flat = " ".join(capsys.readouterr().out.split())
+    assert "(12 - 3 + 2*1)/2" in flat and "the last 1 padded row never seen" in flat
 
 
 def test_shape_flags_a_formula_that_is_not_whole(capsys):

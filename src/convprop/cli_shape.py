@@ -105,7 +105,8 @@ def _formula(axis: str, size: int, layer: Layer, pad: tuple[int, int], out: int)
     if not exact and not layer.ceil_mode:
         unseen = numerator % layer.stride
         what = ("row" if axis == "H" else "column") + ("s" if unseen > 1 else "")
-        line += f"   (not whole: the last {unseen} padded {what} never seen)"
+        kind = "padded" if pad[0] or pad[1] else "input"  # no padding: the rows are X's own
+        line += f"   (not whole: the last {unseen} {kind} {what} never seen)"
     return line
 
 

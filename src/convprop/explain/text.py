@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
 import shutil
-import textwrap
 from collections.abc import Iterable
 
 import numpy as np
@@ -14,9 +14,16 @@ def terminal_width() -> int:
     return max(40, shutil.get_terminal_size((80, 24)).columns)
 
 
+OPERATORS = frozenset({"=", "/", "*", "+", "-"})
+# words that introduce the value after them: "sum 13 / 4 = 3.25", "max 6", "sum_ab Xp[...]"
+PREFIXES = frozenset({"sum", "max"})
+
+
 def fit(lines: Iterable[str], width: int | None = None) -> list[str]:
-    """Each line wrapped at spaces to the width, continued 4 further in than it starts;
-    a word longer than the width stays whole."""
+    """Each line wrapped to the width, continued 4 further in than it starts. Lines break
+    only between whole terms: never next to an arithmetic operator ("13 / 4 = 3.25" and
+    "0.25 + 0.5 = 0.75" stay whole), nor inside brackets. Only an expression longer than a
+    line is split, before its top-level "=" (or, if that is not enough, its "+" or "-")."""
     width = width or terminal_width()
     out = []
     for line in lines:
@@ -24,11 +31,58 @@ def fit(lines: Iterable[str], width: int | None = None) -> list[str]:
             out.append(line)
             continue
         indent = " " * (len(line) - len(line.lstrip()))
-        out += textwrap.wrap(
-            line.strip(), width, initial_indent=indent, subsequent_indent=indent + "    ",
-            break_long_words=False, break_on_hyphens=False,
-        )  # fmt: skip
+        out += _pack(_terms(line.strip(), width - len(indent) - 4), width, indent)
     return out
+
+
+def _terms(text: str, room: int) -> list[str]:
+    """The text cut where a line may break; a term longer than room is cut at its
+    top-level "=", then "+" / "-", then "," (the first level that makes the pieces fit)."""
+    words = text.split(" ")
+    # rank of each gap between words: 0 a free break; 1-4 inside an expression or brackets
+    ranks, depth = [], 0
+    for prev, nxt in itertools.pairwise(words):
+        depth += sum(prev.count(c) for c in "([") - sum(prev.count(c) for c in ")]")
+        glued = (
+            depth > 0 or prev in OPERATORS or nxt in OPERATORS or prev in PREFIXES
+            or prev.startswith("sum_") or not prev or not nxt
+        )  # fmt: skip
+        if not glued:
+            ranks.append(0)
+        elif depth <= 0 and nxt == "=":
+            ranks.append(1)
+        elif depth <= 0 and nxt in ("+", "-"):
+            ranks.append(2)
+        elif depth <= 0 and prev.endswith(","):
+            ranks.append(3)
+        else:
+            ranks.append(4)
+    for level in range(5):
+        pieces = _cut(words, ranks, level)
+        if all(len(p) <= room for p in pieces) or level == 4:
+            return pieces
+    raise AssertionError("unreachable")
+
+
+def _cut(words: list[str], ranks: list[int], level: int) -> list[str]:
+    pieces, start = [], 0
+    for k, rank in enumerate(ranks):
+        if rank <= level:
+            pieces.append(" ".join(words[start : k + 1]))
+            start = k + 1
+    return [*pieces, " ".join(words[start:])]
+
+
+def _pack(terms: list[str], width: int, indent: str) -> list[str]:
+    """Terms filled greedily into lines; a term longer than a line stays whole."""
+    lines, cur = [], indent
+    for term in terms:
+        if cur.strip() and len(cur) + 1 + len(term) > width:
+            lines.append(cur)
+            cur = indent + "    " + term
+        else:
+            cur += (" " if cur.strip() else "") + term
+    return [*lines, cur]
 
 
 def num(v: float) -> str:
