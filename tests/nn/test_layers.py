@@ -147,3 +147,17 @@ def test_first_layer_skips_the_input_gradient_but_keeps_the_weight_gradient():
     conv(leaf).sum().backward()
     np.testing.assert_allclose(conv.weight.grad, without, rtol=1e-12)
     assert leaf.grad is not None and leaf.grad.shape == x.shape
+
+
+def test_a_parameter_assigned_later_is_the_one_forward_reads():
+    # PyTorch: Linear(bias=False) then `bias = Parameter(...)` adds the bias to the output
+    layer = nn.Linear(2, 3, bias=False)
+    assert layer.bias is None and [n for n, _ in layer.named_parameters()] == ["weight"]
+    layer.bias = nn.Parameter(np.ones(3, np.float32))
+    t = torch.nn.Linear(2, 3, bias=False)
+    t.bias = torch.nn.Parameter(torch.ones(3))
+    t.weight.data = torch.from_numpy(layer.weight.data.copy())
+    x = np.random.default_rng(0).standard_normal((4, 2)).astype(np.float32)
+    want = t(torch.from_numpy(x)).detach().numpy()
+    np.testing.assert_allclose(layer(Tensor(x)).numpy(), want, rtol=1e-6)
+    assert [n for n, _ in layer.named_parameters()] == ["weight", "bias"]

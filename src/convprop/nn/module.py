@@ -46,10 +46,10 @@ class Module:
             return
         for table in ("_parameters", "_modules", "_buffers"):
             self.__dict__[table].pop(name, None)
-        if isinstance(value, Parameter):
-            self._parameters[name] = value
-        elif isinstance(value, Module):
-            self._modules[name] = value
+        if isinstance(value, (Parameter, Module)):
+            # a plain attribute of that name (bias = None) would shadow the registered one
+            self.__dict__.pop(name, None)
+            (self._parameters if isinstance(value, Parameter) else self._modules)[name] = value
         else:
             object.__setattr__(self, name, value)
 
@@ -66,6 +66,7 @@ class Module:
         self._buffers[name] = value
 
     def register_parameter(self, name: str, value: Parameter | None) -> None:
+        self.__dict__.pop(name, None)
         self._parameters[name] = value
 
     # --- traversal ----------------------------------------------------------------------
