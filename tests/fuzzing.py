@@ -43,6 +43,13 @@ class Refused(Exception):
     """PyTorch refused the call."""
 
 
+class Unsafe(Exception):
+    """PyTorch accepted the call but answered with something its own next step must not be
+    given: max pooling's indices outside the input plane, which its backward would write
+    through, outside its gradient buffer (see test_fuzz.torch_max_pool). Ours must refuse
+    such a call with a NARROWER message."""
+
+
 def _kind(a: np.ndarray) -> np.ndarray:
     return np.select([np.isnan(a), np.isposinf(a), np.isneginf(a)], [1, 2, 3], 0)
 
@@ -61,9 +68,12 @@ def _same(ours: Any, theirs: torch.Tensor, what: str) -> None:
 
 def compare(op: str, ours: Any, theirs: Any, wider: tuple[str, ...] = WIDER) -> None:
     """Run PyTorch, then ours; hold ours to PyTorch's answer or to a clear error naming
-    one of the '|'-separated names in op."""
+    one of the '|'-separated names in op (a NARROWER one where PyTorch accepted, Unsafe
+    included)."""
     try:
         expected = theirs()
+    except Unsafe as e:
+        expected = e
     except (RuntimeError, ValueError, TypeError, IndexError, AttributeError) as e:
         expected = Refused(str(e))
     except ZeroDivisionError as e:  # lp_pool's 1.0 / norm_type at p = 0
@@ -80,6 +90,7 @@ def compare(op: str, ours: Any, theirs: Any, wider: tuple[str, ...] = WIDER) -> 
                 return
             assert any(m in str(e) for m in NARROWER), f"{op} refused what PyTorch accepts: {e}"
             return
+    assert not isinstance(expected, Unsafe), f"{op} accepted what PyTorch botches: {expected}"
     if isinstance(expected, Refused):
         assert any(m in str(expected) for m in wider), (
             f"{op} accepted what PyTorch refuses: {expected}"
