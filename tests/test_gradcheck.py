@@ -198,3 +198,37 @@ def test_the_dot_product_test_holds_a_kinked_direction_between_its_slopes():
     (bad,) = check_gradients(_scaled_max_pool(7.0), [x])
     assert good.method == "dot-product" and good.kinks and good.passed
     assert bad.kinks and not bad.passed and "outside the one-sided slopes" in bad.describe()
+
+
+def _tied_max_pool(kind):
+    def fn(x):
+        y, idx = K.max_pool2d(x, 2)
+
+        def vjp(g):
+            if kind == "every tied cell the whole gradient":
+                return (np.repeat(np.repeat(g, 2, 2), 2, 3),)
+            if kind == "none":
+                return (np.zeros_like(x),)
+            if kind == "split":
+                return (K.max_pool2d_grad(x, g, 2, ties="split"),)
+            return (K.max_pool2d_backward(g, idx, x.shape),)
+
+        return y, vjp
+
+    return fn
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 2, 2), (1, 1, 40, 40)])  # jacobian, dot product
+@pytest.mark.parametrize("kind", ["every tied cell the whole gradient", "none"])
+def test_tied_gradients_that_do_not_add_up_fail(shape, kind):
+    # each tied cell's gradient in [0, 1] alone, but a window's must add up to 1
+    (report,) = check_gradients(_tied_max_pool(kind), [np.zeros(shape)])
+    assert report.kinks and not report.passed
+    assert "at once" in report.describe()
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 2, 2), (1, 1, 40, 40)])
+@pytest.mark.parametrize("kind", ["first", "split"])
+def test_either_tie_policy_passes(shape, kind):
+    (report,) = check_gradients(_tied_max_pool(kind), [np.zeros(shape)])
+    assert report.kinks and report.passed

@@ -127,12 +127,18 @@ def _jacobian_report(
     inside[:, ~smooth] = _between_slopes(
         ana[:, ~smooth], left[:, ~smooth], right[:, ~smooth], atol, rtol
     )
-    if inside.all():
-        worst = np.unravel_index(int(np.argmax(err - rtol * np.abs(num) * smooth)), err.shape)
-        slopes = None
-    else:
+    where = "d output{} / d input{}"
+    if not inside.all():
         worst = np.unravel_index(int(np.argmin(inside)), err.shape)
-        slopes = (float(left[worst]), float(right[worst]))
+        slopes: tuple[float, float] | None = (float(left[worst]), float(right[worst]))
+        value = float(ana[worst])
+    else:
+        worst = np.unravel_index(int(np.argmax(err - rtol * np.abs(num) * smooth)), err.shape)
+        slopes, value = None, float(ana[worst])
+        joint = _joint_kinks(fn, inputs, k, y64, ana, ~smooth, eps, atol, rtol)
+        if joint is not None:  # each element within its slopes, but not together
+            row, slopes, value, where = joint
+            worst = np.unravel_index(row * x.size + int(np.flatnonzero(~smooth)[0]), err.shape)
     out_at = np.unravel_index(int(worst[0]), y.shape)
     in_at = np.unravel_index(int(worst[1]), x.shape)
     return InputReport(
@@ -140,13 +146,38 @@ def _jacobian_report(
         "jacobian",
         float(err.max(initial=0.0)),
         _rel(num[:, smooth], ana[:, smooth], atol),
-        f"d output{tuple(map(int, out_at))} / d input{tuple(map(int, in_at))}",
+        where.format(tuple(map(int, out_at)), tuple(map(int, in_at))),
         float(num[worst]),
-        float(ana[worst]),
-        bool(np.all(err <= atol + rtol * np.abs(num))) and bool(inside.all()),
+        value,
+        bool(np.all(err <= atol + rtol * np.abs(num))) and slopes is None,
         kinks,
         slopes,
     )
+
+
+def _joint_kinks(
+    fn: CheckedFn, inputs: list[np.ndarray], k: int, y64: np.ndarray, ana: np.ndarray,
+    kinked: np.ndarray, eps: float, atol: float, rtol: float,
+) -> tuple[int, tuple[float, float], float, str] | None:  # fmt: skip
+    """Kinked elements move together too: a tied window's gradients must add up to the
+    slope of moving all of them at once (4x the gradient on each of 4 tied cells, or none
+    on any, lies within each cell's slopes but not within the window's). Checked along
+    the all-ones direction over the kinked elements and one random direction over them."""
+    if not kinked.any():
+        return None
+    rng = np.random.default_rng(0)
+    for label, weights in (("all kinks at once", 1.0), ("a random mix of the kinks", None)):
+        u = np.zeros(kinked.size)
+        u[kinked] = weights if weights is not None else rng.standard_normal(int(kinked.sum()))
+        plus, minus = _steps(fn, inputs, k, u.reshape(inputs[k].shape), eps)
+        lo, hi = ((y64 - minus) / eps).ravel(), ((plus - y64) / eps).ravel()
+        along = ana @ u
+        ok = _between_slopes(along, lo, hi, atol, rtol)
+        if not ok.all():
+            row = int(np.argmin(ok))
+            where = "d output{} / d input{}... along " + label
+            return row, (float(lo[row]), float(hi[row])), float(along[row]), where
+    return None
 
 
 def _dot_report(
@@ -180,12 +211,23 @@ def _dot_report(
     slopes = (float(np.sum(v * (y64 - minus)) / eps), float(np.sum(v * (plus - y64)) / eps))
     bounds = np.array(slopes[0]), np.array(slopes[1])
     inside = bool(_between_slopes(np.array(ana), *bounds, atol, rtol))
+    where = "<v, J u> vs <J^T v, u>"
+    if kinked and inside and jtv is not None:
+        # a random direction's slopes leave a wide range; moving every element at once
+        # keeps the kinks' elements together (a tie's gradients must add up)
+        ones = np.ones(inputs[k].shape)
+        plus, minus = _steps(fn, inputs, k, ones, eps)
+        slopes = (float(np.sum(v * (y64 - minus)) / eps), float(np.sum(v * (plus - y64)) / eps))
+        ana = float(np.sum(np.asarray(jtv)))
+        bounds = np.array(slopes[0]), np.array(slopes[1])
+        inside = bool(_between_slopes(np.array(ana), *bounds, atol, rtol))
+        where = "<v, J 1> vs <J^T v, 1>, every element moved at once"
     return InputReport(
         k,
         "dot-product",
         err,
         _rel(np.array([num]), np.array([ana]), atol),
-        "<v, J u> vs <J^T v, u>",
+        where,
         num,
         ana,
         inside if kinked else err <= atol + rtol * abs(num),
