@@ -95,3 +95,12 @@ def test_module_entry_point_runs():
         check=False,
     )
     assert result.returncode == 0 and result.stdout.strip().endswith("output: 28x28x6")
+
+
+def test_a_reader_that_leaves_early_ends_the_command_quietly():
+    # `convprop explain maxpool | head -1`: no BrokenPipeError traceback
+    done = subprocess.run(
+        f"{sys.executable} -m convprop explain maxpool | head -1",
+        shell=True, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.stdout.count("\n") == 1 and done.stderr == ""

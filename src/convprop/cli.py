@@ -133,6 +133,15 @@ def _fail(command: str, message: str, code: int) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    except BrokenPipeError:  # `convprop explain ... | head`: the reader left; stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush is silent
+        return 141  # as a process killed by SIGPIPE
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.command == "shape":
         from .cli_shape import run_shape
 
