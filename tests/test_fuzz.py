@@ -165,8 +165,10 @@ def torch_max_pool(
     last planes past the end of the gradient buffer. That is the heap corruption seen as
     "malloc(): unaligned tcache chunk" / "corrupted size vs. prev_size", aborting the run
     at some later allocation (bisected to this one example, aborts alone in a fresh
-    process every time; the forward alone is harmless; related: pytorch/pytorch#114216,
-    -inf from such windows). It struck when the unpool draw was enabled only because
+    process every time; the forward alone is harmless; valgrind: "Invalid write of size
+    8" in at::native::cpu_max_pool_backward<double, true>, "8 bytes after a block of size
+    128", the gradient's 16 doubles; related: pytorch/pytorch#114216, -inf from such
+    windows). It struck when the unpool draw was enabled only because
     that draw shifts hypothesis' examples; torch's max_unpool checks its indices ("Found
     an invalid max index") and was never the writer. Ours refuses these windows ("falls
     entirely in the padding") and every index outside the plane."""
