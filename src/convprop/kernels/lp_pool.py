@@ -102,7 +102,10 @@ def lp_pool_backward(
             op, dims, g_mean.astype(grad_y.dtype, copy=False), x.shape, kernel_size, stride, 0,
             ceil_mode, True, None, dilation,
         )  # fmt: skip
-        gx = g_pow * (p * np.power(base, p - 1))
+        slope = p * np.power(base, p - 1)
+        if p != round(p):  # PyTorch: d(x^p)/dx is NaN at x = -inf for a fractional p
+            slope = np.where(np.isneginf(base), np.nan, slope)
+        gx = g_pow * slope
         if absolute:
             gx = gx * _sign(x)
     return gx.astype(grad_y.dtype, copy=False)
