@@ -63,8 +63,11 @@ class BatchNorm2d(Module):
         if self.training and self.track_running_stats:
             self.num_batches_tracked += 1
         tracked = self.track_running_stats
+        mean, var = (self.running_mean, self.running_var) if tracked else (None, None)
+        if tracked and not use_batch:  # read only: float32 statistics promote to a float64 x
+            mean, var = (np.asarray(s, np.result_type(s, x.dtype)) for s in (mean, var))
         return F.batch_norm(
-            x, self.running_mean if tracked else None, self.running_var if tracked else None,
+            x, mean, var,
             self.weight, self.bias, use_batch, self.momentum, self.eps,
         )  # fmt: skip
 

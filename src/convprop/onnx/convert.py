@@ -106,7 +106,7 @@ def _conv_transpose(
     inner.load_state_dict({"weight": w})
     if shape is None and auto in ("SAME_UPPER", "SAME_LOWER"):
         shape = "same"
-    return L.ConvTransposeCrop(inner, b, sides, shape, out_pad, auto == "SAME_UPPER")
+    return L.ConvTransposeCrop(inner, b, sides, shape, out_pad, auto == "SAME_UPPER", node.name)
 
 
 def pool(node: Node, dims: int) -> nn.Module:

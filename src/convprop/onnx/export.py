@@ -6,8 +6,10 @@ The traps this handles: ONNX pads list all begins then all ends ([top, left, bot
 right] in 2-D), where PyTorch pairs them per axis; AveragePool's count_include_pad
 defaults to 0 where PyTorch's is True (always written out here); BatchNormalization's
 momentum is one minus PyTorch's; divisor_override has no ONNX form (exported as a scaled
-AveragePool where every window is whole, refused otherwise); pooling exports at opset
-22 or later, after ONNX fixed ceil_mode's last window.
+AveragePool where every window is whole, refused otherwise); ConvTranspose's
+output_padding of a stride or more (PyTorch allows it below the dilation, onnxruntime
+refuses it) is written as asymmetric pads, a zero Pad and an Add of the bias; pooling
+exports at opset 22 or later, after ONNX fixed ceil_mode's last window.
 """
 
 from __future__ import annotations
@@ -86,19 +88,52 @@ def _conv(g: Graph, layer: Any, prefix: str, shape: Shape) -> None:
         g.node("Pad", (g.weight(f"{prefix}.pads", np.array(pads, np.int64)),), mode=mode)
         pairs = ((0, 0),) * dims
     inputs = [g.weight(f"{prefix}.weight", layer.weight.data)]
-    if layer.bias is not None:
+    transpose = isinstance(layer, nn.ConvTranspose1d | nn.ConvTranspose2d | nn.ConvTranspose3d)
+    out_pad = (
+        as_tuple("export", "output_padding", layer.output_padding, 0, dims) if transpose else ()
+    )
+    narrow = not transpose or all(  # output_padding below the stride: what ONNX allows
+        op < s for op, s in zip(out_pad, stride, strict=True)
+    )
+    if narrow and layer.bias is not None:
         inputs.append(g.weight(f"{prefix}.bias", layer.bias.data))
     common: dict[str, Any] = dict(
         kernel_shape=list(layer.kernel_size), strides=list(stride), dilations=list(dilation),
         group=layer.groups, pads=_onnx_pads(pairs),
     )  # fmt: skip
-    if isinstance(layer, nn.ConvTranspose1d | nn.ConvTranspose2d | nn.ConvTranspose3d):
+    if transpose:
         padding = as_tuple("export", "padding", layer.padding, 0, dims)
         common["pads"] = [*padding, *padding]
-        out_pad = as_tuple("export", "output_padding", layer.output_padding, 0, dims)
-        g.node("ConvTranspose", tuple(inputs), output_padding=list(out_pad), **common)
+        if narrow:
+            g.node("ConvTranspose", tuple(inputs), output_padding=list(out_pad), **common)
+        else:
+            _wide_output_padding(g, layer, prefix, inputs[0], common, padding, out_pad)
     else:
         g.node("Conv", tuple(inputs), **common)
+
+
+def _wide_output_padding(
+    g: Graph, layer: Any, prefix: str, weight: str, common: dict[str, Any],
+    padding: tuple[int, ...], out_pad: tuple[int, ...],
+) -> None:  # fmt: skip
+    """ConvTranspose with output_padding >= stride (PyTorch allows it below the dilation,
+    onnxruntime refuses it), written exactly: PyTorch's output on each axis is the unpadded
+    (full) result from cell p on, op cells longer than the symmetric crop; in ONNX, pads
+    (p, max(p - op, 0)) and no output_padding, then where op > p the op - p cells past the
+    full result, which receive only the bias, as a Pad of zeros and an Add of the bias."""
+    extra = [max(op - p, 0) for op, p in zip(out_pad, padding, strict=True)]
+    ends = [max(p - op, 0) for op, p in zip(out_pad, padding, strict=True)]
+    common["pads"] = [*padding, *ends]
+    if not any(extra):
+        bias = () if layer.bias is None else (g.weight(f"{prefix}.bias", layer.bias.data),)
+        g.node("ConvTranspose", (weight, *bias), **common)
+        return
+    g.node("ConvTranspose", (weight,), **common)
+    pads = np.array([0, 0, *([0] * len(extra)), 0, 0, *extra], np.int64)
+    g.node("Pad", (g.weight(f"{prefix}.output_padding", pads),))
+    if layer.bias is not None:
+        per_channel = layer.bias.data.reshape(-1, *([1] * len(extra)))
+        g.node("Add", (g.weight(f"{prefix}.bias", per_channel),))
 
 
 def _pool(g: Graph, layer: Any, prefix: str, shape: Shape, out: Shape) -> None:

@@ -1,7 +1,8 @@
 """Layers for ONNX semantics that PyTorch's modules lack, sized from the input at run time:
-Flatten to 2-D, a stand-alone Pad, SAME padding in front of a Conv, ConvTranspose with
-asymmetric pads or output_shape, Gemm with transA or a matrix bias, Add/Sub/Mul/Div by a
-constant. Differentiable."""
+Flatten to 2-D, a stand-alone Pad (any axes, batch and channels included), SAME padding in
+front of a Conv, ConvTranspose with asymmetric pads or output_shape, Gemm with transA or a
+matrix bias, Add/Sub/Mul/Div by a constant, BatchNormalization on any rank >= 2.
+Differentiable."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..autograd import Tensor
+from ..kernels.padding import source
 from ..nn import functional as F
+from ..nn.layers import BatchNorm2d
 from ..nn.module import Module, Parameter
 from .pool import Pairs, same_pads
 
@@ -32,26 +35,54 @@ class Flatten2d(Module):
 
 
 class Pad(Module):
-    """ONNX's Pad on any axes: pairs (before, after) per axis, mode constant (value),
-    reflect, edge or wrap (F.pad's constant, reflect, replicate, circular)."""
+    """ONNX's Pad on any axes, batch and channels included: pairs (before, after) per axis,
+    mode constant (value), reflect, edge or wrap. wrap may go round the axis more than once
+    (ONNX's reference and onnxruntime agree on that); reflect needs pads smaller than the
+    axis (onnxruntime refuses more, ONNX's reference reflects again: refused, naming the
+    node), and reflect, edge and wrap need a non-empty axis."""
 
     MODES: ClassVar[dict[str, str]] = {
         "constant": "constant", "reflect": "reflect", "edge": "replicate", "wrap": "circular"
     }  # fmt: skip
 
-    def __init__(self, pairs: Pairs, mode: str, value: float) -> None:
+    def __init__(self, pairs: Pairs, mode: str, value: float, name: str = "Pad") -> None:
         super().__init__()
-        self.pairs, self.mode, self.value = pairs, mode, value
+        self.pairs, self.mode, self.value, self.name = pairs, mode, value, name
+
+    def fail(self, what: str) -> ValueError:
+        return ValueError(f"node {self.name!r} (Pad): {what}")
 
     def forward(self, x: Tensor) -> Tensor:
+        if len(self.pairs) != x.ndim:
+            raise self.fail(
+                f"pads for {len(self.pairs)} axes on an input of shape {tuple(x.shape)}"
+            )
+        for axis, ((b, a), n) in enumerate(zip(self.pairs, x.shape, strict=True)):
+            if self.mode != "constant" and (b or a) and n == 0:
+                raise self.fail(f"mode {self.mode} cannot pad axis {axis}, which is empty")
+            if self.mode == "reflect" and max(b, a) >= n and (b or a):
+                raise self.fail(
+                    f"mode reflect with pads ({b}, {a}) on axis {axis} of size {n}: ONNX "
+                    "reflects without repeating the edge cell, which allows at most "
+                    f"{n - 1}; onnxruntime refuses more, ONNX's reference reflects again"
+                )
+        if self.mode != "constant":  # one gather per padded axis (differentiable)
+            y = x
+            for axis, (b, a) in enumerate(self.pairs):
+                if b or a:
+                    index = source(self.MODES[self.mode], x.shape[axis], b, a)
+                    y = y[(slice(None),) * axis + (index,)]
+            return y
         pairs = list(self.pairs)
         while pairs and pairs[0] == (0, 0):  # F.pad lists the padded axes from the last
             pairs.pop(0)
         if not pairs:
             return x
         flat = tuple(v for b, a in reversed(pairs) for v in (b, a))
-        mode = self.MODES[self.mode]
-        return F.pad(x, flat, mode, self.value if mode == "constant" else None)
+        if len(pairs) < x.ndim:
+            return F.pad(x, flat, "constant", self.value)
+        y = F.pad(x.reshape(1, *x.shape), flat, "constant", self.value)  # the batch axis too
+        return y.reshape(*y.shape[1:])
 
 
 class SamePad(Module):
@@ -70,16 +101,20 @@ class SamePad(Module):
 
 class ConvTransposeCrop(Module):
     """A ConvTranspose run with no padding and no bias, then cut to ONNX's output: per axis
-    [pads_begin, pads_begin + out), cells past the full result being zero (output_padding
-    or an output_shape longer than the full result), then the bias added."""
+    [pads_begin, pads_begin + out), cells past the full result being zero (output_padding),
+    then the bias added. An output (output_shape, or auto_pad SAME's input size times stride)
+    longer than the full result plus output_padding is a negative total padding, which the
+    spec leaves undefined: refused, naming the node, except a total of -1 for an output_shape
+    with auto_pad NOTSET or SAME_LOWER (the extra cell, zero plus the bias, at the end), where
+    onnxruntime, ONNX's reference and ONNX's node test test_convtranspose_output_shape agree."""
 
     def __init__(
         self, conv: Module, bias: np.ndarray | None, pads: Pairs | None, output_shape: Any,
-        output_padding: tuple[int, ...], upper: bool,
+        output_padding: tuple[int, ...], upper: bool, name: str = "ConvTranspose",
     ) -> None:  # fmt: skip
         super().__init__()
         self.conv, self.pads, self.output_shape = conv, pads, output_shape
-        self.output_padding, self.upper = output_padding, upper
+        self.output_padding, self.upper, self.name = output_padding, upper, name
         self.bias = None if bias is None else Parameter(bias)
 
     def window(self, full: tuple[int, ...], sizes: Any) -> tuple[tuple[int, int], ...]:
@@ -96,8 +131,22 @@ class ConvTransposeCrop(Module):
                 for n, (b, a), op in zip(full, self.pads, self.output_padding, strict=True)
             )
         spans = []
-        for n, op, w in zip(full, self.output_padding, want, strict=True):
-            total = max(n + op - int(w), 0)
+        for axis, (n, op, w) in enumerate(zip(full, self.output_padding, want, strict=True)):
+            total = n + op - int(w)
+            if total < -1 or (total == -1 and (self.upper or self.output_shape == "same")):
+                what = (
+                    "auto_pad SAME's output (input size times stride)"
+                    if self.output_shape == "same"
+                    else f"attribute output_shape={[int(v) for v in want]}"
+                )
+                raise ValueError(
+                    f"node {self.name!r} (ConvTranspose): {what} asks for {int(w)} cells on "
+                    f"spatial axis {axis}, while the full result is {n} plus output_padding "
+                    f"{op} for input sizes {tuple(sizes)}: a total padding of {total}, which "
+                    "ONNX's spec leaves undefined; onnxruntime and ONNX's reference agree "
+                    "only on -1 for an output_shape with auto_pad NOTSET or SAME_LOWER (one "
+                    "zero cell at the end, ONNX's node test test_convtranspose_output_shape)"
+                )
             spans.append(((total // 2) if self.upper else total - total // 2, int(w)))
         return tuple(spans)
 
@@ -165,3 +214,26 @@ class Elementwise(Module):
     def extra_repr(self) -> str:
         operands = "c, x" if self.constant_first else "x, c"
         return f"{self.op}({operands}), c of shape {self.constant.shape}"
+
+
+class BatchNormalization(BatchNorm2d):
+    """ONNX's BatchNormalization on an input (N, C, D1, ..., Dn) of any rank >= 2: (x - mean)
+    / sqrt(var + eps) * scale + bias per channel (axis 1). It is BatchNorm2d run on the input
+    viewed as (N, C, D1 * ... * Dn, 1), whose statistics are per channel over the same cells,
+    so it trains as BatchNorm2d does and exports back as BatchNormalization."""
+
+    def __init__(
+        self, num_features: int, eps: float = 1e-5, momentum: float = 0.1,
+        name: str = "BatchNormalization",
+    ) -> None:  # fmt: skip
+        super().__init__(num_features, eps, momentum)
+        self.name = name
+
+    def forward(self, x: Tensor) -> Tensor:
+        if x.ndim < 2 or x.shape[1] != self.num_features:
+            raise ValueError(
+                f"node {self.name!r} (BatchNormalization): expected an input (N, "
+                f"{self.num_features}, ...) of rank >= 2, got shape {tuple(x.shape)}"
+            )
+        y = super().forward(x.reshape(x.shape[0], x.shape[1], math.prod(x.shape[2:]), 1))
+        return y.reshape(*x.shape)

@@ -2,13 +2,13 @@
 (each node reads the previous one's output; weights are initializers or Constants).
 
 Supported: Conv, ConvTranspose, MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool,
-LpPool, Gemm, MatMul (+ Add of a bias), BatchNormalization, Relu, LeakyRelu, Sigmoid,
-Tanh, Flatten, Identity, Dropout, Pad (in front of a Conv: its padding_mode), and Add, Sub,
-Mul, Div of the running tensor and a constant, in either order, whose broadcast keeps the
-running tensor's shape. Anything else (an operator, an attribute such as storage_order=1
-in 3-D, a weight computed at run time, both operands of an Add computed at run time, a
-constant that would add or stretch an axis) raises ValueError naming the node and what is
-unsupported.
+LpPool, Gemm, MatMul (+ Add of a bias), BatchNormalization (inference, any rank >= 2),
+Relu, LeakyRelu, Sigmoid, Tanh, Flatten, Identity, Dropout, Pad (any axes; in front of a
+Conv: its padding_mode), and Add, Sub, Mul, Div of the running tensor and a constant, in
+either order, whose broadcast keeps the running tensor's shape. Anything else (an operator,
+an attribute such as storage_order=1 in 3-D, a weight computed at run time, both operands
+of an Add computed at run time, a constant that would add or stretch an axis) raises
+ValueError naming the node and what is unsupported.
 """
 
 from __future__ import annotations
@@ -63,14 +63,28 @@ def _running(node: Node, constants: dict[str, np.ndarray]) -> int:
     return live[0]
 
 
-def _batch_norm(node: Node) -> nn.Module:
+def _batch_norm(node: Node, rank: int) -> nn.Module:
+    """Inference-mode BatchNormalization: BatchNorm2d on a 4-D input (PyTorch's form, which
+    exports back the same), onnx/layers.py's BatchNormalization on any other rank >= 2
+    ((N, C) after a Gemm, (N, C, L), (N, C, D, H, W)); a rank-1 input is refused."""
     node.only({"epsilon": None, "momentum": None, "training_mode": (0,)})
+    if len(node.outputs) > 1 and any(node.outputs[1:]):
+        raise node.fail("the running mean and variance outputs (training mode) are not supported")
+    if 0 < rank < 2:
+        raise node.fail(f"a rank-{rank} input (C taken as 1) is not supported; rank >= 2 is")
     scale, bias, mean, var = (node.weight(k) for k in range(1, 5))
     assert scale is not None and bias is not None and mean is not None and var is not None
     if not scale.shape == bias.shape == mean.shape == var.shape or scale.ndim != 1:
         raise node.fail("scale, bias, mean and variance must be vectors of one length")
-    layer = nn.BatchNorm2d(len(scale), float(node.attrs.get("epsilon", 1e-5)),
-                           1.0 - float(node.attrs.get("momentum", 0.9)))  # fmt: skip
+    eps, momentum = (
+        float(node.attrs.get("epsilon", 1e-5)),
+        1.0 - float(node.attrs.get("momentum", 0.9)),
+    )
+    layer = (
+        nn.BatchNorm2d(len(scale), eps, momentum)
+        if rank == 4
+        else L.BatchNormalization(len(scale), eps, momentum, node.name)
+    )
     state = {"weight": scale, "bias": bias, "running_mean": mean, "running_var": var}
     layer.load_state_dict({**state, "num_batches_tracked": np.zeros((), np.int64)})
     return layer
@@ -153,13 +167,21 @@ def _absorb_pad(node: Node, layers: list[nn.Module]) -> tuple[str, Any] | None:
 
 
 def _pad(node: Node, rank: int) -> nn.Module:
-    """ONNX's Pad (opset 11+: pads, constant_value and axes as inputs)."""
+    """ONNX's Pad (opset 11+: pads, constant_value and axes as inputs), on any axes."""
     node.only({"mode": (b"constant", b"reflect", b"edge", b"wrap")})
     mode = node.attrs.get("mode", b"constant").decode()
     pads, value = node.weight(1), node.weight(2, required=False)
     axes_in = node.weight(3, required=False)
     assert pads is not None
-    axes = [int(a) % rank for a in axes_in] if axes_in is not None else list(range(rank))
+    given = [int(a) for a in axes_in.reshape(-1)] if axes_in is not None else None
+    if given is not None and any(not -rank <= a < rank for a in given):
+        raise node.fail(
+            f"input axes {given} lies outside [-{rank}, {rank}) for a rank-{rank} input"
+        )
+    axes = [a % rank for a in given] if given is not None else list(range(rank))
+    if len(set(axes)) != len(axes):
+        raise node.fail(f"input axes {given} names an axis more than once")
+    pads = pads.reshape(-1)
     if len(pads) != 2 * len(axes):
         raise node.fail(f"input pads {list(pads)} does not give 2 values for each of {axes}")
     if np.any(pads < 0):
@@ -168,7 +190,7 @@ def _pad(node: Node, rank: int) -> nn.Module:
     for k, axis in enumerate(axes):
         sides[axis] = (int(pads[k]), int(pads[k + len(axes)]))
     fill = float(np.asarray(value).reshape(-1)[0]) if value is not None and value.size else 0.0
-    return L.Pad(tuple(sides), mode, fill)
+    return L.Pad(tuple(sides), mode, fill, node.name)
 
 
 def _arithmetic(
@@ -218,7 +240,7 @@ def _node_layer(node: Node, rank: int, layers: list[nn.Module]) -> Any:
     if node.op in ("Gemm", "MatMul"):
         return linear(node, node.op == "MatMul")
     if node.op == "BatchNormalization":
-        return _batch_norm(node)
+        return _batch_norm(node, rank)
     if node.op == "Pad":
         return _pad(node, rank)
     raise node.fail("this operator is not supported")
