@@ -4,6 +4,7 @@ dtypes, and shapes written into error messages the same way everywhere."""
 from __future__ import annotations
 
 import math
+import numbers
 import operator
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -44,6 +45,29 @@ def as_int(op: str, name: str, value: Any, minimum: int) -> int:
     if result > MAX_INT:
         raise ValueError(f"{op}: {name} must be at most 2**31 - 1, got {result}")
     return result
+
+
+def as_float(op: str, name: str, value: Any, minimum: float | None = None) -> float:
+    """A finite real number (an int or a float, NumPy's included; never a bool or a string),
+    >= minimum when one is given. An int too large for a float is a ValueError, not an
+    OverflowError; NaN and the infinities are refused."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise ArgumentTypeError(f"{op}: {name} must be a real number, got {_short(value)}")
+    try:
+        result = float(value)
+    except OverflowError:
+        result = math.inf
+    if not math.isfinite(result):
+        raise ValueError(f"{op}: {name} must be a finite number, got {_short(value)}")
+    if minimum is not None and result < minimum:
+        raise ValueError(f"{op}: {name} must be >= {minimum}, got {_short(value)}")
+    return result
+
+
+def _short(value: Any) -> str:
+    """repr(value), cut to 40 characters (10**400 would fill the message)."""
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:20]}...({len(text)} characters)"
 
 
 def as_bool(op: str, name: str, value: Any) -> bool:

@@ -82,8 +82,9 @@ def test_global_avg_pool_is_adaptive_avg_pool_1_and_gradients_check():
     "call, message",
     [
         (lambda: nn.AdaptiveAvgPool2d((2, 2, 2))(Tensor(np.ones((1, 2, 4, 4)))),
-         "adaptive_avg_pool: output_size needs 2 entries"),
-        (lambda: nn.LPPool2d(-1, 2)(Tensor(np.ones((1, 2, 4, 4)))), "norm_type must be positive"),
+         "AdaptiveAvgPool2d: output_size must be an int or 2 values"),
+        (lambda: nn.LPPool2d(-1, 2)(Tensor(np.ones((1, 2, 4, 4)))),
+         "LPPool2d: norm_type must be positive"),
         (lambda: K.max_unpool(np.ones((1, 1, 2)), np.array([[[0, 9]]]), (4,)),
          "indices must lie in \\[0, 4\\)"),
     ],

@@ -12,20 +12,15 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-import numpy as np
-
 from ..autograd import Tensor
 from ..kernels.padding import MODES
-from ..shapes import as_tuple, resolve_padding
+from ..shapes import resolve_padding
 from . import functional_conv as FC
+from ._checks import as_bool, as_int, as_tuple, check_groups, parameter, pool_arguments
 from .init import default_layer_init_
-from .module import Module, Parameter
+from .module import Module
 
 PADDING_MODES = ("zeros", *MODES[1:])
-
-
-def _empty(*shape: int) -> Parameter:
-    return Parameter(np.zeros(shape, dtype=np.float32))
 
 
 class _ConvNd(Module):
@@ -45,28 +40,27 @@ class _ConvNd(Module):
     ) -> None:
         super().__init__()
         name = type(self).__name__
-        if in_channels % groups or out_channels % groups:
-            raise ValueError(
-                f"{name}: in_channels ({in_channels}) and out_channels ({out_channels}) must be "
-                f"divisible by groups ({groups})"
-            )
-        if padding_mode not in PADDING_MODES:
+        in_channels = as_int(name, "in_channels", in_channels, 1)
+        out_channels = as_int(name, "out_channels", out_channels, 1)
+        groups = check_groups(name, in_channels, out_channels, groups)
+        has_bias = as_bool(name, "bias", bias)
+        if not isinstance(padding_mode, str) or padding_mode not in PADDING_MODES:
             raise ValueError(
                 f"{name}: padding_mode must be one of {', '.join(PADDING_MODES)}, "
                 f"got {padding_mode!r}"
             )
         kernel = as_tuple(name, "kernel_size", kernel_size, 1, self.dims)
+        pairs = resolve_padding(  # checks stride, dilation and padding ('same' needs stride 1)
+            name, padding, kernel, as_tuple(name, "stride", stride, 1, self.dims),
+            as_tuple(name, "dilation", dilation, 1, self.dims),
+        )  # fmt: skip
         self.in_channels, self.out_channels, self.kernel_size = in_channels, out_channels, kernel
         self.stride, self.padding, self.dilation, self.groups = stride, padding, dilation, groups
         self.padding_mode = padding_mode
         if padding_mode != "zeros":  # F.pad's pairs, last axis first, as PyTorch computes them
-            pairs = resolve_padding(
-                name, padding, kernel, as_tuple(name, "stride", stride, 1, self.dims),
-                as_tuple(name, "dilation", dilation, 1, self.dims),
-            )  # fmt: skip
             self._pad = [v for pair in reversed(pairs) for v in pair]
-        self.weight = _empty(out_channels, in_channels // groups, *kernel)
-        self.bias = _empty(out_channels) if bias else None
+        self.weight = parameter(name, "weight", out_channels, in_channels // groups, *kernel)
+        self.bias = parameter(name, "bias", out_channels) if has_bias else None
         default_layer_init_(self.weight, self.bias)
 
     def forward(self, x: Tensor) -> Tensor:
@@ -127,14 +121,29 @@ class _ConvTransposeNd(Module):
         groups: int = 1,
         bias: bool = True,
         dilation: Any = 1,
+        padding_mode: str = "zeros",
     ) -> None:
         super().__init__()
-        kernel = as_tuple(type(self).__name__, "kernel_size", kernel_size, 1, self.dims)
+        name = type(self).__name__
+        in_channels = as_int(name, "in_channels", in_channels, 1)
+        out_channels = as_int(name, "out_channels", out_channels, 1)
+        groups = check_groups(name, in_channels, out_channels, groups)
+        has_bias = as_bool(name, "bias", bias)
+        if not (isinstance(padding_mode, str) and padding_mode == "zeros"):
+            raise ValueError(
+                f'{name}: Only "zeros" padding mode is supported for {name}, '
+                f"got padding_mode={padding_mode!r}"
+            )
+        kernel = as_tuple(name, "kernel_size", kernel_size, 1, self.dims)
+        as_tuple(name, "stride", stride, 1, self.dims)
+        as_tuple(name, "padding", padding, 0, self.dims)
+        as_tuple(name, "output_padding", output_padding, 0, self.dims)
+        as_tuple(name, "dilation", dilation, 1, self.dims)
         self.in_channels, self.out_channels, self.kernel_size = in_channels, out_channels, kernel
         self.stride, self.padding, self.output_padding = stride, padding, output_padding
         self.groups, self.dilation = groups, dilation
-        self.weight = _empty(in_channels, out_channels // groups, *kernel)
-        self.bias = _empty(out_channels) if bias else None
+        self.weight = parameter(name, "weight", in_channels, out_channels // groups, *kernel)
+        self.bias = parameter(name, "bias", out_channels) if has_bias else None
         default_layer_init_(self.weight, self.bias)
 
     def forward(self, x: Tensor) -> Tensor:
@@ -185,6 +194,7 @@ class _MaxPoolNd(Module):
         ties: str = "first",
     ) -> None:
         super().__init__()
+        pool_arguments(type(self).__name__, self.dims, kernel_size, stride, padding, dilation)
         self.kernel_size, self.padding = kernel_size, padding
         self.stride = stride if stride is not None else kernel_size
         self.dilation, self.return_indices, self.ceil_mode = dilation, return_indices, ceil_mode
@@ -229,6 +239,9 @@ class _AvgPoolNd(Module):
         divisor_override: int | None = None,
     ) -> None:
         super().__init__()
+        pool_arguments(type(self).__name__, self.dims, kernel_size, stride, padding)
+        if divisor_override is not None:
+            as_int(type(self).__name__, "divisor_override", divisor_override, 1)
         self.kernel_size, self.padding = kernel_size, padding
         self.stride = stride if stride is not None else kernel_size
         self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad

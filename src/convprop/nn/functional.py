@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+from ..arguments import MAX_INT, as_float, as_int, fmt
 from ..autograd import Tensor
 from ..autograd import nn_ops as ops
 from ..random import generator
@@ -91,6 +94,13 @@ def batch_norm(
     """PyTorch's batch_norm: batch statistics in training (updating the running ones in
     place, with the unbiased variance), running statistics otherwise."""
     input = tensor_arg("batch_norm", "input", input)
+    if input.ndim < 2:
+        raise ValueError(
+            f"batch_norm: expected an (N, C, ...) input of 2 or more dimensions, got shape "
+            f"{fmt(input.shape)}"
+        )
+    if training:
+        check_batch_statistics("batch_norm", input.shape, as_float("batch_norm", "eps", eps))
     channels = input.shape[1]
     gamma = weight if weight is not None else Tensor(np.ones(channels, input.dtype))
     beta = bias if bias is not None else Tensor(np.zeros(channels, input.dtype))
@@ -112,14 +122,42 @@ def batch_norm(
     return centred * scale * gamma.reshape(shape) + beta.reshape(shape)
 
 
+def check_batch_statistics(op: str, shape: tuple[int, ...], eps: float) -> None:
+    """Batch statistics need more than one value per channel (PyTorch's rule: one value has
+    no variance, its normalised output is 0); an empty batch has none at all, and its NaN
+    mean and variance would overwrite the running statistics; eps must be positive (PyTorch's
+    rule in training: a constant channel would divide by 0). O(1): shape arithmetic only."""
+    if not eps > 0:
+        raise ValueError(f"{op}: batch_norm eps must be positive during training, but got {eps}")
+    per_channel = shape[0] * math.prod(shape[2:])
+    if per_channel == 0:
+        raise ValueError(
+            f"{op}: cannot compute batch statistics of an empty input, got input size "
+            f"{fmt(shape)} (in training, or without running statistics, every channel needs "
+            "values; the running statistics are left as they were)"
+        )
+    if per_channel == 1:
+        raise ValueError(
+            f"{op}: Expected more than 1 value per channel when training, got input size "
+            f"{fmt(shape)}"
+        )
+
+
+def check_dropout_p(op: str, p: float) -> float:
+    """p a real number in [0, 1], in PyTorch's words."""
+    value = as_float(op, "p", p)
+    if not 0 <= value <= 1:
+        raise ValueError(f"{op}: dropout probability has to be between 0 and 1, but got {p}")
+    return value
+
+
 def relu(input: Tensor) -> Tensor:
     return ops.ReLU.apply(tensor_arg("relu", "input", input))
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
-    return ops.LeakyReLU.apply(
-        tensor_arg("leaky_relu", "input", input), negative_slope=negative_slope
-    )
+    slope = as_float("leaky_relu", "negative_slope", negative_slope)
+    return ops.LeakyReLU.apply(tensor_arg("leaky_relu", "input", input), negative_slope=slope)
 
 
 def sigmoid(input: Tensor) -> Tensor:
@@ -145,15 +183,39 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-    return tensor_arg("flatten", "input", input).flatten(start_dim, end_dim)
+    return flatten_as("flatten", tensor_arg("flatten", "input", input), start_dim, end_dim)
+
+
+def flatten_as(op: str, x: Tensor, start_dim: int, end_dim: int) -> Tensor:
+    """torch.flatten's rules: dims in [-ndim, ndim) (a 0-D input counts as 1-D), start_dim
+    not after end_dim; the axes start_dim..end_dim become one. O(1) in the data."""
+    rank = max(x.ndim, 1)
+    dims = []
+    for name, value in (("start_dim", start_dim), ("end_dim", end_dim)):
+        d = as_int(op, name, value, -MAX_INT)
+        if not -rank <= d < rank:
+            raise ValueError(
+                f"{op}: {name} out of range (expected to be in range of [{-rank}, {rank - 1}], "
+                f"but got {d}); input shape {fmt(x.shape)}"
+            )
+        dims.append(d % rank)
+    start, end = dims
+    if start > end:
+        raise ValueError(
+            f"{op}: start_dim cannot come after end_dim, got start_dim={start_dim}, "
+            f"end_dim={end_dim} for input shape {fmt(x.shape)}"
+        )
+    if x.ndim == 0:
+        return x.reshape(1)
+    shape = x.shape
+    return x.reshape(*shape[:start], math.prod(shape[start : end + 1]), *shape[end + 1 :])
 
 
 def dropout(
     input: Tensor, p: float = 0.5, training: bool = True, *, seed: int | None = None
 ) -> Tensor:
     """Zero each element with probability p and scale the rest by 1/(1-p) (inverted dropout)."""
-    if not 0 <= p <= 1:
-        raise ValueError(f"dropout: p must be in [0, 1], got {p}")
+    check_dropout_p("dropout", p)
     input = tensor_arg("dropout", "input", input)
     if not training or p == 0:
         return input

@@ -21,7 +21,10 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
 
 
 def kaiming_uniform_(tensor: Tensor, a: float = 0.0) -> Tensor:
-    """U(-bound, bound), bound = gain * sqrt(3 / fan_in), gain = sqrt(2 / (1 + a^2))."""
+    """U(-bound, bound), bound = gain * sqrt(3 / fan_in), gain = sqrt(2 / (1 + a^2)). A
+    zero-element tensor (Linear(0, n)'s weight) is left as it is, as PyTorch does."""
+    if tensor.data.size == 0:
+        return tensor
     bound = math.sqrt(2.0 / (1 + a * a)) * math.sqrt(3.0 / fan_in(tensor.shape))
     return uniform_(tensor, -bound, bound)
 

@@ -4,24 +4,25 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..arguments import MAX_INT
 from ..autograd import Tensor
 from . import functional as F
+from ._checks import as_bool, as_float, as_int, module_input, parameter
 from .init import default_layer_init_, ones_, zeros_
-from .module import Module, Parameter
-
-
-def _empty(*shape: int) -> Parameter:
-    return Parameter(np.zeros(shape, dtype=np.float32))
+from .module import Module
 
 
 class Linear(Module):
     """y = x W^T + b; weight (out_features, in_features)."""
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True) -> None:
-        super().__init__()
+        super().__init__()  # 0 features are PyTorch's too: an empty sum (the bias), or no output
+        in_features = as_int("Linear", "in_features", in_features, 0)
+        out_features = as_int("Linear", "out_features", out_features, 0)
+        has_bias = as_bool("Linear", "bias", bias)
         self.in_features, self.out_features = in_features, out_features
-        self.weight = _empty(out_features, in_features)
-        self.bias = _empty(out_features) if bias else None
+        self.weight = parameter("Linear", "weight", out_features, in_features)
+        self.bias = parameter("Linear", "bias", out_features) if has_bias else None
         default_layer_init_(self.weight, self.bias)
 
     def forward(self, x: Tensor) -> Tensor:
@@ -40,35 +41,49 @@ class BatchNorm2d(Module):
         self,
         num_features: int,
         eps: float = 1e-5,
-        momentum: float = 0.1,
+        momentum: float | None = 0.1,
         affine: bool = True,
         track_running_stats: bool = True,
     ) -> None:
         super().__init__()
+        op = "BatchNorm2d"
+        num_features = as_int(op, "num_features", num_features, 1)
+        as_float(op, "eps", eps, 0.0)
+        if momentum is not None:  # None: the cumulative average, 1/num_batches_tracked
+            as_float(op, "momentum", momentum)
+        affine = as_bool(op, "affine", affine)
+        track_running_stats = as_bool(op, "track_running_stats", track_running_stats)
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
-        self.weight = ones_(_empty(num_features)) if affine else None
-        self.bias = zeros_(_empty(num_features)) if affine else None
+        self.weight = ones_(parameter(op, "weight", num_features)) if affine else None
+        self.bias = zeros_(parameter(op, "bias", num_features)) if affine else None
         if track_running_stats:
             self.register_buffer("running_mean", np.zeros(num_features, np.float32))
             self.register_buffer("running_var", np.ones(num_features, np.float32))
             self.register_buffer("num_batches_tracked", np.zeros((), np.int64))
 
     def forward(self, x: Tensor) -> Tensor:
+        x = module_input("BatchNorm2d", x)
         if x.ndim != 4 or x.shape[1] != self.num_features:
             raise ValueError(
-                f"BatchNorm2d: expected (N, {self.num_features}, H, W) input, got {x.shape}"
+                f"BatchNorm2d: expected (N, {self.num_features}, H, W) input, got shape "
+                f"{tuple(x.shape)}"
             )
         use_batch = self.training or not self.track_running_stats
+        if use_batch:  # before num_batches_tracked moves: a refused batch changes nothing
+            F.check_batch_statistics("BatchNorm2d", x.shape, self.eps)
+        momentum = self.momentum
         if self.training and self.track_running_stats:
             self.num_batches_tracked += 1
+            if momentum is None:  # PyTorch's cumulative moving average
+                momentum = 1.0 / float(self.num_batches_tracked)
         tracked = self.track_running_stats
         mean, var = (self.running_mean, self.running_var) if tracked else (None, None)
         if tracked and not use_batch:  # read only: float32 statistics promote to a float64 x
             mean, var = (np.asarray(s, np.result_type(s, x.dtype)) for s in (mean, var))
         return F.batch_norm(
             x, mean, var,
-            self.weight, self.bias, use_batch, self.momentum, self.eps,
+            self.weight, self.bias, use_batch, 0.0 if momentum is None else momentum, self.eps,
         )  # fmt: skip
 
     def extra_repr(self) -> str:
@@ -80,10 +95,11 @@ class BatchNorm2d(Module):
 class Flatten(Module):
     def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
         super().__init__()
-        self.start_dim, self.end_dim = start_dim, end_dim
+        self.start_dim = as_int("Flatten", "start_dim", start_dim, -MAX_INT)
+        self.end_dim = as_int("Flatten", "end_dim", end_dim, -MAX_INT)
 
     def forward(self, x: Tensor) -> Tensor:
-        return x.flatten(self.start_dim, self.end_dim)
+        return F.flatten_as("Flatten", module_input("Flatten", x), self.start_dim, self.end_dim)
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
@@ -92,8 +108,8 @@ class Flatten(Module):
 class Dropout(Module):
     def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
         super().__init__()
-        if not 0 <= p <= 1:
-            raise ValueError(f"Dropout: p must be in [0, 1], got {p}")
+        F.check_dropout_p("Dropout", p)
+        as_bool("Dropout", "inplace", inplace)
         self.p = p
 
     def forward(self, x: Tensor) -> Tensor:
@@ -106,6 +122,7 @@ class Dropout(Module):
 class ReLU(Module):
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()
+        as_bool("ReLU", "inplace", inplace)
 
     def forward(self, x: Tensor) -> Tensor:
         return F.relu(x)
@@ -114,6 +131,8 @@ class ReLU(Module):
 class LeakyReLU(Module):
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
         super().__init__()
+        as_float("LeakyReLU", "negative_slope", negative_slope)
+        as_bool("LeakyReLU", "inplace", inplace)
         self.negative_slope = negative_slope
 
     def forward(self, x: Tensor) -> Tensor:

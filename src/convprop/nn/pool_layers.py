@@ -6,9 +6,24 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from ..arguments import ArgumentTypeError
 from ..autograd import Tensor
 from . import functional_conv as FC
+from ._checks import as_float, as_int, pool_arguments
 from .module import Module
+
+
+def _output_size(op: str, dims: int, output_size: Any) -> None:
+    """An adaptive pool's output_size: an int >= 1, or one int >= 1 or None (keep the
+    input's size) per spatial dimension."""
+    if output_size is None:
+        raise ArgumentTypeError(f"{op}: output_size must be an int or {dims} values, got None")
+    sizes = output_size if isinstance(output_size, (tuple, list)) else (output_size,) * dims
+    if len(sizes) != dims:
+        raise ValueError(f"{op}: output_size must be an int or {dims} values, got {output_size!r}")
+    for size in sizes:
+        if size is not None:
+            as_int(op, "output_size", size, 1)
 
 
 class _AdaptiveAvgPoolNd(Module):
@@ -16,6 +31,7 @@ class _AdaptiveAvgPoolNd(Module):
 
     def __init__(self, output_size: Any) -> None:
         super().__init__()
+        _output_size(type(self).__name__, self.dims, output_size)
         self.output_size = output_size
 
     def forward(self, x: Tensor) -> Tensor:
@@ -45,6 +61,7 @@ class _AdaptiveMaxPoolNd(Module):
 
     def __init__(self, output_size: Any, return_indices: bool = False) -> None:
         super().__init__()
+        _output_size(type(self).__name__, self.dims, output_size)
         self.output_size, self.return_indices = output_size, return_indices
 
     def forward(self, x: Tensor) -> Any:
@@ -72,6 +89,7 @@ class _MaxUnpoolNd(Module):
 
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> None:
         super().__init__()
+        pool_arguments(type(self).__name__, self.dims, kernel_size, stride, padding)
         self.kernel_size, self.padding = kernel_size, padding
         self.stride = stride if stride is not None else kernel_size
 
@@ -102,6 +120,10 @@ class _LPPoolNd(Module):
         self, norm_type: float, kernel_size: Any, stride: Any = None, ceil_mode: bool = False
     ) -> None:
         super().__init__()
+        name = type(self).__name__
+        if as_float(name, "norm_type", norm_type) <= 0:
+            raise ValueError(f"{name}: norm_type must be positive and finite, got {norm_type!r}")
+        pool_arguments(name, self.dims, kernel_size, stride, 0)
         self.norm_type, self.kernel_size, self.stride = norm_type, kernel_size, stride
         self.ceil_mode = ceil_mode
 
