@@ -72,10 +72,34 @@ def _interrupted(args: argparse.Namespace, last: int | None, epochs: int) -> Int
         return Interrupted("interrupted; nothing saved (train with --checkpoint PATH to resume)")
     if last is None:
         return Interrupted(f"interrupted in the first epoch; {args.checkpoint} was not written")
+    command = f"{_launch(args)}convprop train --checkpoint {args.checkpoint} --resume"
+    command += " --distributed" if args.distributed else ""
     return Interrupted(
         f"interrupted; the last checkpoint is {args.checkpoint} (epoch {last} of {epochs}): "
-        f"resume with `convprop train --checkpoint {args.checkpoint} --resume`"
+        f"resume with `{command}`"
     )
+
+
+def _launch(args: argparse.Namespace) -> str:
+    """How the run was started, for the resume hint: 'mpirun -np 2 ' or ''."""
+    if not args.distributed:
+        return ""
+    from . import distributed
+
+    return f"mpirun -np {distributed.world().size} "
+
+
+def _same_processes(saved: dict[str, Any], args: argparse.Namespace, size: int) -> None:
+    """A resumed run shards its batches as before, or its weights would differ silently."""
+    if "processes" not in saved:  # a checkpoint from before the processes were recorded
+        return
+    was, now = (saved["processes"], saved["distributed"]), (size, bool(args.distributed))
+    if was != now:
+        how = f"mpirun -np {was[0]} ... --distributed" if was[1] else "one process"
+        raise ValueError(
+            f"{args.checkpoint} was trained by {how}; resume it the same way "
+            f"(this run: {f'{size} processes' if now[1] else 'one process'})"
+        )
 
 
 def _train(args: argparse.Namespace, rank: int, size: int) -> int:
@@ -100,6 +124,8 @@ def _run(args: argparse.Namespace, rank: int, size: int, progress: dict[str, Any
         model_state, optim_state, meta = checkpoint.load(args.checkpoint)
         progress["last"] = int(meta["epoch"])
     settings = resolve(args, meta.get("config"), int(meta.get("epoch", 0)))
+    if args.resume:
+        _same_processes(meta.get("config") or {}, args, size)
     if settings["data"]:
         settings["data"] = str(Path(settings["data"]).resolve())
     progress["epochs"] = epochs = settings["epochs"]
@@ -108,6 +134,7 @@ def _run(args: argparse.Namespace, rank: int, size: int, progress: dict[str, Any
     config = {
         **settings, "in_channels": int(x_sample.shape[1]), "image_size": int(x_sample.shape[2]),
         "num_classes": 10, "input": contract_for(settings["dataset"]).as_dict(),
+        "processes": size, "distributed": bool(args.distributed),
     }  # fmt: skip
     if args.report:
         from .explain.plots import pyplot

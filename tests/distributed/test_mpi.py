@@ -66,6 +66,14 @@ def test_distributed_training_writes_one_checkpoint_that_evaluates(tmp_path):
     resumed = train(3, "--resume")
     assert resumed.returncode == 0, resumed.stderr
     assert "resuming from" in resumed.stdout and resumed.stdout.count("resuming from") == 1
+    # without mpirun the batches would be sharded otherwise: a different run, refused
+    alone = _run([*convprop, "train", "--epochs", "4", "--resume", "--checkpoint", str(ckpt),
+                  "--no-progress", "--metrics", str(tmp_path / "m.json")])  # fmt: skip
+    assert alone.returncode == 2
+    assert alone.stderr.strip() == (
+        f"convprop train: error: {ckpt} was trained by mpirun -np 2 ... --distributed; "
+        "resume it the same way (this run: one process)"
+    )
 
 
 def test_a_failing_distributed_command_ends_every_rank(tmp_path):
@@ -97,3 +105,6 @@ def test_ctrl_c_under_mpirun_is_one_line_and_exit_130(tmp_path):
     assert run.returncode == 130 and "Traceback" not in err and "Abort(" not in err
     last = err.strip().splitlines()[-1]
     assert last.startswith(f"convprop train: interrupted; the last checkpoint is {ckpt}")
+    # the hint resumes the run as it was started
+    hint = f"`mpirun -np 2 convprop train --checkpoint {ckpt} --resume --distributed`"
+    assert last.endswith(f"resume with {hint}")
