@@ -9,7 +9,6 @@ import re
 
 import numpy as np
 import pytest
-import torch
 
 pytest.importorskip("matplotlib")
 
@@ -18,6 +17,8 @@ from matplotlib.patches import FancyArrowPatch, Rectangle
 from convprop.explain.plots import pyplot
 from convprop.explain.pool import course_scenarios, tell
 from convprop.explain.pool_plot import pool_figure, ring_colors
+
+from .torch_pool import torch_route
 
 
 @pytest.fixture(scope="module", params=["max", "avg"])
@@ -32,16 +33,7 @@ def drawn(request):
 
 def _reached(story, i, j):
     """The input cells torch's autograd sends dL/dY[i, j] to (row-major)."""
-    s = story.setup
-    x = torch.tensor(story.x[None, None], requires_grad=True)
-    if s.kind == "max":
-        y = torch.nn.functional.max_pool2d(x, s.kernel, s.stride, s.padding, s.dilation,
-                                           ceil_mode=s.ceil_mode)  # fmt: skip
-    else:
-        y = torch.nn.functional.avg_pool2d(x, s.kernel, s.stride, s.padding, s.ceil_mode,
-                                           s.count_include_pad)  # fmt: skip
-    y[0, 0, i, j].backward()
-    return [tuple(map(int, rc)) for rc in np.argwhere(x.grad[0, 0].numpy() != 0)]
+    return [tuple(map(int, rc)) for rc in np.argwhere(torch_route(story, i, j) != 0)]
 
 
 def _arrows(fig):

@@ -8,21 +8,14 @@ import torch
 
 from convprop.explain.pool import course_scenarios, tell
 
+from .torch_pool import torch_route
+
 ROUTE = re.compile(r"dL/dY\[(\d+),(\d+)\] = (\S+) -> (?:(\S+)/(\d+) = (\S+) to (?:each of )?)?(.*)")
 
 
 def _torch_share(story, i, j):
     """What each input cell receives from dL/dY[i, j] alone, by torch's autograd."""
-    s = story.setup
-    x = torch.tensor(story.x[None, None], requires_grad=True)
-    if s.kind == "max":
-        y = torch.nn.functional.max_pool2d(x, s.kernel, s.stride, s.padding, s.dilation,
-                                           ceil_mode=s.ceil_mode)  # fmt: skip
-    else:
-        y = torch.nn.functional.avg_pool2d(x, s.kernel, s.stride, s.padding, s.ceil_mode,
-                                           s.count_include_pad)  # fmt: skip
-    y[0, 0, i, j].backward()
-    return x.grad[0, 0].numpy() * story.grad_y[i, j]
+    return torch_route(story, i, j) * story.grad_y[i, j]
 
 
 @pytest.mark.parametrize("kind", ["max", "avg"])

@@ -9,7 +9,6 @@ statistics on a float64 input computing in float64, as its export does."""
 from __future__ import annotations
 
 import time
-import warnings
 
 import numpy as np
 import pytest
@@ -20,6 +19,9 @@ from convprop import Tensor, nn
 from convprop import onnx as conv_onnx
 from convprop.onnx.layers import BatchNormalization
 from onnx import TensorProto, helper, numpy_helper
+
+from .oracles import onnxruntime as _onnxruntime
+from .oracles import reference as _reference
 
 ort = pytest.importorskip("onnxruntime")
 from onnx.reference import ReferenceEvaluator  # noqa: E402
@@ -36,25 +38,6 @@ def _model(nodes, shape, inits=(), elem=TensorProto.FLOAT):
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 22)])
     model.ir_version = 10
     return model
-
-
-def _reference(model, x):
-    try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            return ReferenceEvaluator(model).run(None, {"x": x})[0]
-    except Exception:
-        return None
-
-
-def _onnxruntime(model, x, name="x"):
-    try:
-        session = ort.InferenceSession(
-            model.SerializeToString(), providers=["CPUExecutionProvider"]
-        )
-        return session.run(None, {name: x})[0]
-    except Exception:  # onnxruntime refuses a reflect pad >= the axis, ...
-        return None
 
 
 def _load(model, tmp_path):

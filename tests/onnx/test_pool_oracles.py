@@ -8,7 +8,6 @@ average over input cells: refused, naming the pads)."""
 from __future__ import annotations
 
 import time
-import warnings
 
 import numpy as np
 import pytest
@@ -18,8 +17,10 @@ from convprop import Tensor
 from convprop import onnx as conv_onnx
 from onnx import TensorProto, helper
 
+from .oracles import onnxruntime as _onnxruntime
+from .oracles import reference as _reference
+
 ort = pytest.importorskip("onnxruntime")
-from onnx.reference import ReferenceEvaluator  # noqa: E402
 
 ort.set_default_logger_severity(4)
 
@@ -33,25 +34,6 @@ def _model(op, shape, attrs):
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 22)])
     model.ir_version = 10
     return model
-
-
-def _reference(model, x):
-    try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            return ReferenceEvaluator(model).run(None, {"x": x})[0]
-    except Exception:  # the reference fails on some legal attributes
-        return None
-
-
-def _onnxruntime(model, x):
-    try:
-        session = ort.InferenceSession(
-            model.SerializeToString(), providers=["CPUExecutionProvider"]
-        )
-        return session.run(None, {"x": x})[0]
-    except Exception:  # onnxruntime refuses a pad >= kernel, a negative pad...
-        return None
 
 
 def _convprop(model, x, tmp_path):
