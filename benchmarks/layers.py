@@ -121,12 +121,16 @@ def conv_case(name, x_shape, w_shape, stride, padding, repeats, ceiling):
     return dict(
         case=name,
         algorithm=K.choose("auto", g).__name__.rsplit(".", 1)[-1],
-        forward_ms=f * 1e3, backward_ms=b * 1e3,
-        forward_ratio=f / t_fwd, backward_ratio=b / t_bwd, total_ratio=(f + b) / (t_fwd + t_bwd),
-        gflops=gflops, ceiling_percent=100 * gflops / ceiling,
+        forward_ms=f * 1e3,
+        backward_ms=b * 1e3,
+        forward_ratio=f / t_fwd,
+        backward_ratio=b / t_bwd,
+        total_ratio=(f + b) / (t_fwd + t_bwd),
+        gflops=gflops,
+        ceiling_percent=100 * gflops / ceiling,
         peak_mib=peak_mib(lambda: K.conv2d_backward(gy, x, w, stride, padding)),
         peak_mib_16mib_limit=limited_peak(lambda: K.conv2d_backward(gy, x, w, stride, padding)),
-    )  # fmt: skip
+    )
 
 
 def pool_case(name, kernel, stride, padding, repeats):
@@ -150,12 +154,18 @@ def pool_case(name, kernel, stride, padding, repeats):
         repeats,
     )
     return dict(
-        case=name, algorithm="taps", forward_ms=f * 1e3, backward_ms=b * 1e3,
-        forward_ratio=f / t_fwd, backward_ratio=b / t_bwd, total_ratio=(f + b) / (t_fwd + t_bwd),
-        gflops=float("nan"), ceiling_percent=float("nan"),
+        case=name,
+        algorithm="taps",
+        forward_ms=f * 1e3,
+        backward_ms=b * 1e3,
+        forward_ratio=f / t_fwd,
+        backward_ratio=b / t_bwd,
+        total_ratio=(f + b) / (t_fwd + t_bwd),
+        gflops=float("nan"),
+        ceiling_percent=float("nan"),
         peak_mib=peak_mib(lambda: K.max_pool2d_switches(x, kernel, stride, padding)),
         peak_mib_16mib_limit=float("nan"),
-    )  # fmt: skip
+    )
 
 
 def main() -> None:

@@ -22,21 +22,40 @@ def _torch_lenet():
     import torch.nn as T
 
     return T.Sequential(
-        T.Conv2d(1, 6, 5, padding=2), T.ReLU(), T.MaxPool2d(2), T.Conv2d(6, 16, 5), T.ReLU(),
-        T.MaxPool2d(2), T.Flatten(), T.Linear(400, 120), T.ReLU(), T.Linear(120, 84), T.ReLU(),
+        T.Conv2d(1, 6, 5, padding=2),
+        T.ReLU(),
+        T.MaxPool2d(2),
+        T.Conv2d(6, 16, 5),
+        T.ReLU(),
+        T.MaxPool2d(2),
+        T.Flatten(),
+        T.Linear(400, 120),
+        T.ReLU(),
+        T.Linear(120, 84),
+        T.ReLU(),
         T.Linear(84, 10),
-    )  # fmt: skip
+    )
 
 
 def _vgg(nn):
     """Two VGG blocks (two 3x3 convolutions and a 2x2 max pool each) and a classifier;
     written once for both libraries, which share the layer names."""
     return nn.Sequential(
-        nn.Conv2d(3, 32, 3, padding=1), nn.ReLU(), nn.Conv2d(32, 32, 3, padding=1), nn.ReLU(),
+        nn.Conv2d(3, 32, 3, padding=1),
+        nn.ReLU(),
+        nn.Conv2d(32, 32, 3, padding=1),
+        nn.ReLU(),
         nn.MaxPool2d(2),
-        nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.Conv2d(64, 64, 3, padding=1), nn.ReLU(),
-        nn.MaxPool2d(2), nn.Flatten(), nn.Linear(64 * 8 * 8, 128), nn.ReLU(), nn.Linear(128, 10),
-    )  # fmt: skip
+        nn.Conv2d(32, 64, 3, padding=1),
+        nn.ReLU(),
+        nn.Conv2d(64, 64, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(64 * 8 * 8, 128),
+        nn.ReLU(),
+        nn.Linear(128, 10),
+    )
 
 
 def _batches(case: str, steps: int, data: Path) -> tuple[list[np.ndarray], list[np.ndarray], int]:

@@ -101,6 +101,9 @@ def test_a_reader_that_leaves_early_ends_the_command_quietly():
     # `convprop explain maxpool | head -1`: no BrokenPipeError traceback
     done = subprocess.run(
         f"{sys.executable} -m convprop explain maxpool | head -1",
-        shell=True, capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        shell=True,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.stdout.count("\n") == 1 and done.stderr == ""

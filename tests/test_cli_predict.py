@@ -19,8 +19,16 @@ from convprop.data.images import read_image
 def trained(tmp_path_factory):
     """A digits checkpoint (8 epochs) and the test split's images as sklearn gives them."""
     tmp = tmp_path_factory.mktemp("predict")
-    argv = ["train", "--epochs", "8", "--no-progress", "--checkpoint", str(tmp / "d.npz"),
-            "--metrics", str(tmp / "m.json")]  # fmt: skip
+    argv = [
+        "train",
+        "--epochs",
+        "8",
+        "--no-progress",
+        "--checkpoint",
+        str(tmp / "d.npz"),
+        "--metrics",
+        str(tmp / "m.json"),
+    ]
     assert main(argv) == 0
     bunch = sklearn_digits()
     test = np.random.default_rng(0).permutation(len(bunch.target))[:40]  # load_digits' split
@@ -81,7 +89,7 @@ def _bad_files(tmp_path):
         "unit.npy": (np.eye(8), "a [0, 1] image; the model takes pixels in [0, 16]: multiply"),
         "paper.npy": (16 - np.eye(8), "dark digit on a light background"),
         "mnist.npy": (np.zeros((28, 28)), "has shape (28, 28); the model takes one grey 8x8"),
-    }  # fmt: skip
+    }
     for name, (array, _) in files.items():
         np.save(tmp_path / name, array)
     (tmp_path / "obj.npy").write_bytes(b"")

@@ -13,8 +13,15 @@ from .helpers import MNIST_DIR, needs_mnist
 
 
 def _train(tmp_path, *extra, name="c"):
-    argv = ["train", "--no-progress", "--metrics", str(tmp_path / f"{name}.json"),
-            "--checkpoint", str(tmp_path / f"{name}.npz"), *extra]  # fmt: skip
+    argv = [
+        "train",
+        "--no-progress",
+        "--metrics",
+        str(tmp_path / f"{name}.json"),
+        "--checkpoint",
+        str(tmp_path / f"{name}.npz"),
+        *extra,
+    ]
     return main(argv)
 
 
@@ -55,9 +62,16 @@ def test_resume_takes_the_checkpoints_settings(tmp_path, capsys):
 
 
 @pytest.mark.parametrize(
-    "change", [["--optimizer", "sgd"], ["--lr", "0.01"], ["--model", "mlp"],
-               ["--dataset", "mnist", "--data", "x"], ["--batch-size", "32"], ["--seed", "1"]],
-)  # fmt: skip
+    "change",
+    [
+        ["--optimizer", "sgd"],
+        ["--lr", "0.01"],
+        ["--model", "mlp"],
+        ["--dataset", "mnist", "--data", "x"],
+        ["--batch-size", "32"],
+        ["--seed", "1"],
+    ],
+)
 def test_a_differing_setting_is_refused_naming_it(tmp_path, capsys, change):
     assert _train(tmp_path, "--epochs", "1") == 0
     capsys.readouterr()
@@ -76,16 +90,18 @@ def test_fewer_epochs_than_done_is_refused(tmp_path, capsys):
 
 @pytest.mark.parametrize(
     "argv, rule",
-    [(["--epochs", "0"], "--epochs: must be >= 1, got 0"),
-     (["--batch-size", "0"], "--batch-size: must be >= 1"),
-     (["--lr", "-1"], "--lr: must be > 0"),
-     (["--epochs", "1", "--data", "/nonexistent"], "/nonexistent does not exist"),
-     (["--dataset", "digits", "--data", "/tmp"], "--data DIR is for --dataset mnist"),
-     (["--epochs", "1", "--bogus"], "unrecognized arguments: --bogus"),
-     (["--epochs", "1", "--momentum", "0.5"], "--momentum is for --optimizer sgd; adam has"),
-     (["--epochs", "1", "--optimizer", "adamw", "--momentum", "0.5"], "--momentum is for"),
-     (["--epochs", "1", "--holdout", "7"], "--holdout is for --dataset mnist")],
-)  # fmt: skip
+    [
+        (["--epochs", "0"], "--epochs: must be >= 1, got 0"),
+        (["--batch-size", "0"], "--batch-size: must be >= 1"),
+        (["--lr", "-1"], "--lr: must be > 0"),
+        (["--epochs", "1", "--data", "/nonexistent"], "/nonexistent does not exist"),
+        (["--dataset", "digits", "--data", "/tmp"], "--data DIR is for --dataset mnist"),
+        (["--epochs", "1", "--bogus"], "unrecognized arguments: --bogus"),
+        (["--epochs", "1", "--momentum", "0.5"], "--momentum is for --optimizer sgd; adam has"),
+        (["--epochs", "1", "--optimizer", "adamw", "--momentum", "0.5"], "--momentum is for"),
+        (["--epochs", "1", "--holdout", "7"], "--holdout is for --dataset mnist"),
+    ],
+)
 def test_option_mistakes_are_one_line_and_exit_2(tmp_path, capsys, argv, rule):
     try:
         code = _train(tmp_path, *argv)
@@ -100,8 +116,7 @@ def test_option_mistakes_are_one_line_and_exit_2(tmp_path, capsys, argv, rule):
 
 @needs_mnist
 def test_data_without_dataset_means_mnist(tmp_path, capsys):
-    argv = ["--epochs", "1", "--data", str(MNIST_DIR), "--holdout", "9900",
-            "--model", "mlp"]  # fmt: skip
+    argv = ["--epochs", "1", "--data", str(MNIST_DIR), "--holdout", "9900", "--model", "mlp"]
     assert _train(tmp_path, *argv) == 0  # main: silently trained on the digits
     config = checkpoint.load(tmp_path / "c.npz")[2]["config"]
     assert config["dataset"] == "mnist" and config["input"]["high"] == 255
@@ -128,8 +143,15 @@ def test_train_help_shows_defaults_and_every_option(capsys):
     with pytest.raises(SystemExit):
         main(["train", "--help"])
     out = " ".join(capsys.readouterr().out.split())
-    for text in ("default: 3e-3", "default: lenet5", "default: adam", "default: 64",
-                 "default: metrics.json", "--no-progress", "one line per epoch"):  # fmt: skip
+    for text in (
+        "default: 3e-3",
+        "default: lenet5",
+        "default: adam",
+        "default: 64",
+        "default: metrics.json",
+        "--no-progress",
+        "one line per epoch",
+    ):
         assert text.replace("3e-3", "0.003") in out or text in out, text
     with pytest.raises(SystemExit):
         main(["explain", "conv", "--help"])
@@ -154,8 +176,18 @@ def test_ctrl_c_prints_where_the_checkpoint_is_and_exits_130(tmp_path):
     import sys
 
     ckpt = tmp_path / "c.npz"
-    argv = [sys.executable, "-m", "convprop", "train", "--epochs", "200", "--checkpoint",
-            str(ckpt), "--metrics", str(tmp_path / "m.json")]  # fmt: skip
+    argv = [
+        sys.executable,
+        "-m",
+        "convprop",
+        "train",
+        "--epochs",
+        "200",
+        "--checkpoint",
+        str(ckpt),
+        "--metrics",
+        str(tmp_path / "m.json"),
+    ]
     run = subprocess.Popen(argv, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert run.stderr is not None
     assert run.stderr.readline().startswith("epoch 1/200: loss")

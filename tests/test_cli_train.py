@@ -45,8 +45,18 @@ def test_resume_equals_uninterrupted_training(tmp_path, monkeypatch, optimizer):
         raise KeyboardInterrupt  # the run dies right after its first checkpoint
 
     monkeypatch.setattr(checkpoint, "save", save_then_crash)
-    argv = ["train", "--no-progress", "--metrics", str(tmp_path / "parts.json"), "--checkpoint",
-            str(tmp_path / "parts.npz"), "--epochs", "3", "--optimizer", optimizer]  # fmt: skip
+    argv = [
+        "train",
+        "--no-progress",
+        "--metrics",
+        str(tmp_path / "parts.json"),
+        "--checkpoint",
+        str(tmp_path / "parts.npz"),
+        "--epochs",
+        "3",
+        "--optimizer",
+        optimizer,
+    ]
     assert main(argv) == 130  # Ctrl-C: a one-line notice, no traceback
     monkeypatch.setattr(checkpoint, "save", original)
     assert checkpoint.load(tmp_path / "parts.npz")[2]["epoch"] == 1

@@ -76,15 +76,20 @@ def conv_case(draw: Any) -> dict[str, Any]:
     # input has cout channels and its output cin
     x_channels, y_channels = (cout, cin) if transpose else (cin, cout)
     return dict(
-        dims=dims, x=array(draw, (draw(st.integers(1, 2)), x_channels, *size)),
-        w=array(draw, (cout, cin // groups, *kernel)), b=array(draw, (y_channels,), False),
-        stride=integer(draw, 1, 2, hostile), padding=integer(draw, 0, 2, hostile),
+        dims=dims,
+        x=array(draw, (draw(st.integers(1, 2)), x_channels, *size)),
+        w=array(draw, (cout, cin // groups, *kernel)),
+        b=array(draw, (y_channels,), False),
+        stride=integer(draw, 1, 2, hostile),
+        padding=integer(draw, 0, 2, hostile),
         dilation=integer(draw, 1, 2, hostile),
         groups=groups if not hostile else integer(draw, 1, 2, True),
         algorithm=draw(st.sampled_from(["auto", "im2col", "fft", "direct"])),
-        transpose=transpose, functional=draw(st.booleans()),
-        hostile_array=hostile and draw(st.booleans()), seed=draw(st.integers(0, 2**31)),
-    )  # fmt: skip
+        transpose=transpose,
+        functional=draw(st.booleans()),
+        hostile_array=hostile and draw(st.booleans()),
+        seed=draw(st.integers(0, 2**31)),
+    )
 
 
 @FUZZ
@@ -129,15 +134,22 @@ def pool_case(draw: Any) -> dict[str, Any]:
     size = tuple(draw(st.integers(1, 7 if dims < 3 else 4)) for _ in range(dims))
     hostile = draw(st.booleans())
     return dict(
-        dims=dims, x=maybe_hostile(draw, array(draw, (draw(st.integers(1, 2)), 2, *size))),
-        kernel=integer(draw, 1, 3, hostile), stride=draw(st.one_of(st.none(), st.integers(1, 3)))
-        if not hostile else integer(draw, 1, 3, True), padding=integer(draw, 0, 1, hostile),
-        dilation=integer(draw, 1, 2, hostile), ceil=draw(st.booleans()),
-        include=draw(st.booleans()), kind=draw(st.sampled_from(["max", "avg", "unpool"])),
+        dims=dims,
+        x=maybe_hostile(draw, array(draw, (draw(st.integers(1, 2)), 2, *size))),
+        kernel=integer(draw, 1, 3, hostile),
+        stride=draw(st.one_of(st.none(), st.integers(1, 3)))
+        if not hostile
+        else integer(draw, 1, 3, True),
+        padding=integer(draw, 0, 1, hostile),
+        dilation=integer(draw, 1, 2, hostile),
+        ceil=draw(st.booleans()),
+        include=draw(st.booleans()),
+        kind=draw(st.sampled_from(["max", "avg", "unpool"])),
         delta=draw(st.none() | st.tuples(*[st.integers(-2, 2)] * dims)),
-        full=draw(st.booleans()), functional=draw(st.booleans()),
+        full=draw(st.booleans()),
+        functional=draw(st.booleans()),
         seed=draw(st.integers(0, 2**31)),
-    )  # fmt: skip
+    )
 
 
 def _unpool_size(c: dict[str, Any], pooled: Any) -> tuple[int, ...] | None:
@@ -242,10 +254,13 @@ def adaptive_case(draw: Any) -> dict[str, Any]:
     out = integer(draw, 1, 7, draw(st.booleans()))
     out = 1 if out is None else out  # a bare None: the wider contract documented above
     return dict(
-        dims=dims, x=maybe_hostile(draw, array(draw, (1, 2, *size))), out=out,
-        kind=draw(st.sampled_from(["avg", "max"])), functional=draw(st.booleans()),
+        dims=dims,
+        x=maybe_hostile(draw, array(draw, (1, 2, *size))),
+        out=out,
+        kind=draw(st.sampled_from(["avg", "max"])),
+        functional=draw(st.booleans()),
         seed=draw(st.integers(0, 2**31)),
-    )  # fmt: skip
+    )
 
 
 @FUZZ
@@ -287,8 +302,9 @@ def pad_case(draw: Any) -> dict[str, Any]:
         x=maybe_hostile(draw, array(draw, (1, 2, *size))),
         pads=tuple(integer(draw, -1, 3, hostile) for _ in range(2 * dims)),
         mode=draw(st.sampled_from(["constant", "reflect", "replicate", "circular"])),
-        functional=draw(st.booleans()), seed=draw(st.integers(0, 2**31)),
-    )  # fmt: skip
+        functional=draw(st.booleans()),
+        seed=draw(st.integers(0, 2**31)),
+    )
 
 
 @FUZZ
@@ -331,14 +347,16 @@ def lp_case(draw: Any) -> dict[str, Any]:
         x[np.random.default_rng(draw(st.integers(0, 2**32 - 1))).random(x.shape) < 0.6] = 0
     hostile_p = hostile and draw(st.integers(0, 3)) == 0
     return dict(
-        dims=dims, x=maybe_hostile(draw, x),
+        dims=dims,
+        x=maybe_hostile(draw, x),
         p=draw(st.sampled_from(HOSTILE_POWERS if hostile_p else POWERS)),
         kernel=integer(draw, 1, 3, hostile),
         stride=draw(st.none() | st.integers(1, 3)) if not hostile else integer(draw, 1, 3, True),
         ceil=draw(st.booleans()) if not hostile else draw(st.sampled_from([True, False, 1, "no"])),
-        absolute=draw(st.booleans()), functional=draw(st.booleans()),
+        absolute=draw(st.booleans()),
+        functional=draw(st.booleans()),
         seed=draw(st.integers(0, 2**31)),
-    )  # fmt: skip
+    )
 
 
 @FUZZ

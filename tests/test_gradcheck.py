@@ -18,10 +18,13 @@ def test_every_kernel_and_option_passes_gradcheck(case):
 
 def test_grid_covers_every_kernel():
     assert {c.kernel for c in CASES} == {
-        *(f"conv{d}d" for d in (1, 2, 3)), *(f"conv_transpose{d}d" for d in (1, 2, 3)),
-        *(f"max_pool{d}d" for d in (1, 2, 3)), *(f"avg_pool{d}d" for d in (1, 2, 3)),
-        "adaptive_avg_pool", "pad",
-    }  # fmt: skip
+        *(f"conv{d}d" for d in (1, 2, 3)),
+        *(f"conv_transpose{d}d" for d in (1, 2, 3)),
+        *(f"max_pool{d}d" for d in (1, 2, 3)),
+        *(f"avg_pool{d}d" for d in (1, 2, 3)),
+        "adaptive_avg_pool",
+        "pad",
+    }
 
 
 def _square(x):

@@ -13,10 +13,19 @@ def test_pytorch_weights_load_into_the_matching_convprop_model(tmp_path):
     torch.manual_seed(0)
     T = torch.nn
     theirs = T.Sequential(
-        T.Conv2d(1, 6, 5, padding=2), T.ReLU(), T.MaxPool2d(2), T.Conv2d(6, 16, 5), T.ReLU(),
-        T.MaxPool2d(2), T.Flatten(), T.Linear(400, 120), T.ReLU(), T.Linear(120, 84), T.ReLU(),
+        T.Conv2d(1, 6, 5, padding=2),
+        T.ReLU(),
+        T.MaxPool2d(2),
+        T.Conv2d(6, 16, 5),
+        T.ReLU(),
+        T.MaxPool2d(2),
+        T.Flatten(),
+        T.Linear(400, 120),
+        T.ReLU(),
+        T.Linear(120, 84),
+        T.ReLU(),
         T.Linear(84, 10),
-    ).eval()  # fmt: skip
+    ).eval()
     path = tmp_path / "lenet.safetensors"
     save_file({k: v.contiguous() for k, v in theirs.state_dict().items()}, str(path))
     ours = convprop.load_safetensors(models.lenet5(), path).eval()

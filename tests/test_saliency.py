@@ -33,8 +33,16 @@ def test_saliency_command_prints_and_plots(tmp_path, capsys):
     from matplotlib.image import imread
 
     ckpt = tmp_path / "c.npz"
-    argv = ["train", "--epochs", "1", "--no-progress", "--checkpoint", str(ckpt),
-            "--metrics", str(tmp_path / "m.json")]  # fmt: skip
+    argv = [
+        "train",
+        "--epochs",
+        "1",
+        "--no-progress",
+        "--checkpoint",
+        str(ckpt),
+        "--metrics",
+        str(tmp_path / "m.json"),
+    ]
     assert main(argv) == 0
     image = tmp_path / "digit.npy"
     np.save(image, np.random.default_rng(1).integers(0, 8, (8, 8)).astype(np.float32))

@@ -102,9 +102,14 @@ TORCH_INDICES = np.full((2, 2, 1, 1, 2), 9, dtype=np.int64)  # what torch's max_
         lambda i: K.max_unpool_backward(np.ones(SHAPE), i),
         lambda i: K.adaptive_max_pool_backward(np.ones(i.shape), i, SHAPE),
     ],
-    ids=["max_pool_backward", "max_pool3d_backward", "max_unpool", "max_unpool_backward",
-         "adaptive_max_pool_backward"],
-)  # fmt: skip
+    ids=[
+        "max_pool_backward",
+        "max_pool3d_backward",
+        "max_unpool",
+        "max_unpool_backward",
+        "adaptive_max_pool_backward",
+    ],
+)
 @pytest.mark.parametrize("bad", [9, 4, -1])
 def test_our_kernels_refuse_indices_outside_the_plane(
     call: Callable[[np.ndarray], Any], bad: int

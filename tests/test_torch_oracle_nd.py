@@ -51,8 +51,15 @@ def test_conv_and_transposed_conv_1d_3d_against_torch(seed):
     x = rng.standard_normal((2, c_in, *sizes)).astype(dtype)
     w = rng.standard_normal((c_out, c_in // groups, *kernel)).astype(dtype)
     b = rng.standard_normal(c_out).astype(dtype)
-    config = dict(dims=dims, sizes=sizes, kernel=kernel, stride=stride, padding=padding,
-                  dilation=dilation, groups=groups)  # fmt: skip
+    config = dict(
+        dims=dims,
+        sizes=sizes,
+        kernel=kernel,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        groups=groups,
+    )
     conv, conv_backward = {1: (K.conv1d, K.conv1d_backward), 3: (K.conv3d, K.conv3d_backward)}[dims]
     tconv = {1: F.conv1d, 3: F.conv3d}[dims]
     xt, wt, bt = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
@@ -74,8 +81,10 @@ def test_conv_and_transposed_conv_1d_3d_against_torch(seed):
     wT = rng.standard_normal((c_in, c_out // groups, *kernel)).astype(dtype)
     out_pad = 0 if rng.random() < 0.5 else 1
     targs = (stride, padding, out_pad, groups, dilation)
-    transpose = {1: (K.conv_transpose1d, K.conv_transpose1d_backward),
-                 3: (K.conv_transpose3d, K.conv_transpose3d_backward)}[dims]  # fmt: skip
+    transpose = {
+        1: (K.conv_transpose1d, K.conv_transpose1d_backward),
+        3: (K.conv_transpose3d, K.conv_transpose3d_backward),
+    }[dims]
     ttranspose = {1: F.conv_transpose1d, 3: F.conv_transpose3d}[dims]
     xt2, wt2 = torch.tensor(x, requires_grad=True), torch.tensor(wT, requires_grad=True)
     if _refused(lambda: ttranspose(xt2, wt2, None, *targs)):
@@ -115,8 +124,10 @@ def test_pools_and_padding_1d_3d_against_torch(seed):
         yt.backward(torch.tensor(gy))
         _close(K.max_pool_grad(x, gy, kernel, stride, padding, 1, ceil), xt.grad, "float64", config)
     tavg = {1: F.avg_pool1d, 3: F.avg_pool3d}[dims]
-    avg, avg_backward = {1: (K.avg_pool1d, K.avg_pool1d_backward),
-                         3: (K.avg_pool3d, K.avg_pool3d_backward)}[dims]  # fmt: skip
+    avg, avg_backward = {
+        1: (K.avg_pool1d, K.avg_pool1d_backward),
+        3: (K.avg_pool3d, K.avg_pool3d_backward),
+    }[dims]
     counted = bool(rng.random() < 0.5)
     xt = torch.tensor(x, requires_grad=True)
     if not _refused(lambda: tavg(xt, kernel, stride, padding, ceil, counted)):

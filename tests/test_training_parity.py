@@ -17,10 +17,19 @@ TOLERANCE = {np.float64: 1e-8, np.float32: 1e-4}
 def torch_lenet() -> torch.nn.Sequential:
     T = torch.nn
     return T.Sequential(
-        T.Conv2d(1, 6, 5, padding=2), T.ReLU(), T.MaxPool2d(2), T.Conv2d(6, 16, 5), T.ReLU(),
-        T.MaxPool2d(2), T.Flatten(), T.Linear(400, 120), T.ReLU(), T.Linear(120, 84), T.ReLU(),
+        T.Conv2d(1, 6, 5, padding=2),
+        T.ReLU(),
+        T.MaxPool2d(2),
+        T.Conv2d(6, 16, 5),
+        T.ReLU(),
+        T.MaxPool2d(2),
+        T.Flatten(),
+        T.Linear(400, 120),
+        T.ReLU(),
+        T.Linear(120, 84),
+        T.ReLU(),
         T.Linear(84, 10),
-    )  # fmt: skip
+    )
 
 
 def _relative(a: np.ndarray, b: np.ndarray) -> float:

@@ -84,10 +84,11 @@ def _build_parser() -> argparse.ArgumentParser:
     from .cli_settings import add_data_options, add_train_options
 
     train = sub.add_parser(
-        "train", help="train a CNN (LeNet-5 on the bundled digits by default)",
+        "train",
+        help="train a CNN (LeNet-5 on the bundled digits by default)",
         description="Train LeNet-5 (or an MLP) on the bundled 8x8 digits or on MNIST; "
         "prints a table per epoch and the test accuracy, writes the metrics JSON.",
-    )  # fmt: skip
+    )
     add_train_options(train)
     evaluate = sub.add_parser("evaluate", help="test accuracy of a saved checkpoint")
     evaluate.add_argument("--checkpoint", required=True, metavar="PATH")
@@ -103,17 +104,19 @@ def _build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--checkpoint", required=True, metavar="PATH")
     predict.add_argument("images", nargs="+", metavar="IMAGE")
     export = sub.add_parser(
-        "export", help="write a checkpoint's model as an ONNX file",
+        "export",
+        help="write a checkpoint's model as an ONNX file",
         description="The ONNX model takes the same raw pixels as `convprop predict`: the "
         "checkpoint's normalisation is its first two nodes (Sub, Div).",
-    )  # fmt: skip
+    )
     export.add_argument("checkpoint", help="a .npz checkpoint written by convprop train")
     export.add_argument("--onnx", required=True, metavar="OUT.onnx")
     export.add_argument("--opset", type=int, default=22)
     saliency = sub.add_parser(
-        "saliency", help="|dL/dX| of images for a checkpoint's prediction (saliency maps)",
+        "saliency",
+        help="|dL/dX| of images for a checkpoint's prediction (saliency maps)",
         description=images,
-    )  # fmt: skip
+    )
     saliency.add_argument("--checkpoint", required=True, metavar="PATH")
     saliency.add_argument("images", nargs="+", metavar="IMAGE")
     saliency.add_argument("--plot", metavar="FILE.png", help="draw each image beside its map")

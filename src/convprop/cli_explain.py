@@ -52,22 +52,28 @@ def add_explain_parser(sub: Any) -> None:
     for name, text in (("maxpool", "max"), ("avgpool", "average")):
         pool = kinds.add_parser(name, help=f"{text} pooling's windows and where gradients land")
         pool.add_argument(
-            "--input", type=pair, default=None,
+            "--input",
+            type=pair,
+            default=None,
             help="a random input of this size instead of the course's 4x4 example",
-        )  # fmt: skip
+        )
         _geometry_options(pool, "2", dilation=name == "maxpool")
         pool.add_argument("--ceil-mode", action="store_true", help="round output sizes up")
         if name == "maxpool":
             pool.add_argument(
-                "--ties", choices=["first", "split"], default="first",
+                "--ties",
+                choices=["first", "split"],
+                default="first",
                 help="who gets a tied window's gradient: the first maximum (PyTorch) or all, "
                 "split evenly (tinygrad)",
-            )  # fmt: skip
+            )
         else:
             pool.add_argument(
-                "--no-count-include-pad", dest="count_include_pad", action="store_false",
+                "--no-count-include-pad",
+                dest="count_include_pad",
+                action="store_false",
                 help="leave padding out of the divisor",
-            )  # fmt: skip
+            )
     shape = kinds.add_parser("shape", help="convprop shape, warning where sizes are not whole")
     add_stack_options(shape)
     shape.add_argument("--plot", metavar="FILE.png", help="also draw the layers into this PNG")
@@ -97,9 +103,14 @@ def _explain(args: argparse.Namespace) -> tuple[list[str], Any]:
         from .explain.conv_story import explain
 
         setup = ConvSetup(
-            args.input, args.kernel or (3, 3), args.stride or (1, 1), args.padding or (0, 0),
-            args.dilation or (1, 1), args.seed, args.convention,
-        )  # fmt: skip
+            args.input,
+            args.kernel or (3, 3),
+            args.stride or (1, 1),
+            args.padding or (0, 0),
+            args.dilation or (1, 1),
+            args.seed,
+            args.convention,
+        )
         e = explain(setup, args.output, args.weight, args.pixel)
         return e.lines, lambda: plots.conv_figure(e)
     if args.what in ("maxpool", "avgpool"):
@@ -127,8 +138,13 @@ def _pool_stories(args: argparse.Namespace) -> list[Any]:
     if args.input is not None:
         x = np.random.default_rng(args.seed).integers(0, 10, args.input).astype(np.float64)
     setup = PoolSetup(
-        kind, args.kernel or (2, 2), args.stride, args.padding or (0, 0),
-        getattr(args, "dilation", None) or (1, 1), args.ceil_mode, ties,
+        kind,
+        args.kernel or (2, 2),
+        args.stride,
+        args.padding or (0, 0),
+        getattr(args, "dilation", None) or (1, 1),
+        args.ceil_mode,
+        ties,
         getattr(args, "count_include_pad", True),
-    )  # fmt: skip
+    )
     return [tell(setup, x)]

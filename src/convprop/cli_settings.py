@@ -13,9 +13,16 @@ import argparse
 from typing import Any
 
 DEFAULTS: dict[str, Any] = {
-    "dataset": "digits", "model": "lenet5", "lr": 3e-3, "schedule": "cosine",
-    "optimizer": "adam", "momentum": 0.9, "seed": 0, "batch_size": 64, "holdout": 2000,
-}  # fmt: skip
+    "dataset": "digits",
+    "model": "lenet5",
+    "lr": 3e-3,
+    "schedule": "cosine",
+    "optimizer": "adam",
+    "momentum": 0.9,
+    "seed": 0,
+    "batch_size": 64,
+    "holdout": 2000,
+}
 DEFAULT_EPOCHS = {"digits": 50, "mnist": 5}
 SETTINGS = (*DEFAULTS, "data", "epochs")
 
@@ -45,21 +52,26 @@ non_negative_float = _checked(float, 0, False)
 
 def add_data_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--dataset", choices=["digits", "mnist"],
+        "--dataset",
+        choices=["digits", "mnist"],
         help="default: mnist with --data, else digits (evaluate, --resume: the checkpoint's)",
-    )  # fmt: skip
+    )
     parser.add_argument(
         "--data", metavar="DIR", help="directory with MNIST IDX files (gzipped or raw)"
     )
     parser.add_argument(
-        "--holdout", type=positive_int, metavar="N",
+        "--holdout",
+        type=positive_int,
+        metavar="N",
         help="with only one MNIST split on disk, its last N images are the test set "
         f"(default: {DEFAULTS['holdout']})",
-    )  # fmt: skip
+    )
     parser.add_argument(
-        "--batch-size", type=positive_int, metavar="B",
+        "--batch-size",
+        type=positive_int,
+        metavar="B",
         help=f"images per step, over all processes (default: {DEFAULTS['batch_size']})",
-    )  # fmt: skip
+    )
 
 
 def add_train_options(parser: argparse.ArgumentParser) -> None:
@@ -100,9 +112,12 @@ def add_train_options(parser: argparse.ArgumentParser) -> None:
         help="data-parallel over the processes of `mpirun -np N convprop train --distributed`: "
         "the global --batch-size is split among them (needs mpi4py: pip install 'convprop[mpi]')",
     )
-    add("--report", metavar="DIR",
+    add(
+        "--report",
+        metavar="DIR",
         help="write DIR/report.html: curves, filters, feature maps, gradient norms, confusion "
-        "matrix, saliency maps (needs matplotlib: pip install 'convprop[plot]')")  # fmt: skip
+        "matrix, saliency maps (needs matplotlib: pip install 'convprop[plot]')",
+    )
 
 
 def choose_dataset(args: argparse.Namespace, saved: str | None = None) -> str:

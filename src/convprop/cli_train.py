@@ -132,10 +132,14 @@ def _run(args: argparse.Namespace, rank: int, size: int, progress: dict[str, Any
     train_set, test_set = load_data(settings)
     x_sample = train_set.arrays[0]
     config = {
-        **settings, "in_channels": int(x_sample.shape[1]), "image_size": int(x_sample.shape[2]),
-        "num_classes": 10, "input": contract_for(settings["dataset"]).as_dict(),
-        "processes": size, "distributed": bool(args.distributed),
-    }  # fmt: skip
+        **settings,
+        "in_channels": int(x_sample.shape[1]),
+        "image_size": int(x_sample.shape[2]),
+        "num_classes": 10,
+        "input": contract_for(settings["dataset"]).as_dict(),
+        "processes": size,
+        "distributed": bool(args.distributed),
+    }
     if args.report:
         from .explain.plots import pyplot
 
@@ -143,8 +147,9 @@ def _run(args: argparse.Namespace, rank: int, size: int, progress: dict[str, Any
     random.manual_seed(settings["seed"])
     model = build_model(config)
     batch_size = settings["batch_size"]
-    optimizer: Any = build_optimizer(model, settings["optimizer"], settings["lr"],
-                                     settings["momentum"])  # fmt: skip
+    optimizer: Any = build_optimizer(
+        model, settings["optimizer"], settings["lr"], settings["momentum"]
+    )
     if args.distributed:
         from . import distributed
 
@@ -176,20 +181,28 @@ def _run(args: argparse.Namespace, rank: int, size: int, progress: dict[str, Any
         before = int(meta["config"].get("epochs", epochs))
         if epochs != before:
             lr = optimizer.param_groups[0]["lr"]
-            say(f"the run now ends after epoch {epochs}, not {before}" + (
-                f": the cosine schedule is recomputed over {epochs} epochs, "
-                f"epoch {start_epoch + 1} at lr {lr:.3g}" if cosine else ""))  # fmt: skip
+            say(
+                f"the run now ends after epoch {epochs}, not {before}"
+                + (
+                    f": the cosine schedule is recomputed over {epochs} epochs, "
+                    f"epoch {start_epoch + 1} at lr {lr:.3g}"
+                    if cosine
+                    else ""
+                )
+            )
 
     def save(result: EpochResult) -> None:
         history.append(result.as_dict())
         if args.checkpoint:
             if main:
                 state = {
-                    "epoch": result.epoch, "config": config, "history": history,
+                    "epoch": result.epoch,
+                    "config": config,
+                    "history": history,
                     "loader_rng": loader.generator.bit_generator.state,
                     "global_rng": random.generator().bit_generator.state,
                     "scheduler": scheduler.state_dict() if scheduler is not None else None,
-                }  # fmt: skip
+                }
                 checkpoint.save(args.checkpoint, model.state_dict(), optimizer.state_dict(), state)
             progress["last"] = result.epoch
 
@@ -199,8 +212,18 @@ def _run(args: argparse.Namespace, rank: int, size: int, progress: dict[str, Any
 
         recorder = TrainingRecorder(model)
     started = time.perf_counter()
-    fit(model, optimizer, loader, test_loader, epochs, start_epoch, scheduler,
-        progress=main and not args.no_progress, on_epoch=save, on_step=recorder)  # fmt: skip
+    fit(
+        model,
+        optimizer,
+        loader,
+        test_loader,
+        epochs,
+        start_epoch,
+        scheduler,
+        progress=main and not args.no_progress,
+        on_epoch=save,
+        on_step=recorder,
+    )
     if not main:
         return 0
     results = [EpochResult(**h) for h in history]
@@ -208,8 +231,12 @@ def _run(args: argparse.Namespace, rank: int, size: int, progress: dict[str, Any
     if size > 1:
         say(f"(train loss and accuracy are rank 0's shard; the data was split over {size})")
     final = results[-1] if results else None
-    metrics = {"config": config, "epochs": history, "seconds": time.perf_counter() - started,
-               "processes": size}  # fmt: skip
+    metrics = {
+        "config": config,
+        "epochs": history,
+        "seconds": time.perf_counter() - started,
+        "processes": size,
+    }
     if final is not None:
         metrics["test_accuracy"], metrics["test_loss"] = final.test_accuracy, final.test_loss
         dataset = config["dataset"]
@@ -239,14 +266,19 @@ def run_evaluate(args: argparse.Namespace) -> int:
     check_applies(args, dataset)
     wanted, found = checkpoint_contract(config), contract_for(dataset)
     if (wanted.size, wanted.low, wanted.high) != (found.size, found.low, found.high) or (
-        wanted.mean, wanted.std) != (found.mean, found.std):  # fmt: skip
+        wanted.mean,
+        wanted.std,
+    ) != (found.mean, found.std):
         raise ValueError(
             f"{args.checkpoint} is a model of {wanted.size}x{wanted.size} images in "
             f"{wanted.range_text()} ({config['dataset']}); {dataset} has {found.size}x"
             f"{found.size} images in {found.range_text()}"
         )
-    settings = {"dataset": dataset, "data": args.data or config.get("data"),
-                "holdout": args.holdout or config.get("holdout")}  # fmt: skip
+    settings = {
+        "dataset": dataset,
+        "data": args.data or config.get("data"),
+        "holdout": args.holdout or config.get("holdout"),
+    }
     _, test_set = load_data(settings)
     batch_size = args.batch_size or DEFAULTS["batch_size"]
     loss, accuracy = evaluate(model, DataLoader(test_set, batch_size))

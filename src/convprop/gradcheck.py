@@ -156,9 +156,16 @@ def _jacobian_report(
 
 
 def _joint_kinks(
-    fn: CheckedFn, inputs: list[np.ndarray], k: int, y64: np.ndarray, ana: np.ndarray,
-    kinked: np.ndarray, eps: float, atol: float, rtol: float,
-) -> tuple[int, tuple[float, float], float, str] | None:  # fmt: skip
+    fn: CheckedFn,
+    inputs: list[np.ndarray],
+    k: int,
+    y64: np.ndarray,
+    ana: np.ndarray,
+    kinked: np.ndarray,
+    eps: float,
+    atol: float,
+    rtol: float,
+) -> tuple[int, tuple[float, float], float, str] | None:
     """Kinked elements move together too: a tied window's gradients must add up to the
     slope of moving all of them at once (4x the gradient on each of 4 tied cells, or none
     on any, lies within each cell's slopes but not within the window's). Checked along

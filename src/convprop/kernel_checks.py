@@ -110,8 +110,10 @@ def _family(rng: np.random.Generator, quick: bool) -> Iterator[Case]:
         name = f"conv_transpose{dims}d"
         yield Case(name, _describe(opts), family_fn(conv, back, **opts), (x, w))
     x1, x3 = rng.standard_normal((2, 3, 9)), rng.standard_normal((1, 2, 4, 5, 3))
-    pools = (("avg_pool1d", x1, K.avg_pool1d, K.avg_pool1d_backward),
-             ("avg_pool3d", x3, K.avg_pool3d, K.avg_pool3d_backward))  # fmt: skip
+    pools = (
+        ("avg_pool1d", x1, K.avg_pool1d, K.avg_pool1d_backward),
+        ("avg_pool3d", x3, K.avg_pool3d, K.avg_pool3d_backward),
+    )
     for name, x, forward, backward in pools:
         opts = dict(kernel_size=3, stride=2, padding=1)
         yield Case(name, _describe(opts), avg_pool_nd_fn(forward, backward, **opts), (x,))

@@ -95,10 +95,11 @@ def resolve_padding(
                 f"{op}: padding needs one entry per spatial dimension ({dims}), got {padding!r}"
             )
         return tuple(
-            as_pair(op, "padding", p, 0) if isinstance(p, (tuple, list)) else
-            (as_int(op, "padding", p, 0),) * 2
+            as_pair(op, "padding", p, 0)
+            if isinstance(p, (tuple, list))
+            else (as_int(op, "padding", p, 0),) * 2
             for p in padding
-        )  # fmt: skip
+        )
     return tuple((p, p) for p in as_tuple(op, "padding", padding, 0, dims))
 
 
@@ -160,8 +161,16 @@ def _split(op: str, x_shape: tuple[int, ...], w_shape: tuple[int, ...]) -> tuple
     dims = len(x_shape) - 2
     if dims < 1 or len(w_shape) != len(x_shape):
         raise ValueError(f"{op}: input and weight need the same number of dimensions; {shapes}")
-    return (shapes, dims, x_shape[0], x_shape[1], tuple(x_shape[2:]), w_shape[0], w_shape[1],
-            tuple(w_shape[2:]))  # fmt: skip
+    return (
+        shapes,
+        dims,
+        x_shape[0],
+        x_shape[1],
+        tuple(x_shape[2:]),
+        w_shape[0],
+        w_shape[1],
+        tuple(w_shape[2:]),
+    )
 
 
 @memoized
@@ -244,9 +253,14 @@ class PoolGeometry:
     def pad(self) -> tuple[Pair, ...]:
         sides = []
         for n, k, s, p, d, o in zip(
-            self.size, self.kernel, self.stride, self.padding, self.dilation, self.out_size,
+            self.size,
+            self.kernel,
+            self.stride,
+            self.padding,
+            self.dilation,
+            self.out_size,
             strict=True,
-        ):  # fmt: skip
+        ):
             reach = (o - 1) * s + d * (k - 1) + 1  # cells the last window touches, from -p
             sides.append((p, max(p, reach - n - p)))
         return tuple(sides)
@@ -352,18 +366,21 @@ def conv_transpose_geometry(
         raise ValueError(
             f"{op}: output size {_times(out)} is not positive (padding {p} too large); {shapes}"
         )
-    return _within_limits(op, ConvGeometry(
-        batch=n,
-        in_channels=c_out_per_group * g,
-        out_channels=c_in,
-        groups=g,
-        size=out,
-        kernel=kernel,
-        stride=s,
-        pad=tuple((pi, pi) for pi in p),
-        dilation=d,
-        out_size=size,
-    ))  # fmt: skip
+    return _within_limits(
+        op,
+        ConvGeometry(
+            batch=n,
+            in_channels=c_out_per_group * g,
+            out_channels=c_in,
+            groups=g,
+            size=out,
+            kernel=kernel,
+            stride=s,
+            pad=tuple((pi, pi) for pi in p),
+            dilation=d,
+            out_size=size,
+        ),
+    )
 
 
 conv_transpose2d_geometry = conv_transpose_geometry

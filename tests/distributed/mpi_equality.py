@@ -57,8 +57,9 @@ distributed.broadcast_parameters(model)
 after_broadcast = spread(comm, flat(model))
 start = flat(model).copy()
 initial = {k: v.copy() for k, v in model.state_dict().items()}  # after the broadcast
-opt = distributed.DistributedOptimizer(optim.SGD(model.parameters(), lr=0.1, momentum=0.9),
-                                       model.named_parameters())  # fmt: skip
+opt = distributed.DistributedOptimizer(
+    optim.SGD(model.parameters(), lr=0.1, momentum=0.9), model.named_parameters()
+)
 sampler = distributed.DistributedSampler(dataset, seed=3)
 train(model, DataLoader(dataset, GLOBAL_BATCH // size, sampler=sampler), opt)
 after_training = spread(comm, flat(model))
@@ -66,10 +67,17 @@ if rank == 0:
     alone = build(seed=0)
     alone.load_state_dict(initial)
     one = distributed.DistributedSampler(dataset, num_replicas=1, rank=0, seed=3)
-    train(alone, DataLoader(dataset, GLOBAL_BATCH, sampler=one),
-          optim.SGD(alone.parameters(), lr=0.1, momentum=0.9))  # fmt: skip
-    result = dict(size=size, after_broadcast=after_broadcast, after_training=after_training,
-                  vs_one_process=float(np.abs(flat(model) - flat(alone)).max()),
-                  moved=float(np.abs(flat(model) - start).max()))  # fmt: skip
+    train(
+        alone,
+        DataLoader(dataset, GLOBAL_BATCH, sampler=one),
+        optim.SGD(alone.parameters(), lr=0.1, momentum=0.9),
+    )
+    result = dict(
+        size=size,
+        after_broadcast=after_broadcast,
+        after_training=after_training,
+        vs_one_process=float(np.abs(flat(model) - flat(alone)).max()),
+        moved=float(np.abs(flat(model) - start).max()),
+    )
     with open(sys.argv[1], "w") as f:
         json.dump(result, f)

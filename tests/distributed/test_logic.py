@@ -25,8 +25,10 @@ def test_without_mpirun_the_world_has_one_process(monkeypatch):
 @pytest.mark.parametrize("n, size, drop_last", [(10, 3, False), (12, 4, False), (11, 2, True)])
 def test_shards_are_disjoint_cover_the_data_and_change_each_epoch(n, size, drop_last):
     data = TensorDataset(np.arange(n))
-    shards = [distributed.DistributedSampler(data, size, r, seed=5, drop_last=drop_last)
-              for r in range(size)]  # fmt: skip
+    shards = [
+        distributed.DistributedSampler(data, size, r, seed=5, drop_last=drop_last)
+        for r in range(size)
+    ]
     seen = np.concatenate([s.indices() for s in shards])
     assert all(len(s) == len(shards[0]) for s in shards) and len(seen) == size * len(shards[0])
     if drop_last:
@@ -49,8 +51,9 @@ def test_the_fused_buffer_holds_every_gradient_in_name_order():
     for name, p in model.named_parameters():
         p.grad = np.full(p.data.shape, float(len(name)), dtype=np.float32)
     model[2].bias.grad = None
-    opt = distributed.DistributedOptimizer(optim.SGD(model.parameters(), lr=1.0),
-                                           model.named_parameters())  # fmt: skip
+    opt = distributed.DistributedOptimizer(
+        optim.SGD(model.parameters(), lr=1.0), model.named_parameters()
+    )
     assert [name for name, _ in opt.named] == ["0.bias", "0.weight", "2.bias", "2.weight"]
     buffer = opt.fused_gradients()
     assert buffer.dtype == np.float64 and buffer.size == 2 + 6 + 1 + 2
@@ -78,8 +81,9 @@ def _model(seed):
     from convprop import manual_seed
 
     manual_seed(seed)
-    return nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.ReLU(), nn.Flatten(),
-                         nn.Linear(8, 3)).double()  # fmt: skip
+    return nn.Sequential(
+        nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.ReLU(), nn.Flatten(), nn.Linear(8, 3)
+    ).double()
 
 
 def test_simulated_ranks_average_gradients_and_match_one_process_on_the_whole_batch():
@@ -91,8 +95,9 @@ def test_simulated_ranks_average_gradients_and_match_one_process_on_the_whole_ba
         model = _model(seed=comm.rank)  # different on every rank until the broadcast
         distributed.broadcast_parameters(model, comm=comm)
         model.eval()  # BatchNorm on running statistics: the batch split cannot change it
-        opt = distributed.DistributedOptimizer(optim.SGD(model.parameters(), lr=0.5),
-                                               model.named_parameters(), comm=comm)  # fmt: skip
+        opt = distributed.DistributedOptimizer(
+            optim.SGD(model.parameters(), lr=0.5), model.named_parameters(), comm=comm
+        )
         sampler = distributed.DistributedSampler(data, size, comm.rank, seed=1)
         for x, y in DataLoader(data, batch, sampler=sampler):
             opt.zero_grad()

@@ -51,9 +51,22 @@ def test_distributed_training_writes_one_checkpoint_that_evaluates(tmp_path):
     convprop = [sys.executable, "-m", "convprop"]
 
     def train(epochs, *extra):
-        return _run([*_mpirun(), *convprop, "train", "--distributed", "--epochs", str(epochs),
-                     "--no-progress", "--checkpoint", str(ckpt),
-                     "--metrics", str(tmp_path / "m.json"), *extra])  # fmt: skip
+        return _run(
+            [
+                *_mpirun(),
+                *convprop,
+                "train",
+                "--distributed",
+                "--epochs",
+                str(epochs),
+                "--no-progress",
+                "--checkpoint",
+                str(ckpt),
+                "--metrics",
+                str(tmp_path / "m.json"),
+                *extra,
+            ]
+        )
 
     done = train(2)
     assert done.returncode == 0, done.stderr
@@ -67,8 +80,20 @@ def test_distributed_training_writes_one_checkpoint_that_evaluates(tmp_path):
     assert resumed.returncode == 0, resumed.stderr
     assert "resuming from" in resumed.stdout and resumed.stdout.count("resuming from") == 1
     # without mpirun the batches would be sharded otherwise: a different run, refused
-    alone = _run([*convprop, "train", "--epochs", "4", "--resume", "--checkpoint", str(ckpt),
-                  "--no-progress", "--metrics", str(tmp_path / "m.json")])  # fmt: skip
+    alone = _run(
+        [
+            *convprop,
+            "train",
+            "--epochs",
+            "4",
+            "--resume",
+            "--checkpoint",
+            str(ckpt),
+            "--no-progress",
+            "--metrics",
+            str(tmp_path / "m.json"),
+        ]
+    )
     assert alone.returncode == 2
     assert alone.stderr.strip() == (
         f"convprop train: error: {ckpt} was trained by mpirun -np 2 ... --distributed; "
@@ -78,8 +103,18 @@ def test_distributed_training_writes_one_checkpoint_that_evaluates(tmp_path):
 
 def test_a_failing_distributed_command_ends_every_rank(tmp_path):
     start = time.perf_counter()
-    args = [*_mpirun(), sys.executable, "-m", "convprop", "train", "--distributed",
-            "--batch-size", "63", "--metrics", str(tmp_path / "m.json")]  # fmt: skip
+    args = [
+        *_mpirun(),
+        sys.executable,
+        "-m",
+        "convprop",
+        "train",
+        "--distributed",
+        "--batch-size",
+        "63",
+        "--metrics",
+        str(tmp_path / "m.json"),
+    ]
     done = _run(args, timeout=60)
     assert done.returncode == 2 and time.perf_counter() - start < 30
     # one line, no traceback, no MPI "Abort(1)" banner (main: a traceback plus Abort(1))
@@ -93,10 +128,23 @@ def test_ctrl_c_under_mpirun_is_one_line_and_exit_130(tmp_path):
     import signal
 
     ckpt = tmp_path / "c.npz"
-    args = [*_mpirun(), sys.executable, "-m", "convprop", "train", "--distributed", "--epochs",
-            "500", "--checkpoint", str(ckpt), "--metrics", str(tmp_path / "m.json")]  # fmt: skip
-    run = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                           start_new_session=True)  # fmt: skip
+    args = [
+        *_mpirun(),
+        sys.executable,
+        "-m",
+        "convprop",
+        "train",
+        "--distributed",
+        "--epochs",
+        "500",
+        "--checkpoint",
+        str(ckpt),
+        "--metrics",
+        str(tmp_path / "m.json"),
+    ]
+    run = subprocess.Popen(
+        args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
     assert run.stderr is not None
     for _ in range(2):  # the second epoch's line: the first is saved
         assert run.stderr.readline().startswith("epoch ")

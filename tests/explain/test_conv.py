@@ -33,9 +33,12 @@ def _central_differences(loss, a, eps=1e-6):
 def test_step_by_step_numbers_equal_the_kernels_and_central_differences(setup):
     ex = C.make_example(setup)
     opts = dict(
-        stride=setup.stride, padding=setup.padding, dilation=setup.dilation,
-        convention=setup.convention, algorithm="direct",
-    )  # fmt: skip
+        stride=setup.stride,
+        padding=setup.padding,
+        dilation=setup.dilation,
+        convention=setup.convention,
+        algorithm="direct",
+    )
     x4, w4, g4 = ex.x[None, None], ex.w[None, None], ex.grad_y[None, None]
     np.testing.assert_allclose(C.forward(ex), K.conv2d(x4, w4, **opts)[0, 0], atol=1e-12)
     gx, gw, _ = K.conv2d_backward(g4, x4, w4, **opts)

@@ -70,8 +70,21 @@ def test_average_pooling_gives_each_cell_its_share(capsys):
 
 
 def test_options_pick_one_scenario_on_a_random_input(capsys):
-    args = ["explain", "maxpool", "--input", "5,6", "--kernel", "3", "--stride", "2",
-            "--padding", "1", "--ceil-mode", "--ties", "split"]  # fmt: skip
+    args = [
+        "explain",
+        "maxpool",
+        "--input",
+        "5,6",
+        "--kernel",
+        "3",
+        "--stride",
+        "2",
+        "--padding",
+        "1",
+        "--ceil-mode",
+        "--ties",
+        "split",
+    ]
     assert main(args) == 0
     out = capsys.readouterr().out
     assert "max pooling 3x3, stride 2, padding 1, ceil_mode, ties split: 5x6 -> 3x4" in out

@@ -108,8 +108,11 @@ def test_every_ring_leaves_its_number_clear(drawn):
     fig, _, rows, renderer = drawn
     checked = 0
     for ax in rows.ravel():
-        texts = {(round(t.get_position()[1]), round(t.get_position()[0])): t
-                 for t in ax.texts if t.get_text()}  # fmt: skip
+        texts = {
+            (round(t.get_position()[1]), round(t.get_position()[0])): t
+            for t in ax.texts
+            if t.get_text()
+        }
         for p in ax.patches:
             if not isinstance(p, Rectangle) or p.get_fill():
                 continue
@@ -136,9 +139,13 @@ def test_nested_rings_each_windows_colour_none_hidden(drawn):
             assert tuple(np.round(colors(k), 4)) in ring_colors(row[3])[rc]
     assert max(counts.values()) > 1  # a cell reached by several windows
     for (r, c), n in counts.items():
-        sizes = [p.get_width() for p in row[3].patches if not p.get_fill()
-                 and abs(p.get_x() + p.get_width() / 2 - c) < 0.01
-                 and abs(p.get_y() + p.get_height() / 2 - r) < 0.01]  # fmt: skip
+        sizes = [
+            p.get_width()
+            for p in row[3].patches
+            if not p.get_fill()
+            and abs(p.get_x() + p.get_width() / 2 - c) < 0.01
+            and abs(p.get_y() + p.get_height() / 2 - r) < 0.01
+        ]
         assert len(sizes) == len(set(sizes)) == n
 
 

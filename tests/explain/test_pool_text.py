@@ -52,8 +52,9 @@ def test_each_average_window_explains_its_divisor(scenario):
     rule = [line for line in story.lines if line.startswith("divisor:")]
     assert len(rule) == 1 and f"count_include_pad={counted}" in rule[0]
     ones = torch.ones((1, 1, *story.x.shape), dtype=torch.float64)
-    mean_of_ones = torch.nn.functional.avg_pool2d(ones, s.kernel, s.stride, s.padding,
-                                                  s.ceil_mode, counted)[0, 0].numpy()  # fmt: skip
+    mean_of_ones = torch.nn.functional.avg_pool2d(
+        ones, s.kernel, s.stride, s.padding, s.ceil_mode, counted
+    )[0, 0].numpy()
     lines = [line for line in story.lines if line.startswith("  window (")]
     assert len(lines) == story.y.size
     for line in lines:

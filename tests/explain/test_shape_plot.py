@@ -33,10 +33,15 @@ def _unseen(size, f, s, p):
 
 @pytest.mark.parametrize(
     ("size", "layer"),
-    [((32, 32), Layer("conv", 5, 2, 0, filters=6)), ((31, 29), Layer("conv", 3, 3, 1, filters=2)),
-     ((28, 28), Layer("conv", 5, 1, 2, filters=6)), ((9, 7), Layer("pool", 2, 2)),
-     ((12, 13), Layer("conv", 2, 5, 0, filters=1)), ((30, 30), Layer("conv", 3, 2, 0, filters=1))],
-)  # fmt: skip
+    [
+        ((32, 32), Layer("conv", 5, 2, 0, filters=6)),
+        ((31, 29), Layer("conv", 3, 3, 1, filters=2)),
+        ((28, 28), Layer("conv", 5, 1, 2, filters=6)),
+        ((9, 7), Layer("pool", 2, 2)),
+        ((12, 13), Layer("conv", 2, 5, 0, filters=1)),
+        ((30, 30), Layer("conv", 3, 2, 0, filters=1)),
+    ],
+)
 def test_red_cells_and_title_name_exactly_the_unseen_rows_and_columns(size, layer):
     h, w = size
     story = explain(h, w, 3, [layer])

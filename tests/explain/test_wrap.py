@@ -9,15 +9,29 @@ from convprop.explain.text import fit, grid, side_by_side
 
 COMMANDS = [
     ["explain", "conv"],
-    ["explain", "conv", "--stride", "2", "--padding", "1", "--dilation", "2", "--input", "7",
-     "--pixel", "3,3", "--weight", "0,2"],
+    [
+        "explain",
+        "conv",
+        "--stride",
+        "2",
+        "--padding",
+        "1",
+        "--dilation",
+        "2",
+        "--input",
+        "7",
+        "--pixel",
+        "3,3",
+        "--weight",
+        "0,2",
+    ],
     ["explain", "conv", "--convention", "convolution", "--input", "24"],
     ["explain", "maxpool"],
     ["explain", "maxpool", "--ties", "split", "--input", "9,13", "--kernel", "3"],
     ["explain", "avgpool"],
     ["explain", "shape", "32x32x3", "--filters", "6", "16", "--kernel", "5", "--stride", "2"],
     ["shape", "32x32x3", "--filters", "6", "16", "--kernel", "5", "--stride", "2"],
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize("columns", [60, 80])
@@ -45,8 +59,9 @@ def test_a_wide_grid_is_printed_in_blocks_holding_every_number(monkeypatch):
     assert all(len(line) <= 40 for line in lines)
     heads = [k for k, line in enumerate(lines) if line.startswith("A (3x20)")]
     blocks = [lines[k + 1 : k + 4] for k in heads]
-    rows = [" ".join(b[r] for b in blocks).replace("[", " ").replace("]", " ").split()
-            for r in range(3)]  # fmt: skip
+    rows = [
+        " ".join(b[r] for b in blocks).replace("[", " ").replace("]", " ").split() for r in range(3)
+    ]
     np.testing.assert_array_equal(np.array(rows, dtype=int), a)
     assert any("[" in line and "]" in line for line in lines)
     wide = side_by_side([grid("B", np.ones((2, 8))), grid("C", np.ones((2, 8)))])
@@ -59,8 +74,13 @@ OPERATORS = {"=", "/", "*", "+", "-"}
 def _glued(words, k, depth):
     """Whether the gap after words[k] lies inside an arithmetic expression or brackets."""
     prev, nxt = words[k], words[k + 1]
-    return (depth > 0 or prev in OPERATORS or nxt in OPERATORS or prev in ("sum", "max")
-            or prev.startswith("sum_"))  # fmt: skip
+    return (
+        depth > 0
+        or prev in OPERATORS
+        or nxt in OPERATORS
+        or prev in ("sum", "max")
+        or prev.startswith("sum_")
+    )
 
 
 def _bad_breaks(line, pieces, width):
@@ -93,11 +113,29 @@ def _bad_breaks(line, pieces, width):
 @pytest.mark.parametrize("columns", [60, 80])
 @pytest.mark.parametrize(
     "argv",
-    [["explain", "avgpool"], ["explain", "maxpool"], ["explain", "conv"],
-     ["explain", "conv", "--stride", "2", "--padding", "1", "--dilation", "2", "--input", "7",
-      "--pixel", "3,3", "--weight", "0,2"]],
+    [
+        ["explain", "avgpool"],
+        ["explain", "maxpool"],
+        ["explain", "conv"],
+        [
+            "explain",
+            "conv",
+            "--stride",
+            "2",
+            "--padding",
+            "1",
+            "--dilation",
+            "2",
+            "--input",
+            "7",
+            "--pixel",
+            "3,3",
+            "--weight",
+            "0,2",
+        ],
+    ],
     ids=lambda a: "-".join(a[:4]),
-)  # fmt: skip
+)
 def test_lines_break_only_between_whole_terms(argv, columns, monkeypatch, capsys):
     from convprop.explain import text
 

@@ -9,10 +9,12 @@ def torch_route(story, i, j) -> np.ndarray:
     s = story.setup
     x = torch.tensor(story.x[None, None], requires_grad=True)
     if s.kind == "max":
-        y = torch.nn.functional.max_pool2d(x, s.kernel, s.stride, s.padding, s.dilation,
-                                           ceil_mode=s.ceil_mode)  # fmt: skip
+        y = torch.nn.functional.max_pool2d(
+            x, s.kernel, s.stride, s.padding, s.dilation, ceil_mode=s.ceil_mode
+        )
     else:
-        y = torch.nn.functional.avg_pool2d(x, s.kernel, s.stride, s.padding, s.ceil_mode,
-                                           s.count_include_pad)  # fmt: skip
+        y = torch.nn.functional.avg_pool2d(
+            x, s.kernel, s.stride, s.padding, s.ceil_mode, s.count_include_pad
+        )
     y[0, 0, i, j].backward()
     return x.grad[0, 0].numpy()

@@ -26,8 +26,10 @@ def test_adaptive_pools_equal_loops_over_their_windows(shape, out):
     mean, (top, idx) = K.adaptive_avg_pool(x, out), K.adaptive_max_pool(x, out)
     for i in np.ndindex(*out):
         ranges = [_window(n, o, ii) for n, o, ii in zip(shape[2:], out, i, strict=True)]
-        cells = [tuple(r[k] for r, k in zip(ranges, c, strict=True))
-                 for c in np.ndindex(*(len(r) for r in ranges))]  # fmt: skip
+        cells = [
+            tuple(r[k] for r, k in zip(ranges, c, strict=True))
+            for c in np.ndindex(*(len(r) for r in ranges))
+        ]
         for n, c in np.ndindex(*shape[:2]):
             values = [x[(n, c, *cell)] for cell in cells]
             assert mean[(n, c, *i)] == pytest.approx(sum(values) / len(values))

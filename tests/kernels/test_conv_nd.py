@@ -97,8 +97,9 @@ TRANSPOSED = [
 ]
 
 
-@pytest.mark.parametrize("dims, sizes, kernel, stride, padding, out_pad, groups, dilation",
-                         TRANSPOSED, ids=str)  # fmt: skip
+@pytest.mark.parametrize(
+    "dims, sizes, kernel, stride, padding, out_pad, groups, dilation", TRANSPOSED, ids=str
+)
 def test_transposed_convolutions_equal_pytorch(
     dims, sizes, kernel, stride, padding, out_pad, groups, dilation
 ):
@@ -151,15 +152,21 @@ def test_true_convolution_reverses_every_axis():
     "call, message",
     [
         (lambda: K.conv1d(np.ones((1, 2, 5)), np.ones((3, 2, 3, 3))), "conv1d: weight must be 3-D"),
-        (lambda: K.conv3d(np.ones((1, 2, 5, 5)), np.ones((3, 2, 3, 3, 3))),
-         "conv3d: input must be 5-D"),
+        (
+            lambda: K.conv3d(np.ones((1, 2, 5, 5)), np.ones((3, 2, 3, 3, 3))),
+            "conv3d: input must be 5-D",
+        ),
         (lambda: K.conv1d(np.ones((1, 2, 2)), np.ones((3, 2, 3))), "conv1d: the dilated kernel 3"),
-        (lambda: K.conv3d(np.ones((1, 2, 5, 5, 5)), np.ones((3, 2, 1, 1, 1)), stride=(1, 2)),
-         "conv3d: stride must be an int or a triple"),
-        (lambda: K.conv1d_input((1, 2), np.ones((3, 2, 3)), np.ones((1, 3, 3))),
-         "conv1d_input: input_size must be three non-negative ints"),
+        (
+            lambda: K.conv3d(np.ones((1, 2, 5, 5, 5)), np.ones((3, 2, 1, 1, 1)), stride=(1, 2)),
+            "conv3d: stride must be an int or a triple",
+        ),
+        (
+            lambda: K.conv1d_input((1, 2), np.ones((3, 2, 3)), np.ones((1, 3, 3))),
+            "conv1d_input: input_size must be three non-negative ints",
+        ),
     ],
-)  # fmt: skip
+)
 def test_errors_name_the_operation_the_rule_and_the_shapes(call, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(")):
         call()

@@ -55,9 +55,16 @@ def test_dilated_avg_pool_equals_onnx_reference_average_pool(case):
     dims, size, k, s, p, d, ceil, counted = case
     kk, ss, pp, dd = (v if isinstance(v, tuple) else (v,) * dims for v in (k, s, p, d))
     node = onnx.helper.make_node(
-        "AveragePool", ["x"], ["y"], kernel_shape=kk, strides=ss, pads=list(pp) * 2,
-        dilations=dd, ceil_mode=int(ceil), count_include_pad=int(counted),
-    )  # fmt: skip
+        "AveragePool",
+        ["x"],
+        ["y"],
+        kernel_shape=kk,
+        strides=ss,
+        pads=list(pp) * 2,
+        dilations=dd,
+        ceil_mode=int(ceil),
+        count_include_pad=int(counted),
+    )
     x = np.random.default_rng(5).standard_normal((1, 2, *size)).astype(np.float32)
     (want,) = ReferenceEvaluator(node).run(None, {"x": x})
     got = AVG[dims](x, k, s, p, ceil, counted, dilation=d)
@@ -65,14 +72,21 @@ def test_dilated_avg_pool_equals_onnx_reference_average_pool(case):
 
 
 LP = {
-    1: (F.lp_pool1d, TF.lp_pool1d), 2: (F.lp_pool2d, TF.lp_pool2d), 3: (F.lp_pool3d, TF.lp_pool3d)
-}  # fmt: skip
+    1: (F.lp_pool1d, TF.lp_pool1d),
+    2: (F.lp_pool2d, TF.lp_pool2d),
+    3: (F.lp_pool3d, TF.lp_pool3d),
+}
 
 
 @pytest.mark.parametrize("p", [1, 2, 3, 1.5, 0.5, 2.5])
-@pytest.mark.parametrize("dims, size, k, s, ceil", [
-    (1, (9,), 3, 2, True), (2, (6, 7), (2, 3), (2, 1), True), (3, (4, 5, 4), 2, None, False),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "dims, size, k, s, ceil",
+    [
+        (1, (9,), 3, 2, True),
+        (2, (6, 7), (2, 3), (2, 1), True),
+        (3, (4, 5, 4), 2, None, False),
+    ],
+)
 def test_lp_pool_equals_pytorch_forward_and_autograd_with_zeros_and_negatives(
     p, dims, size, k, s, ceil
 ):
@@ -100,8 +114,9 @@ def test_lp_pool_with_dilation_and_absolute_is_the_lp_norm_and_passes_gradcheck(
     x = rng.standard_normal((1, 2, 7, 8)) + 0.1
     y, _ = K.lp_pool(x, 3, 2, 1, dilation=(2, 3), absolute=True)
     a = np.abs(x)
-    want = (a[..., :-2, :-3] ** 3 + a[..., 2:, :-3] ** 3 + a[..., :-2, 3:] ** 3
-            + a[..., 2:, 3:] ** 3) ** (1 / 3)  # fmt: skip
+    want = (
+        a[..., :-2, :-3] ** 3 + a[..., 2:, :-3] ** 3 + a[..., :-2, 3:] ** 3 + a[..., 2:, 3:] ** 3
+    ) ** (1 / 3)
     np.testing.assert_allclose(y, want, rtol=1e-12)
 
     def lp(v):

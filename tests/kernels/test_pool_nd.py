@@ -24,10 +24,14 @@ CASES = [
     ((6, 4, 5), (2, 3, 2), (1, 2, 1), (1, 1, 0), (2, 1, 1), False),
     ((3, 3, 3), 3, 1, 1, 1, False),
 ]
-MAX = {1: (K.max_pool1d, K.max_pool1d_backward, TF.max_pool1d),
-       3: (K.max_pool3d, K.max_pool3d_backward, TF.max_pool3d)}  # fmt: skip
-AVG = {1: (K.avg_pool1d, K.avg_pool1d_backward, TF.avg_pool1d),
-       3: (K.avg_pool3d, K.avg_pool3d_backward, TF.avg_pool3d)}  # fmt: skip
+MAX = {
+    1: (K.max_pool1d, K.max_pool1d_backward, TF.max_pool1d),
+    3: (K.max_pool3d, K.max_pool3d_backward, TF.max_pool3d),
+}
+AVG = {
+    1: (K.avg_pool1d, K.avg_pool1d_backward, TF.avg_pool1d),
+    3: (K.avg_pool3d, K.avg_pool3d_backward, TF.avg_pool3d),
+}
 
 
 def _x(size, seed=0, ties=False):
@@ -106,13 +110,19 @@ def test_avg_pool3d_divisor_override_and_gradcheck():
     "call, message",
     [
         (lambda: K.max_pool1d(np.ones((1, 2, 5, 5)), 2), "max_pool1d: input must be 3-D"),
-        (lambda: K.max_pool3d(np.ones((1, 2, 5, 5, 5)), (2, 2)),
-         "kernel_size must be an int or a triple"),
+        (
+            lambda: K.max_pool3d(np.ones((1, 2, 5, 5, 5)), (2, 2)),
+            "kernel_size must be an int or a triple",
+        ),
         (lambda: K.avg_pool1d(np.ones((1, 2, 3)), 5), "avg_pool1d: the window"),
-        (lambda: K.max_pool1d_backward(np.ones((1, 2, 2)), np.zeros((1, 2, 2), int), (1, 2, 4, 4)),
-         "max_pool1d_backward: input_shape must be \\(N, C, L\\)"),
+        (
+            lambda: K.max_pool1d_backward(
+                np.ones((1, 2, 2)), np.zeros((1, 2, 2), int), (1, 2, 4, 4)
+            ),
+            "max_pool1d_backward: input_shape must be \\(N, C, L\\)",
+        ),
     ],
-)  # fmt: skip
+)
 def test_errors_name_the_operation_and_the_rule(call, message):
     with pytest.raises(ValueError, match=message):
         call()

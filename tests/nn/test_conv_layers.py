@@ -56,9 +56,14 @@ def test_module_matches_pytorch_outputs_and_gradients(name, args, kwargs, shape,
 
 @pytest.mark.parametrize("mode", ["constant", "reflect", "replicate", "circular"])
 @pytest.mark.parametrize(
-    "shape, pad", [((2, 3, 7), (2, 3)), ((1, 2, 5, 6), (1, 2, 3, 0)), ((3, 5, 6), (2, 1, 0, 4)),
-                   ((1, 1, 4, 5, 3), (1, 1, 0, 2, 3, 1))],
-)  # fmt: skip
+    "shape, pad",
+    [
+        ((2, 3, 7), (2, 3)),
+        ((1, 2, 5, 6), (1, 2, 3, 0)),
+        ((3, 5, 6), (2, 1, 0, 4)),
+        ((1, 1, 4, 5, 3), (1, 1, 0, 2, 3, 1)),
+    ],
+)
 def test_pad_matches_pytorch_with_its_gradient(shape, pad, mode):
     x = np.random.default_rng(1).standard_normal(shape)
     xt = torch.tensor(x, requires_grad=True)
@@ -88,14 +93,20 @@ def test_max_pool_returns_indices_batched_and_unbatched():
     "call, message",
     [
         (lambda: nn.Conv2d(2, 3, 3, padding_mode="mirror"), "Conv2d: padding_mode must be one of"),
-        (lambda: F.conv3d(Tensor(np.ones((2, 3, 4))), Tensor(np.ones((1, 3, 1, 1, 1)))),
-         "conv3d: expected a 5-D batched or 4-D unbatched input, got shape \\(2, 3, 4\\)"),
-        (lambda: F.pad(Tensor(np.ones((1, 2, 3))), (3, 0), mode="reflect"),
-         "reflect padding must be smaller than the input size"),
-        (lambda: F.avg_pool1d(Tensor(np.ones((1, 2, 4))), 2, divisor_override=2),
-         "avg_pool1d: divisor_override"),
+        (
+            lambda: F.conv3d(Tensor(np.ones((2, 3, 4))), Tensor(np.ones((1, 3, 1, 1, 1)))),
+            "conv3d: expected a 5-D batched or 4-D unbatched input, got shape \\(2, 3, 4\\)",
+        ),
+        (
+            lambda: F.pad(Tensor(np.ones((1, 2, 3))), (3, 0), mode="reflect"),
+            "reflect padding must be smaller than the input size",
+        ),
+        (
+            lambda: F.avg_pool1d(Tensor(np.ones((1, 2, 4))), 2, divisor_override=2),
+            "avg_pool1d: divisor_override",
+        ),
     ],
-)  # fmt: skip
+)
 def test_errors_name_the_layer_and_the_rule(call, message):
     with pytest.raises(ValueError, match=message):
         call()

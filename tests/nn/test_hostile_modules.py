@@ -28,29 +28,62 @@ CONVS = [nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.ConvTranspose1d, nn.ConvTranspose2d
         (lambda: nn.Conv2d(0, 2, 3), ValueError, r"Conv2d: in_channels must be >= 1, got 0"),
         (lambda: nn.Conv3d(0, 2, 2), ValueError, r"Conv3d: in_channels must be >= 1, got 0"),
         (lambda: nn.Conv2d(2, 0, 3), ValueError, r"Conv2d: out_channels must be >= 1, got 0"),
-        (lambda: nn.ConvTranspose2d(2, 0, 3), ValueError,
-         r"ConvTranspose2d: out_channels must be >= 1, got 0"),
-        (lambda: nn.Conv2d(2, 2, 3, groups=0), ValueError,
-         r"Conv2d: groups must be a positive integer, got 0"),
-        (lambda: nn.ConvTranspose2d(2, 2, 3, groups=0), ValueError,
-         r"ConvTranspose2d: groups must be a positive integer, got 0"),
-        (lambda: nn.ConvTranspose2d(2, 2, 3, groups=2**40), ValueError,
-         r"ConvTranspose2d: groups must be at most 2\*\*31 - 1, got 1099511627776"),
-        (lambda: nn.Conv2d(3, 2, 3, groups=2), ValueError,
-         r"Conv2d: in_channels must be divisible by groups, got in_channels=3, groups=2"),
-        (lambda: nn.Conv2d(2, 3, 3, groups=2), ValueError,
-         r"Conv2d: out_channels must be divisible by groups, got out_channels=3, groups=2"),
-        (lambda: nn.ConvTranspose1d(4, 3, 3, groups=2), ValueError,
-         r"ConvTranspose1d: out_channels must be divisible by groups"),
-        (lambda: nn.Conv2d(2**40, 2, 3), ValueError,
-         r"Conv2d: in_channels must be at most 2\*\*31 - 1, got 1099511627776"),
+        (
+            lambda: nn.ConvTranspose2d(2, 0, 3),
+            ValueError,
+            r"ConvTranspose2d: out_channels must be >= 1, got 0",
+        ),
+        (
+            lambda: nn.Conv2d(2, 2, 3, groups=0),
+            ValueError,
+            r"Conv2d: groups must be a positive integer, got 0",
+        ),
+        (
+            lambda: nn.ConvTranspose2d(2, 2, 3, groups=0),
+            ValueError,
+            r"ConvTranspose2d: groups must be a positive integer, got 0",
+        ),
+        (
+            lambda: nn.ConvTranspose2d(2, 2, 3, groups=2**40),
+            ValueError,
+            r"ConvTranspose2d: groups must be at most 2\*\*31 - 1, got 1099511627776",
+        ),
+        (
+            lambda: nn.Conv2d(3, 2, 3, groups=2),
+            ValueError,
+            r"Conv2d: in_channels must be divisible by groups, got in_channels=3, groups=2",
+        ),
+        (
+            lambda: nn.Conv2d(2, 3, 3, groups=2),
+            ValueError,
+            r"Conv2d: out_channels must be divisible by groups, got out_channels=3, groups=2",
+        ),
+        (
+            lambda: nn.ConvTranspose1d(4, 3, 3, groups=2),
+            ValueError,
+            r"ConvTranspose1d: out_channels must be divisible by groups",
+        ),
+        (
+            lambda: nn.Conv2d(2**40, 2, 3),
+            ValueError,
+            r"Conv2d: in_channels must be at most 2\*\*31 - 1, got 1099511627776",
+        ),
         (lambda: nn.Conv1d(2, 2**40, 3), ValueError, r"Conv1d: out_channels must be at most"),
-        (lambda: nn.ConvTranspose2d(2**40, 2, 3), ValueError,
-         r"ConvTranspose2d: in_channels must be at most"),
-        (lambda: nn.Conv2d(2**20, 2**20, 3), ValueError,
-         r"Conv2d: weight \(1048576, 1048576, 3, 3\) would hold 9895604649984 elements"),
-        (lambda: nn.Linear(2**16, 2**16 + 1), ValueError,
-         r"Linear: weight \(65537, 65536\) would hold 4295032832 elements"),
+        (
+            lambda: nn.ConvTranspose2d(2**40, 2, 3),
+            ValueError,
+            r"ConvTranspose2d: in_channels must be at most",
+        ),
+        (
+            lambda: nn.Conv2d(2**20, 2**20, 3),
+            ValueError,
+            r"Conv2d: weight \(1048576, 1048576, 3, 3\) would hold 9895604649984 elements",
+        ),
+        (
+            lambda: nn.Linear(2**16, 2**16 + 1),
+            ValueError,
+            r"Linear: weight \(65537, 65536\) would hold 4295032832 elements",
+        ),
         (lambda: nn.Linear(0, 2**40), ValueError, r"Linear: out_features must be at most"),
         (lambda: nn.Linear(-1, 3), ValueError, r"Linear: in_features must be >= 0, got -1"),
         (lambda: nn.Linear(2.5, 3), TypeError, r"Linear: in_features must be an integer"),
@@ -59,47 +92,83 @@ CONVS = [nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.ConvTranspose1d, nn.ConvTranspose2d
         (lambda: nn.Conv2d(None, 2, 3), TypeError, r"Conv2d: in_channels must be an integer"),
         (lambda: nn.Conv2d(2, 2, 3, stride=0), ValueError, r"Conv2d: stride must be >= 1"),
         (lambda: nn.Conv2d(2, 2, 3, padding=-1), ValueError, r"Conv2d: padding must be >= 0"),
-        (lambda: nn.Conv2d(2, 2, 3, padding="same", stride=2), ValueError,
-         r"Conv2d: padding='same' requires stride 1"),
-        (lambda: nn.Conv2d(2, 2, 3, padding_mode="mirror"), ValueError,
-         r"Conv2d: padding_mode must be one of"),
-        (lambda: nn.ConvTranspose2d(2, 2, 3, padding_mode="reflect"), ValueError,
-         r'ConvTranspose2d: Only "zeros" padding mode is supported for ConvTranspose2d'),
-        (lambda: nn.ConvTranspose2d(2, 2, 3, output_padding=-1), ValueError,
-         r"ConvTranspose2d: output_padding must be >= 0"),
+        (
+            lambda: nn.Conv2d(2, 2, 3, padding="same", stride=2),
+            ValueError,
+            r"Conv2d: padding='same' requires stride 1",
+        ),
+        (
+            lambda: nn.Conv2d(2, 2, 3, padding_mode="mirror"),
+            ValueError,
+            r"Conv2d: padding_mode must be one of",
+        ),
+        (
+            lambda: nn.ConvTranspose2d(2, 2, 3, padding_mode="reflect"),
+            ValueError,
+            r'ConvTranspose2d: Only "zeros" padding mode is supported for ConvTranspose2d',
+        ),
+        (
+            lambda: nn.ConvTranspose2d(2, 2, 3, output_padding=-1),
+            ValueError,
+            r"ConvTranspose2d: output_padding must be >= 0",
+        ),
         (lambda: nn.BatchNorm2d(0), ValueError, r"BatchNorm2d: num_features must be >= 1, got 0"),
         (lambda: nn.BatchNorm2d(2**40), ValueError, r"BatchNorm2d: num_features must be at most"),
         (lambda: nn.BatchNorm2d(2, eps=-1.0), ValueError, r"BatchNorm2d: eps must be >= 0"),
-        (lambda: nn.BatchNorm2d(2, eps=math.nan), ValueError,
-         r"BatchNorm2d: eps must be a finite number, got nan"),
-        (lambda: nn.BatchNorm2d(2, momentum="x"), TypeError,
-         r"BatchNorm2d: momentum must be a real number, got 'x'"),
-        (lambda: nn.BatchNorm2d(2, momentum=math.inf), ValueError,
-         r"BatchNorm2d: momentum must be a finite number"),
+        (
+            lambda: nn.BatchNorm2d(2, eps=math.nan),
+            ValueError,
+            r"BatchNorm2d: eps must be a finite number, got nan",
+        ),
+        (
+            lambda: nn.BatchNorm2d(2, momentum="x"),
+            TypeError,
+            r"BatchNorm2d: momentum must be a real number, got 'x'",
+        ),
+        (
+            lambda: nn.BatchNorm2d(2, momentum=math.inf),
+            ValueError,
+            r"BatchNorm2d: momentum must be a finite number",
+        ),
         (lambda: nn.BatchNorm2d(2, affine="x"), TypeError, r"BatchNorm2d: affine must be a bool"),
-        (lambda: nn.LeakyReLU(10**400), ValueError,
-         r"LeakyReLU: negative_slope must be a finite number, got 1000.*\(401 characters\)"),
-        (lambda: nn.LeakyReLU(math.nan), ValueError,
-         r"LeakyReLU: negative_slope must be a finite number, got nan"),
+        (
+            lambda: nn.LeakyReLU(10**400),
+            ValueError,
+            r"LeakyReLU: negative_slope must be a finite number, got 1000.*\(401 characters\)",
+        ),
+        (
+            lambda: nn.LeakyReLU(math.nan),
+            ValueError,
+            r"LeakyReLU: negative_slope must be a finite number, got nan",
+        ),
         (lambda: nn.LeakyReLU("x"), TypeError, r"LeakyReLU: negative_slope must be a real number"),
-        (lambda: nn.Dropout(2), ValueError,
-         r"Dropout: dropout probability has to be between 0 and 1, but got 2"),
+        (
+            lambda: nn.Dropout(2),
+            ValueError,
+            r"Dropout: dropout probability has to be between 0 and 1, but got 2",
+        ),
         (lambda: nn.Dropout(math.nan), ValueError, r"Dropout: p must be a finite number"),
         (lambda: nn.Dropout(None), TypeError, r"Dropout: p must be a real number, got None"),
         (lambda: nn.Flatten(2.5), TypeError, r"Flatten: start_dim must be an integer"),
         (lambda: nn.MaxPool2d(0), ValueError, r"MaxPool2d: kernel_size must be >= 1, got 0"),
         (lambda: nn.MaxPool2d(2**40), ValueError, r"MaxPool2d: kernel_size must be at most"),
         (lambda: nn.AvgPool2d(2, stride=0), ValueError, r"AvgPool2d: stride must be >= 1"),
-        (lambda: nn.AvgPool2d(2, divisor_override=0), ValueError,
-         r"AvgPool2d: divisor_override must be >= 1"),
-        (lambda: nn.AdaptiveAvgPool2d(0), ValueError,
-         r"AdaptiveAvgPool2d: output_size must be >= 1"),
+        (
+            lambda: nn.AvgPool2d(2, divisor_override=0),
+            ValueError,
+            r"AvgPool2d: divisor_override must be >= 1",
+        ),
+        (
+            lambda: nn.AdaptiveAvgPool2d(0),
+            ValueError,
+            r"AdaptiveAvgPool2d: output_size must be >= 1",
+        ),
         (lambda: nn.AdaptiveMaxPool1d("x"), TypeError, r"AdaptiveMaxPool1d: output_size must be"),
         (lambda: nn.MaxUnpool2d(2, padding=-1), ValueError, r"MaxUnpool2d: padding must be >= 0"),
         (lambda: nn.LPPool2d(0, 2), ValueError, r"LPPool2d: norm_type must be positive"),
         (lambda: nn.LPPool1d(10**400, 2), ValueError, r"LPPool1d: norm_type must be a finite"),
     ],
-)  # fmt: skip
+)
 def test_constructor_refusals_name_the_module(make, error, message):
     with pytest.raises(error, match=message):
         make()
@@ -120,22 +189,33 @@ def _copy_to_torch(ours, theirs):
     [
         (lambda: nn.Linear(0, 3), lambda: torch.nn.Linear(0, 3), (2, 0)),  # an empty sum: the bias
         (lambda: nn.Linear(3, 0), lambda: torch.nn.Linear(3, 0), (2, 3)),  # no outputs
-        (lambda: nn.Conv2d(np.int64(4), 6, 3, groups=2), lambda: torch.nn.Conv2d(4, 6, 3, groups=2),
-         (2, 4, 5, 5)),
-        (lambda: nn.ConvTranspose2d(4, 2, 3, groups=2, stride=2, output_padding=1),
-         lambda: torch.nn.ConvTranspose2d(4, 2, 3, groups=2, stride=2, output_padding=1),
-         (1, 4, 3, 3)),
-        (lambda: nn.Conv1d(1, 1, 1, bias=False), lambda: torch.nn.Conv1d(1, 1, 1, bias=False),
-         (2, 1, 1)),
+        (
+            lambda: nn.Conv2d(np.int64(4), 6, 3, groups=2),
+            lambda: torch.nn.Conv2d(4, 6, 3, groups=2),
+            (2, 4, 5, 5),
+        ),
+        (
+            lambda: nn.ConvTranspose2d(4, 2, 3, groups=2, stride=2, output_padding=1),
+            lambda: torch.nn.ConvTranspose2d(4, 2, 3, groups=2, stride=2, output_padding=1),
+            (1, 4, 3, 3),
+        ),
+        (
+            lambda: nn.Conv1d(1, 1, 1, bias=False),
+            lambda: torch.nn.Conv1d(1, 1, 1, bias=False),
+            (2, 1, 1),
+        ),
         (lambda: nn.LeakyReLU(-1), lambda: torch.nn.LeakyReLU(-1), (2, 3)),
         (lambda: nn.LeakyReLU(10**30), lambda: torch.nn.LeakyReLU(1e30), (2, 3)),
         (lambda: nn.Dropout(1), lambda: torch.nn.Dropout(1), (2, 3)),
         (lambda: nn.Flatten(0), lambda: torch.nn.Flatten(0), ()),
         (lambda: nn.Flatten(-3, 1), lambda: torch.nn.Flatten(-3, 1), (2, 3, 4)),
-        (lambda: nn.BatchNorm2d(2), lambda: torch.nn.BatchNorm2d(2),
-         (1, 2, 1, 2)),  # two values per channel are enough
+        (
+            lambda: nn.BatchNorm2d(2),
+            lambda: torch.nn.BatchNorm2d(2),
+            (1, 2, 1, 2),
+        ),  # two values per channel are enough
     ],
-)  # fmt: skip
+)
 def test_valid_edge_cases_match_torch(ours, theirs, shape):
     m, t = ours(), theirs()
     _copy_to_torch(m, t)
@@ -155,8 +235,11 @@ def test_batchnorm_eps_zero_evaluates_but_does_not_train_as_torch():
     m, t = nn.BatchNorm2d(2, eps=0.0).eval(), torch.nn.BatchNorm2d(2, eps=0.0).eval()
     np.testing.assert_allclose(m(Tensor(x)).data, t(torch.from_numpy(x)).detach().numpy())
     m.train()
-    with pytest.raises(ValueError, match=r"BatchNorm2d: batch_norm eps must be positive during "
-                       r"training, but got 0\.0"):  # fmt: skip
+    with pytest.raises(
+        ValueError,
+        match=r"BatchNorm2d: batch_norm eps must be positive during "
+        r"training, but got 0\.0",
+    ):
         m(Tensor(x))
     assert int(m.num_batches_tracked) == 0
 
@@ -229,8 +312,11 @@ def test_batchnorm_empty_batch_is_refused_and_leaves_the_statistics_alone():
     m = nn.BatchNorm2d(2)
     m(Tensor(np.random.default_rng(0).standard_normal((4, 2, 3, 3))))
     before = m.state_dict()
-    with pytest.raises(ValueError, match=r"BatchNorm2d: cannot compute batch statistics of an "
-                       r"empty input, got input size \(2, 2, 0, 0\)"):  # fmt: skip
+    with pytest.raises(
+        ValueError,
+        match=r"BatchNorm2d: cannot compute batch statistics of an "
+        r"empty input, got input size \(2, 2, 0, 0\)",
+    ):
         m(Tensor(np.zeros((2, 2, 0, 0), np.float32)))
     for k, v in m.state_dict().items():
         np.testing.assert_array_equal(v, before[k])
@@ -257,13 +343,41 @@ MODULES = sorted(
     key=lambda c: c.__name__,
 )
 BASE = {  # arguments each class is valid with; the sweep replaces some of them
-    "in_channels": 2, "out_channels": 2, "kernel_size": 2, "in_features": 3,
-    "out_features": 2, "num_features": 2, "output_size": 2, "norm_type": 2,
-}  # fmt: skip
+    "in_channels": 2,
+    "out_channels": 2,
+    "kernel_size": 2,
+    "in_features": 3,
+    "out_features": 2,
+    "num_features": 2,
+    "output_size": 2,
+    "norm_type": 2,
+}
 HOSTILE = [
-    None, "3", "same", "zeros", True, 0, -1, 1, 2, 3, 2**31, 2**40, 10**30, 2.5, 0.0, 1.0,
-    math.nan, math.inf, (), (1, 2), (2, 2, 2), [2], np.int64(2), np.float64(0.5),
-]  # fmt: skip
+    None,
+    "3",
+    "same",
+    "zeros",
+    True,
+    0,
+    -1,
+    1,
+    2,
+    3,
+    2**31,
+    2**40,
+    10**30,
+    2.5,
+    0.0,
+    1.0,
+    math.nan,
+    math.inf,
+    (),
+    (1, 2),
+    (2, 2, 2),
+    [2],
+    np.int64(2),
+    np.float64(0.5),
+]
 
 
 FLOATS = {"negative_slope", "p", "eps", "momentum", "norm_type"}
@@ -301,17 +415,23 @@ def _torch_cannot(name, kwargs):
 
 
 @settings(
-    max_examples=300, derandomize=True, deadline=None,
+    max_examples=300,
+    derandomize=True,
+    deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
-)  # fmt: skip
+)
 @given(st.data())
 def test_hostile_constructor_arguments_are_refused_or_match_torch(data):
     cls = data.draw(st.sampled_from(MODULES), label="class")
     name = cls.__name__
     params = inspect.signature(cls.__init__).parameters
     kwargs = {p: BASE[p] for p in params if p in BASE}
-    for p in data.draw(st.lists(st.sampled_from([p for p in params if p != "self"] or ["-"]),
-                                max_size=2, unique=True), label="replaced"):  # fmt: skip
+    for p in data.draw(
+        st.lists(
+            st.sampled_from([p for p in params if p != "self"] or ["-"]), max_size=2, unique=True
+        ),
+        label="replaced",
+    ):
         if p != "-":
             kwargs[p] = data.draw(st.sampled_from(HOSTILE), label=p)
     try:
@@ -329,10 +449,13 @@ def test_hostile_constructor_arguments_are_refused_or_match_torch(data):
             # NumPy scalars are ints and floats to convprop; some PyTorch modules want Python's
             # and a float argument may be an int too large for C (10**30): PyTorch's OverflowError
             plain = {
-                k: float(v) if k in FLOATS and type(v) is int else
-                v.item() if isinstance(v, np.generic) else v
+                k: float(v)
+                if k in FLOATS and type(v) is int
+                else v.item()
+                if isinstance(v, np.generic)
+                else v
                 for k, v in kwargs.items()
-            }  # fmt: skip
+            }
             t = getattr(torch.nn, name)(**plain)
             _copy_to_torch(m, t)
             if isinstance(m, nn.Dropout):

@@ -12,18 +12,36 @@ from convprop import Tensor, gradcheck, manual_seed, nn
 def _pair_of_models():
     """The same network in convprop and PyTorch, float64, with PyTorch's weights copied over."""
     ours = nn.Sequential(
-        nn.Conv2d(2, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(), nn.MaxPool2d(2),
-        nn.ConvTranspose2d(4, 3, 3, stride=2, padding=1, output_padding=1), nn.LeakyReLU(0.1),
-        nn.AvgPool2d(2), nn.Conv2d(3, 6, 3, groups=3, bias=False), nn.Tanh(),
-        nn.AdaptiveAvgPool2d((2, 3)), nn.Flatten(), nn.Linear(36, 5), nn.Sigmoid(),
-    )  # fmt: skip
+        nn.Conv2d(2, 4, 3, padding=1),
+        nn.BatchNorm2d(4),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.ConvTranspose2d(4, 3, 3, stride=2, padding=1, output_padding=1),
+        nn.LeakyReLU(0.1),
+        nn.AvgPool2d(2),
+        nn.Conv2d(3, 6, 3, groups=3, bias=False),
+        nn.Tanh(),
+        nn.AdaptiveAvgPool2d((2, 3)),
+        nn.Flatten(),
+        nn.Linear(36, 5),
+        nn.Sigmoid(),
+    )
     T = torch.nn
     theirs = T.Sequential(
-        T.Conv2d(2, 4, 3, padding=1), T.BatchNorm2d(4), T.ReLU(), T.MaxPool2d(2),
-        T.ConvTranspose2d(4, 3, 3, stride=2, padding=1, output_padding=1), T.LeakyReLU(0.1),
-        T.AvgPool2d(2), T.Conv2d(3, 6, 3, groups=3, bias=False), T.Tanh(),
-        T.AdaptiveAvgPool2d((2, 3)), T.Flatten(), T.Linear(36, 5), T.Sigmoid(),
-    ).double()  # fmt: skip
+        T.Conv2d(2, 4, 3, padding=1),
+        T.BatchNorm2d(4),
+        T.ReLU(),
+        T.MaxPool2d(2),
+        T.ConvTranspose2d(4, 3, 3, stride=2, padding=1, output_padding=1),
+        T.LeakyReLU(0.1),
+        T.AvgPool2d(2),
+        T.Conv2d(3, 6, 3, groups=3, bias=False),
+        T.Tanh(),
+        T.AdaptiveAvgPool2d((2, 3)),
+        T.Flatten(),
+        T.Linear(36, 5),
+        T.Sigmoid(),
+    ).double()
     ours.double()
     ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
     return ours, theirs

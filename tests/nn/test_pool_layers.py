@@ -81,14 +81,20 @@ def test_global_avg_pool_is_adaptive_avg_pool_1_and_gradients_check():
 @pytest.mark.parametrize(
     "call, message",
     [
-        (lambda: nn.AdaptiveAvgPool2d((2, 2, 2))(Tensor(np.ones((1, 2, 4, 4)))),
-         "AdaptiveAvgPool2d: output_size must be an int or 2 values"),
-        (lambda: nn.LPPool2d(-1, 2)(Tensor(np.ones((1, 2, 4, 4)))),
-         "LPPool2d: norm_type must be positive"),
-        (lambda: K.max_unpool(np.ones((1, 1, 2)), np.array([[[0, 9]]]), (4,)),
-         "indices must lie in \\[0, 4\\)"),
+        (
+            lambda: nn.AdaptiveAvgPool2d((2, 2, 2))(Tensor(np.ones((1, 2, 4, 4)))),
+            "AdaptiveAvgPool2d: output_size must be an int or 2 values",
+        ),
+        (
+            lambda: nn.LPPool2d(-1, 2)(Tensor(np.ones((1, 2, 4, 4)))),
+            "LPPool2d: norm_type must be positive",
+        ),
+        (
+            lambda: K.max_unpool(np.ones((1, 1, 2)), np.array([[[0, 9]]]), (4,)),
+            "indices must lie in \\[0, 4\\)",
+        ),
     ],
-)  # fmt: skip
+)
 def test_errors_name_the_rule(call, message):
     with pytest.raises(ValueError, match=message):
         call()

@@ -31,10 +31,12 @@ ort.set_default_logger_severity(4)
 
 def _model(nodes, shape, inits=(), elem=TensorProto.FLOAT):
     graph = helper.make_graph(
-        nodes, "g", [helper.make_tensor_value_info("x", elem, list(shape))],
+        nodes,
+        "g",
+        [helper.make_tensor_value_info("x", elem, list(shape))],
         [helper.make_tensor_value_info(nodes[-1].output[0], elem, [None] * len(shape))],
         list(inits),
-    )  # fmt: skip
+    )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 22)])
     model.ir_version = 10
     return model
@@ -57,9 +59,11 @@ def _convprop(model, x, tmp_path, node):
 
 def _same(a, b, tol=1e-5):
     return (
-        isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape
+        isinstance(a, np.ndarray)
+        and isinstance(b, np.ndarray)
+        and a.shape == b.shape
         and np.allclose(a, b, rtol=tol, atol=tol)
-    )  # fmt: skip
+    )
 
 
 def _f32(name, array):
@@ -75,9 +79,11 @@ def _i64(name, array):
 
 def _bn_node(c, rng, prefix="bn", **attrs):
     inits = [
-        _f32(f"{prefix}.s", rng.standard_normal(c)), _f32(f"{prefix}.b", rng.standard_normal(c)),
-        _f32(f"{prefix}.m", rng.standard_normal(c)), _f32(f"{prefix}.v", rng.random(c) + 0.1),
-    ]  # fmt: skip
+        _f32(f"{prefix}.s", rng.standard_normal(c)),
+        _f32(f"{prefix}.b", rng.standard_normal(c)),
+        _f32(f"{prefix}.m", rng.standard_normal(c)),
+        _f32(f"{prefix}.v", rng.random(c) + 0.1),
+    ]
     inputs = [f"{prefix}.{k}" for k in "sbmv"]
     return inits, inputs, attrs
 
@@ -169,8 +175,10 @@ def test_batch_norm2d_with_float32_statistics_computes_a_float64_input_in_float6
     model = nn.Sequential(layer).eval()
     x = rng.standard_normal((2, 3, 4, 5))
     shape = (1, 3, 1, 1)
-    stats = [np.asarray(a, np.float64).reshape(shape) for a in (
-        layer.running_mean, layer.running_var, layer.weight.data, layer.bias.data)]  # fmt: skip
+    stats = [
+        np.asarray(a, np.float64).reshape(shape)
+        for a in (layer.running_mean, layer.running_var, layer.weight.data, layer.bias.data)
+    ]
     mean, var, scale, bias = stats
     want = (x - mean) / np.sqrt(var + 0.5) * scale + bias
     got = model(Tensor(x)).data
@@ -232,7 +240,7 @@ def test_wrap_may_go_round_more_than_once_and_reflect_may_not(tmp_path):
 )
 def test_pad_axes_that_onnx_does_not_define_are_refused_at_load_by_node(
     axes, pads, message, tmp_path
-):  # fmt: skip
+):
     model = _pad_model([2, 3, 4], pads, "constant", 0.0, axes, name="padbad")
     with pytest.raises(ValueError, match=rf"'padbad' \(Pad\): .*{message}"):
         _load(model, tmp_path)
@@ -344,7 +352,7 @@ def test_conv_transpose_output_longer_than_the_full_result_is_refused_by_node(tm
 )
 def test_conv_transpose_with_output_padding_of_a_stride_or_more_exports_exactly(
     dims, stride, padding, output_padding, dilation, bias, tmp_path
-):  # fmt: skip
+):
     rng = np.random.default_rng(7)
     theirs = getattr(torch.nn, f"ConvTranspose{dims}d")(
         2, 3, 2, stride, padding, output_padding, 1, bias, dilation

@@ -83,9 +83,12 @@ def _broadcasting_graph():
     (1, 3, 1, 1), per column (5,), a scalar, the constant first in Div and the last Sub."""
     rng = np.random.default_rng(0)
     consts = {
-        "c0": rng.uniform(0.5, 2, (1, 3, 1, 1)), "c1": rng.uniform(-1, 0, (3, 1, 1)),
-        "c2": rng.uniform(-2, 2, (5,)), "c3": np.array(0.25), "c4": rng.uniform(-1, 1, (4, 5)),
-    }  # fmt: skip
+        "c0": rng.uniform(0.5, 2, (1, 3, 1, 1)),
+        "c1": rng.uniform(-1, 0, (3, 1, 1)),
+        "c2": rng.uniform(-2, 2, (5,)),
+        "c3": np.array(0.25),
+        "c4": rng.uniform(-1, 1, (4, 5)),
+    }
     nodes = [
         H.make_node("Sub", ["input", "c1"], ["a"], name="x_minus_c"),
         H.make_node("Div", ["c0", "a"], ["b"], name="c_over_x"),
@@ -126,30 +129,52 @@ def test_hand_built_broadcasting_graph_matches_onnxruntime_pytorch_and_round_tri
 
 
 def _one(op, inputs, consts, shape=("N", 3, 4, 5), name="n1"):
-    return _model([H.make_node(op, inputs, ["y"], name=name)],
-                  [_const(k, v) for k, v in consts.items()], shape)  # fmt: skip
+    return _model(
+        [H.make_node(op, inputs, ["y"], name=name)],
+        [_const(k, v) for k, v in consts.items()],
+        shape,
+    )
 
 
 @pytest.mark.parametrize(
     "proto, message",
     [
-        (_one("Add", ["input", "c"], {"c": np.ones((2, 1, 3, 1, 1))}, name="batch"),
-         "node 'batch' \\(Add\\): a constant of shape \\(2, 1, 3, 1, 1\\) has more axes than "
-         "the running tensor's 4: broadcasting would add a dimension"),
-        (_one("Mul", ["c", "input"], {"c": np.ones((3, 1, 1))}, shape=("N", 1, 4, 5),
-              name="stretch"),
-         "node 'stretch' \\(Mul\\): a constant of shape \\(3, 1, 1\\) would stretch axis 1 "
-         "of the running tensor \\(size 1\\)"),
-        (_one("Div", ["input", "c"], {"c": np.ones((2, 3, 1, 1))}, name="per_sample"),
-         "node 'per_sample' \\(Div\\): a constant of shape \\(2, 3, 1, 1\\) would stretch "
-         "axis 0 of the running tensor \\(size not fixed\\)"),
-        (_one("Add", ["input", "input"], {}, name="twice"),
-         "node 'twice' \\(Add\\): both operands are computed at run time"),
-        (_model([H.make_node("Relu", ["input"], ["r"], name="r1"),
-                 H.make_node("Add", ["r", "input"], ["y"], name="residual")]),
-         "node 'residual' \\(Add\\): both operands are computed at run time"),
+        (
+            _one("Add", ["input", "c"], {"c": np.ones((2, 1, 3, 1, 1))}, name="batch"),
+            "node 'batch' \\(Add\\): a constant of shape \\(2, 1, 3, 1, 1\\) has more axes than "
+            "the running tensor's 4: broadcasting would add a dimension",
+        ),
+        (
+            _one(
+                "Mul",
+                ["c", "input"],
+                {"c": np.ones((3, 1, 1))},
+                shape=("N", 1, 4, 5),
+                name="stretch",
+            ),
+            "node 'stretch' \\(Mul\\): a constant of shape \\(3, 1, 1\\) would stretch axis 1 "
+            "of the running tensor \\(size 1\\)",
+        ),
+        (
+            _one("Div", ["input", "c"], {"c": np.ones((2, 3, 1, 1))}, name="per_sample"),
+            "node 'per_sample' \\(Div\\): a constant of shape \\(2, 3, 1, 1\\) would stretch "
+            "axis 0 of the running tensor \\(size not fixed\\)",
+        ),
+        (
+            _one("Add", ["input", "input"], {}, name="twice"),
+            "node 'twice' \\(Add\\): both operands are computed at run time",
+        ),
+        (
+            _model(
+                [
+                    H.make_node("Relu", ["input"], ["r"], name="r1"),
+                    H.make_node("Add", ["r", "input"], ["y"], name="residual"),
+                ]
+            ),
+            "node 'residual' \\(Add\\): both operands are computed at run time",
+        ),
     ],
-)  # fmt: skip
+)
 def test_reshaping_constants_and_residual_adds_are_refused_by_node(proto, message, tmp_path):
     path = tmp_path / "bad.onnx"
     onnx.save(proto, str(path))
@@ -179,8 +204,7 @@ def test_constant_arithmetic_is_folded_as_onnx_computes_it(tmp_path):
         H.make_node("Mul", ["kf", "half"], ["scale"], name="fold_mul"),
         H.make_node("Mul", ["input", "scale"], ["y"], name="scaled"),
     ]
-    consts = [_const("p", [-7, 7, 9], np.int64), _const("q", [2], np.int64),
-              _const("half", [0.5])]  # fmt: skip
+    consts = [_const("p", [-7, 7, 9], np.int64), _const("q", [2], np.int64), _const("half", [0.5])]
     path = tmp_path / "f.onnx"
     onnx.save(_model(nodes, consts, shape=("N", 3)), str(path))
     x = np.random.default_rng(6).standard_normal((4, 3)).astype(np.float32)

@@ -22,10 +22,27 @@ from convprop import Tensor
 from convprop import onnx as conv_onnx
 
 CLAIMED = {
-    "Conv", "ConvTranspose", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool",
-    "LpPool", "MaxUnpool", "Pad", "Gemm", "Relu", "LeakyRelu", "Sigmoid", "Tanh",
-    "BatchNormalization", "Flatten", "Add", "Sub", "Mul", "Div",
-}  # fmt: skip
+    "Conv",
+    "ConvTranspose",
+    "MaxPool",
+    "AveragePool",
+    "GlobalAveragePool",
+    "GlobalMaxPool",
+    "LpPool",
+    "MaxUnpool",
+    "Pad",
+    "Gemm",
+    "Relu",
+    "LeakyRelu",
+    "Sigmoid",
+    "Tanh",
+    "BatchNormalization",
+    "Flatten",
+    "Add",
+    "Sub",
+    "Mul",
+    "Div",
+}
 
 # case name -> (what the error must name, why it is refused)
 FLOAT_ONLY = "only float32 and float64"  # convprop's kernels compute in floating point

@@ -17,19 +17,33 @@ from convprop.cli import main
 def _vgg_bn_gap(m):
     """A small VGG-style net with BatchNorm and a global pooling head, in either library."""
     return m.Sequential(
-        m.Conv2d(3, 8, 3, padding=1), m.BatchNorm2d(8), m.ReLU(),
-        m.Conv2d(8, 8, 3, padding=1, padding_mode="reflect"), m.ReLU(), m.MaxPool2d(2),
-        m.Conv2d(8, 16, 3, padding=1), m.BatchNorm2d(16), m.LeakyReLU(0.1),
-        m.AdaptiveAvgPool2d(1), m.Flatten(), m.Dropout(0.2), m.Linear(16, 10),
-    )  # fmt: skip
+        m.Conv2d(3, 8, 3, padding=1),
+        m.BatchNorm2d(8),
+        m.ReLU(),
+        m.Conv2d(8, 8, 3, padding=1, padding_mode="reflect"),
+        m.ReLU(),
+        m.MaxPool2d(2),
+        m.Conv2d(8, 16, 3, padding=1),
+        m.BatchNorm2d(16),
+        m.LeakyReLU(0.1),
+        m.AdaptiveAvgPool2d(1),
+        m.Flatten(),
+        m.Dropout(0.2),
+        m.Linear(16, 10),
+    )
 
 
 def _net_1d(m):
     return m.Sequential(
-        m.Conv1d(2, 4, 5, padding=2), m.Tanh(), m.MaxPool1d(2), m.Conv1d(4, 6, 3, stride=2),
-        m.Sigmoid(), m.AvgPool1d(2, ceil_mode=True, count_include_pad=False), m.Flatten(),
+        m.Conv1d(2, 4, 5, padding=2),
+        m.Tanh(),
+        m.MaxPool1d(2),
+        m.Conv1d(4, 6, 3, stride=2),
+        m.Sigmoid(),
+        m.AvgPool1d(2, ceil_mode=True, count_include_pad=False),
+        m.Flatten(),
         m.Linear(6 * 3, 3),
-    )  # fmt: skip
+    )
 
 
 def _randomise_statistics(model, rng):
@@ -42,11 +56,16 @@ def _randomise_statistics(model, rng):
 def _misc(m):
     """Transposed convolution, LP pooling, circular padding, ceil_mode average, global max."""
     return m.Sequential(
-        m.ConvTranspose2d(2, 3, 3, stride=2, padding=1, output_padding=1), m.ReLU(),
-        m.LPPool2d(2, 2), m.Conv2d(3, 4, 2, padding=1, padding_mode="circular"),
-        m.AvgPool2d(3, 2, 1, ceil_mode=True, count_include_pad=False), m.Conv2d(4, 2, 1),
-        m.AdaptiveMaxPool2d(1), m.Flatten(), m.Linear(2, 2),
-    )  # fmt: skip
+        m.ConvTranspose2d(2, 3, 3, stride=2, padding=1, output_padding=1),
+        m.ReLU(),
+        m.LPPool2d(2, 2),
+        m.Conv2d(3, 4, 2, padding=1, padding_mode="circular"),
+        m.AvgPool2d(3, 2, 1, ceil_mode=True, count_include_pad=False),
+        m.Conv2d(4, 2, 1),
+        m.AdaptiveMaxPool2d(1),
+        m.Flatten(),
+        m.Linear(2, 2),
+    )
 
 
 MODELS = [
@@ -86,14 +105,27 @@ def test_convprop_to_onnx_runs_the_same_in_onnxruntime(name, build, shape, tmp_p
 
 
 TORCH_MODELS = [
-    ("lenet", lambda: torch.nn.Sequential(
-        torch.nn.Conv2d(1, 6, 5, padding=2), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
-        torch.nn.Conv2d(6, 16, 5), torch.nn.ReLU(), torch.nn.MaxPool2d(2), torch.nn.Flatten(),
-        torch.nn.Linear(400, 120), torch.nn.ReLU(), torch.nn.Linear(120, 84), torch.nn.ReLU(),
-        torch.nn.Linear(84, 10)), (2, 1, 28, 28)),
+    (
+        "lenet",
+        lambda: torch.nn.Sequential(
+            torch.nn.Conv2d(1, 6, 5, padding=2),
+            torch.nn.ReLU(),
+            torch.nn.MaxPool2d(2),
+            torch.nn.Conv2d(6, 16, 5),
+            torch.nn.ReLU(),
+            torch.nn.MaxPool2d(2),
+            torch.nn.Flatten(),
+            torch.nn.Linear(400, 120),
+            torch.nn.ReLU(),
+            torch.nn.Linear(120, 84),
+            torch.nn.ReLU(),
+            torch.nn.Linear(84, 10),
+        ),
+        (2, 1, 28, 28),
+    ),
     ("vgg_bn_gap", lambda: _vgg_bn_gap(torch.nn), (2, 3, 16, 16)),
     ("net_1d", lambda: _net_1d(torch.nn), (3, 2, 24)),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize("name, build, shape", TORCH_MODELS, ids=[m[0] for m in TORCH_MODELS])
@@ -108,8 +140,9 @@ def test_pytorch_to_onnx_to_convprop_equals_pytorch_and_fine_tunes(name, build, 
     path = tmp_path / f"{name}.onnx"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        torch.onnx.export(theirs, (x,), str(path), dynamo=False, opset_version=18,
-                          input_names=["input"])  # fmt: skip
+        torch.onnx.export(
+            theirs, (x,), str(path), dynamo=False, opset_version=18, input_names=["input"]
+        )
     ours = conv_onnx.load(path)
     np.testing.assert_allclose(
         ours(Tensor(x.numpy())).data, theirs(x).detach().numpy(), rtol=1e-5, atol=1e-5
@@ -132,10 +165,12 @@ def test_pytorch_to_onnx_to_convprop_equals_pytorch_and_fine_tunes(name, build, 
 def _graph(nodes, initializers=(), shape=(1, 1, 4, 4), out_shape=(1, 1, 4, 4)):
     elem = onnx.TensorProto.FLOAT
     graph = onnx.helper.make_graph(
-        nodes, "g", [onnx.helper.make_tensor_value_info("input", elem, list(shape))],
+        nodes,
+        "g",
+        [onnx.helper.make_tensor_value_info("input", elem, list(shape))],
         [onnx.helper.make_tensor_value_info(nodes[-1].output[0], elem, list(out_shape))],
         list(initializers),
-    )  # fmt: skip
+    )
     return onnx.helper.make_model(graph, opset_imports=[onnx.helper.make_opsetid("", 18)])
 
 
@@ -146,19 +181,40 @@ def _weight(name, array):
 @pytest.mark.parametrize(
     "proto, message",
     [
-        (_graph([onnx.helper.make_node("Erf", ["input"], ["y"], name="erf1")]),
-         "node 'erf1' \\(Erf\\): this operator is not supported"),
-        (_graph([onnx.helper.make_node("Conv", ["input", "w", "b"], ["y"], name="c1")],
-                [_weight("w", np.ones((2, 1, 3, 3))), _weight("b", np.ones(3))]),
-         "node 'c1' \\(Conv\\): bias of shape \\(3,\\) does not fit weight \\(2, 1, 3, 3\\)"),
-        (_graph([onnx.helper.make_node("MaxPool", ["input"], ["y"], name="m1",
-                                       kernel_shape=[2, 2, 2], storage_order=1)],
-                shape=(1, 1, 4, 4, 4), out_shape=(1, 1, 3, 3, 3)),
-         "node 'm1' \\(MaxPool\\): attribute storage_order=1 is defined for 2-D pooling"),
-        (_graph([onnx.helper.make_node("Conv", ["input", "input"], ["y"], name="c3")]),
-         "node 'c3' \\(Conv\\): input 'input' is computed at run time, not a weight"),
+        (
+            _graph([onnx.helper.make_node("Erf", ["input"], ["y"], name="erf1")]),
+            "node 'erf1' \\(Erf\\): this operator is not supported",
+        ),
+        (
+            _graph(
+                [onnx.helper.make_node("Conv", ["input", "w", "b"], ["y"], name="c1")],
+                [_weight("w", np.ones((2, 1, 3, 3))), _weight("b", np.ones(3))],
+            ),
+            "node 'c1' \\(Conv\\): bias of shape \\(3,\\) does not fit weight \\(2, 1, 3, 3\\)",
+        ),
+        (
+            _graph(
+                [
+                    onnx.helper.make_node(
+                        "MaxPool",
+                        ["input"],
+                        ["y"],
+                        name="m1",
+                        kernel_shape=[2, 2, 2],
+                        storage_order=1,
+                    )
+                ],
+                shape=(1, 1, 4, 4, 4),
+                out_shape=(1, 1, 3, 3, 3),
+            ),
+            "node 'm1' \\(MaxPool\\): attribute storage_order=1 is defined for 2-D pooling",
+        ),
+        (
+            _graph([onnx.helper.make_node("Conv", ["input", "input"], ["y"], name="c3")]),
+            "node 'c3' \\(Conv\\): input 'input' is computed at run time, not a weight",
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_models_raise_errors_naming_the_node(proto, message, tmp_path):
     path = tmp_path / "bad.onnx"
     onnx.save(proto, str(path))
@@ -182,14 +238,25 @@ def test_truncated_file_and_unexportable_layers(tmp_path):
     path = conv_onnx.export(whole, x, tmp_path / "w.onnx")
     np.testing.assert_allclose(_run(path, x), whole(Tensor(x)).data, rtol=1e-6)
     with pytest.raises(ValueError, match="has uneven windows"):
-        conv_onnx.export(nn.Sequential(nn.AdaptiveAvgPool2d(3)), np.zeros((1, 1, 5, 5), np.float32),
-                         tmp_path / "a.onnx")  # fmt: skip
+        conv_onnx.export(
+            nn.Sequential(nn.AdaptiveAvgPool2d(3)),
+            np.zeros((1, 1, 5, 5), np.float32),
+            tmp_path / "a.onnx",
+        )
 
 
 def test_export_command_writes_a_file_that_evaluates_the_same(tmp_path, capsys):
     ckpt = tmp_path / "c.npz"
-    argv = ["train", "--epochs", "1", "--no-progress", "--checkpoint", str(ckpt),
-            "--metrics", str(tmp_path / "m.json")]  # fmt: skip
+    argv = [
+        "train",
+        "--epochs",
+        "1",
+        "--no-progress",
+        "--checkpoint",
+        str(ckpt),
+        "--metrics",
+        str(tmp_path / "m.json"),
+    ]
     assert main(argv) == 0
     out = tmp_path / "model.onnx"
     assert main(["export", str(ckpt), "--onnx", str(out)]) == 0

@@ -28,9 +28,11 @@ ort.set_default_logger_severity(4)
 def _model(op, shape, attrs):
     node = helper.make_node(op, ["x"], ["y"], name="pool0", **attrs)
     graph = helper.make_graph(
-        [node], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, shape)],
+        [node],
+        "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, shape)],
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, [None] * len(shape))],
-    )  # fmt: skip
+    )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 22)])
     model.ir_version = 10
     return model
@@ -50,9 +52,11 @@ def _convprop(model, x, tmp_path):
 
 def _same(a, b):
     return (
-        isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape
+        isinstance(a, np.ndarray)
+        and isinstance(b, np.ndarray)
+        and a.shape == b.shape
         and np.allclose(a, b, rtol=1e-4, atol=1e-5, equal_nan=True)
-    )  # fmt: skip
+    )
 
 
 def _random_case(rng, op):
@@ -103,8 +107,12 @@ def test_random_pools_match_both_oracles_where_they_agree_or_are_refused(tmp_pat
 # (op, input size, attributes, the output both oracles give)
 AGREED = [
     # a SAME total pad of -2 (stride wider than the window): cropped one cell from each end
-    ("MaxPool", [3], {"kernel_shape": [1], "strides": [3], "dilations": [2],
-                      "auto_pad": "SAME_UPPER"}, [2.0]),
+    (
+        "MaxPool",
+        [3],
+        {"kernel_shape": [1], "strides": [3], "dilations": [2], "auto_pad": "SAME_UPPER"},
+        [2.0],
+    ),
     # empty outputs
     ("MaxPool", [4], {"kernel_shape": [3], "dilations": [2], "ceil_mode": 1}, []),
     ("AveragePool", [2], {"kernel_shape": [3], "auto_pad": "VALID"}, []),
@@ -112,9 +120,13 @@ AGREED = [
     ("MaxPool", [1], {"kernel_shape": [2], "dilations": [3], "pads": [1, 1]}, []),
     # ceil_mode's last window, partly past the input
     ("MaxPool", [4], {"kernel_shape": [2], "strides": [3], "ceil_mode": 1}, [2.0, 4.0]),
-    ("MaxPool", [4], {"kernel_shape": [3], "dilations": [2], "strides": [2], "ceil_mode": 1},
-     [3.0]),
-]  # fmt: skip
+    (
+        "MaxPool",
+        [4],
+        {"kernel_shape": [3], "dilations": [2], "strides": [2], "ceil_mode": 1},
+        [3.0],
+    ),
+]
 
 
 @pytest.mark.parametrize("op, size, attrs, expected", AGREED)
@@ -141,21 +153,41 @@ def test_empty_output_passes_a_zero_gradient_back(tmp_path):
 REFUSED = [
     # a window wholly in the padding: the reference gives NaN, onnxruntime refuses the pads
     ("AveragePool", [8], {"kernel_shape": [1], "pads": [2, 0]}, "pads=[2, 0]"),
-    ("MaxPool", [8], {"kernel_shape": [3], "strides": [3], "pads": [3, 0], "ceil_mode": 1},
-     "pads=[3, 0]"),
+    (
+        "MaxPool",
+        [8],
+        {"kernel_shape": [3], "strides": [3], "pads": [3, 0], "ceil_mode": 1},
+        "pads=[3, 0]",
+    ),
     ("MaxPool", [2], {"kernel_shape": [2], "dilations": [3], "pads": [1, 1]}, "pads=[1, 1]"),
     # an odd negative SAME total: the spec does not say which end loses the cell
-    ("MaxPool", [5], {"kernel_shape": [1], "strides": [3], "auto_pad": "SAME_UPPER"},
-     "auto_pad=SAME_UPPER"),
+    (
+        "MaxPool",
+        [5],
+        {"kernel_shape": [1], "strides": [3], "auto_pad": "SAME_UPPER"},
+        "auto_pad=SAME_UPPER",
+    ),
     # the oracles pad SAME for the undilated kernel, the spec for the dilated window
-    ("MaxPool", [7], {"kernel_shape": [3], "strides": [2], "dilations": [2],
-                      "auto_pad": "SAME_LOWER"}, "auto_pad=SAME_LOWER"),
-    ("AveragePool", [5], {"kernel_shape": [3], "strides": [3], "dilations": [3],
-                          "auto_pad": "VALID"}, "auto_pad=VALID"),
+    (
+        "MaxPool",
+        [7],
+        {"kernel_shape": [3], "strides": [2], "dilations": [2], "auto_pad": "SAME_LOWER"},
+        "auto_pad=SAME_LOWER",
+    ),
+    (
+        "AveragePool",
+        [5],
+        {"kernel_shape": [3], "strides": [3], "dilations": [3], "auto_pad": "VALID"},
+        "auto_pad=VALID",
+    ),
     # VALID with ceil_mode: the spec's size and onnxruntime's differ
-    ("MaxPool", [4], {"kernel_shape": [2], "strides": [3], "auto_pad": "VALID",
-                      "ceil_mode": 1}, "auto_pad=VALID"),
-]  # fmt: skip
+    (
+        "MaxPool",
+        [4],
+        {"kernel_shape": [2], "strides": [3], "auto_pad": "VALID", "ceil_mode": 1},
+        "auto_pad=VALID",
+    ),
+]
 
 
 @pytest.mark.parametrize("op, size, attrs, named", REFUSED)

@@ -46,8 +46,16 @@ class _Checker(HTMLParser):
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     out = tmp_path_factory.mktemp("report")
-    argv = ["train", "--epochs", "2", "--no-progress", "--metrics", str(out / "m.json"),
-            "--report", str(out)]  # fmt: skip
+    argv = [
+        "train",
+        "--epochs",
+        "2",
+        "--no-progress",
+        "--metrics",
+        str(out / "m.json"),
+        "--report",
+        str(out),
+    ]
     assert main(argv) == 0
     return out / "report.html"
 
@@ -61,9 +69,13 @@ def test_report_is_valid_html_with_every_picture_embedded(report):
     assert checker.doctype and not checker.errors and not checker.stack
     titles = [img["alt"] for img in checker.images]
     assert titles == [
-        "Loss and accuracy", "Gradient norm of each layer", "First layer's filters",
-        "Feature maps", "Confusion matrix", "Saliency maps |dL/dX|",
-    ]  # fmt: skip
+        "Loss and accuracy",
+        "Gradient norm of each layer",
+        "First layer's filters",
+        "Feature maps",
+        "Confusion matrix",
+        "Saliency maps |dL/dX|",
+    ]
     for img in checker.images:
         head, data = img["src"].split(",", 1)
         assert head == "data:image/png;base64"
@@ -80,10 +92,19 @@ def test_a_headless_browser_renders_the_report(report, tmp_path):
     if browser is None:
         pytest.skip("no Chromium on this machine (.ci/run installs Debian's chromium)")
     shot = tmp_path / "shot.png"
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1200,3000",
-             f"--screenshot={shot}"]  # fmt: skip
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--window-size=1200,3000",
+        f"--screenshot={shot}",
+    ]
     subprocess.run([browser, *flags, report.as_uri()], timeout=120, capture_output=True)
     image = imread(shot)[..., :3]
     assert image.shape[:2] == (3000, 1200)

@@ -28,9 +28,16 @@ from ..nn import Module
 from .comm import LocalComm, LocalGroup, MPIComm, Single
 
 __all__ = [
-    "DistributedOptimizer", "DistributedSampler", "LocalGroup", "broadcast_parameters",
-    "fail", "init", "is_main", "scale_lr", "world",
-]  # fmt: skip
+    "DistributedOptimizer",
+    "DistributedSampler",
+    "LocalGroup",
+    "broadcast_parameters",
+    "fail",
+    "init",
+    "is_main",
+    "scale_lr",
+    "world",
+]
 
 Comm = Single | MPIComm | LocalComm
 _world: Comm = Single()
@@ -134,9 +141,11 @@ class DistributedOptimizer:
     optimizer steps. Everything else is delegated to it."""
 
     def __init__(
-        self, optimizer: Any, named_parameters: Iterable[tuple[str, Any]] | None = None,
+        self,
+        optimizer: Any,
+        named_parameters: Iterable[tuple[str, Any]] | None = None,
         comm: Comm | None = None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.optimizer, self._comm = optimizer, comm
         if named_parameters is None:
             params = [p for group in optimizer.param_groups for p in group["params"]]
@@ -185,9 +194,14 @@ class DistributedSampler:
     the ranks' step-k batches together are the single-process step-k batch of size*B."""
 
     def __init__(
-        self, dataset: Any, num_replicas: int | None = None, rank: int | None = None,
-        shuffle: bool = True, seed: int = 0, drop_last: bool = False,
-    ) -> None:  # fmt: skip
+        self,
+        dataset: Any,
+        num_replicas: int | None = None,
+        rank: int | None = None,
+        shuffle: bool = True,
+        seed: int = 0,
+        drop_last: bool = False,
+    ) -> None:
         self.size = num_replicas if num_replicas is not None else _world.size
         self.rank = rank if rank is not None else _world.rank
         if not 0 <= self.rank < self.size:

@@ -34,10 +34,15 @@ def conv_panels(e: ConvExplanation) -> list[Panel]:
     region = [ij for ij, _, _, _ in C.pixel_terms(ex, *e.pixel)]
     name, flipped = C.backward_filter(ex)
     panels = [
-        Panel("x", f"X: window of Y{list(e.output)}, pixel {list(e.pixel)}", ex.x,
-              [w for w in window if w is not None], [e.pixel]),
+        Panel(
+            "x",
+            f"X: window of Y{list(e.output)}, pixel {list(e.pixel)}",
+            ex.x,
+            [w for w in window if w is not None],
+            [e.pixel],
+        ),
         Panel("w", f"W (weight {list(e.weight)})", ex.w, [e.weight]),
-    ]  # fmt: skip
+    ]
     if ex.setup.convention == "convolution":
         fa, fb = ex.flip(*e.weight)
         panels.append(Panel("wf", "Wf = rot180(W), what the sums use", ex.wf, [(fa, fb)]))

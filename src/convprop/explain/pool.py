@@ -67,9 +67,14 @@ class PoolStory:
 def geometry(setup: PoolSetup, shape: tuple[int, ...]) -> PoolGeometry:
     dilation = setup.dilation if setup.kind == "max" else (1, 1)
     return pool2d_geometry(
-        f"explain {setup.kind}pool", (1, 1, *shape), setup.kernel, setup.stride, setup.padding,
-        dilation, setup.ceil_mode,
-    )  # fmt: skip
+        f"explain {setup.kind}pool",
+        (1, 1, *shape),
+        setup.kernel,
+        setup.stride,
+        setup.padding,
+        dilation,
+        setup.ceil_mode,
+    )
 
 
 def windows(setup: PoolSetup, x: np.ndarray, g: PoolGeometry) -> list[Window]:
@@ -149,17 +154,26 @@ def course_scenarios(kind: str, ties: str = "first") -> list[tuple[PoolSetup, np
     course = PoolSetup(kind, ties=ties, title="the course's example: 2x2 windows, stride 2")
     overlap = PoolSetup(kind, stride=(1, 1), ties=ties, title="overlapping windows: 2x2, stride 1")
     padded = PoolSetup(
-        kind, kernel=(3, 3), stride=(2, 2), padding=(1, 1), ceil_mode=True, ties=ties,
+        kind,
+        kernel=(3, 3),
+        stride=(2, 2),
+        padding=(1, 1),
+        ceil_mode=True,
+        ties=ties,
         title="padding 1 and ceil_mode: 3x3 windows, stride 2",
-    )  # fmt: skip
+    )
     scenarios = [(course, COURSE_X), (overlap, COURSE_X), (padded, COURSE_X)]
     if kind == "max":
         tie_x = np.array([[5, 5, 1, 0], [1, 2, 3, 3]], dtype=np.float64)
         scenarios.append((PoolSetup(kind, ties=ties, title=f"ties (--ties {ties})"), tie_x))
     else:
         uncounted = PoolSetup(
-            kind, kernel=(3, 3), stride=(2, 2), padding=(1, 1), count_include_pad=False,
+            kind,
+            kernel=(3, 3),
+            stride=(2, 2),
+            padding=(1, 1),
+            count_include_pad=False,
             title="padding left out of the divisor (count_include_pad=False)",
-        )  # fmt: skip
+        )
         scenarios.append((uncounted, COURSE_X))
     return scenarios

@@ -87,8 +87,12 @@ class Layout:
 def padding_cells(story: PoolStory) -> list[Cell]:
     """The cells of the padded input that are not X's (none without padding)."""
     (h, w), (ph, pw) = story.x.shape, story.g.padding
-    return [(r, c) for r in range(-ph, h + ph) for c in range(-pw, w + pw)
-            if not (0 <= r < h and 0 <= c < w)]  # fmt: skip
+    return [
+        (r, c)
+        for r in range(-ph, h + ph)
+        for c in range(-pw, w + pw)
+        if not (0 <= r < h and 0 <= c < w)
+    ]
 
 
 def window_padding(story: PoolStory, win: Window) -> list[Cell]:
@@ -138,12 +142,15 @@ def layout(stories: list[PoolStory]) -> Layout:
     from matplotlib.textpath import TextToPath
 
     measure, prop = TextToPath(), FontProperties(size=FONT)
-    sizes = [measure.get_text_width_height_descent(s, prop, ismath=False)
-             for s in {n for st in stories for n in _numbers(st)}]  # fmt: skip
+    sizes = [
+        measure.get_text_width_height_descent(s, prop, ismath=False)
+        for s in {n for st in stories for n in _numbers(st)}
+    ]
     text_w = max(w for w, _, _ in sizes) + 2  # a point of slack each side
     text_h = FONT * 1.15  # matplotlib's box holds a line's full height
-    most_rings = max(_most(r.cell for r in rings(s, kind)) for s in stories
-                     for kind in ("cells", "winners"))  # fmt: skip
+    most_rings = max(
+        _most(r.cell for r in rings(s, kind)) for s in stories for kind in ("cells", "winners")
+    )
     leaving = max(_most(r.out[0] for r in routes(s)) for s in stories)
     landing = max(_most(r.cell[0] for r in routes(s)) for s in stories)
     # lanes leave dL/dY above its numbers; in dL/dX they land below and, between those,
@@ -153,9 +160,10 @@ def layout(stories: list[PoolStory]) -> Layout:
     across = 2 * (innermost + CLEAR + text_w / 2)
     down = 2 * (innermost + text_h / 2 + CLEAR + 2 * HEAD + lanes * LANE_PITCH + 1)
     return Layout(
-        float(max(MIN_CELL, across, down)), max(len(routes(s)) for s in stories),
+        float(max(MIN_CELL, across, down)),
+        max(len(routes(s)) for s in stories),
         (text_w, text_h),
-    )  # fmt: skip
+    )
 
 
 def _slot(n: int) -> tuple[int, float]:
@@ -183,8 +191,17 @@ def _ring(ax: Any, cell: Cell, inset: float, color: Any, **style: Any) -> None:
 
     (i, j), d = cell, inset
     side = 1 - 2 * d
-    ax.add_patch(Rectangle((j - 0.5 + d, i - 0.5 + d), side, side, fill=False,
-                           edgecolor=color, linewidth=RING_WIDTH, **style))  # fmt: skip
+    ax.add_patch(
+        Rectangle(
+            (j - 0.5 + d, i - 0.5 + d),
+            side,
+            side,
+            fill=False,
+            edgecolor=color,
+            linewidth=RING_WIDTH,
+            **style,
+        )
+    )
 
 
 def _padding(ax: Any, story: PoolStory) -> None:
@@ -192,10 +209,28 @@ def _padding(ax: Any, story: PoolStory) -> None:
     from matplotlib.patches import Rectangle
 
     for r, c in padding_cells(story):
-        ax.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, facecolor="#f2f2f2", edgecolor="grey",
-                               linestyle="--", linewidth=0.8, gid="padding"))  # fmt: skip
-        ax.text(c, r, _padding_text(story), ha="center", va="center", fontsize=FONT,
-                color="dimgrey", gid="padding")  # fmt: skip
+        ax.add_patch(
+            Rectangle(
+                (c - 0.5, r - 0.5),
+                1,
+                1,
+                facecolor="#f2f2f2",
+                edgecolor="grey",
+                linestyle="--",
+                linewidth=0.8,
+                gid="padding",
+            )
+        )
+        ax.text(
+            c,
+            r,
+            _padding_text(story),
+            ha="center",
+            va="center",
+            fontsize=FONT,
+            color="dimgrey",
+            gid="padding",
+        )
 
 
 def _limits(ax: Any, span: Cell, first: Cell = (0, 0)) -> None:
@@ -229,10 +264,17 @@ def _arrows(fig: Any, row: Any, story: PoolStory, lay: Layout, colors: Any) -> N
         end = c - 0.5 + lay.inset(ranks[(route.window, route.cell)])  # on its ring
         path = Path([(start, y_out), (track, y_out), (track, y_in), (end, y_in)])
         color = colors(route.window % 10)
-        fig.add_artist(FancyArrowPatch(
-            path=path, arrowstyle="-|>", mutation_scale=HEAD * 3, linewidth=1.1, color=color,
-            transform=row[3].transData, gid=f"route {i},{j} -> {r},{c}",
-        ))  # fmt: skip
+        fig.add_artist(
+            FancyArrowPatch(
+                path=path,
+                arrowstyle="-|>",
+                mutation_scale=HEAD * 3,
+                linewidth=1.1,
+                color=color,
+                transform=row[3].transData,
+                gid=f"route {i},{j} -> {r},{c}",
+            )
+        )
         row[2].plot([start + shift], [y_out], "o", color=color, markersize=3.2)
 
 
@@ -272,12 +314,15 @@ def pool_figure(stories: list[PoolStory]) -> Any:
     top = fig_h
     for story, (lefts, widths, heights) in zip(stories, rows, strict=True):
         top -= TITLE
-        row = [fig.add_axes((x / fig_w, (top - h) / fig_h, w / fig_w, h / fig_h))
-               for x, w, h in zip(lefts, widths, heights, strict=True)]  # fmt: skip
+        row = [
+            fig.add_axes((x / fig_w, (top - h) / fig_h, w / fig_w, h / fig_h))
+            for x, w, h in zip(lefts, widths, heights, strict=True)
+        ]
         top -= max(heights) + BELOW
         x_span, span = spans(story)
-        for ax, name, a in zip(row, COLUMNS, (story.x, story.y, story.grad_y, story.grad_x),
-                               strict=True):  # fmt: skip
+        for ax, name, a in zip(
+            row, COLUMNS, (story.x, story.y, story.grad_y, story.grad_x), strict=True
+        ):
             draw_grid(ax, a, name, pale=True)
             _limits(ax, span)
         row[3].yaxis.tick_right()  # the arrows' tracks run where its labels would be

@@ -38,8 +38,9 @@ def _remainders(layer: Layer, h: int, w: int, pads: tuple[tuple[int, int], ...])
     out = []
     f = layer.dilation * (layer.kernel - 1) + 1
     for axis, size, (before, after) in zip("HW", (h, w), pads, strict=True):
-        windows = output_size(size, layer.kernel, layer.stride, (before, after), layer.dilation,
-                              layer.ceil_mode)  # fmt: skip
+        windows = output_size(
+            size, layer.kernel, layer.stride, (before, after), layer.dilation, layer.ceil_mode
+        )
         read = {
             i * layer.stride - before + a * layer.dilation
             for i in range(windows)
@@ -119,7 +120,11 @@ def _pads(layer: Layer, h: int, w: int, c: int) -> tuple[tuple[int, int], ...]:
     from ..shapes import conv2d_geometry
 
     g = conv2d_geometry(
-        "conv2d", (1, c, h, w), (max(layer.filters, 1), c, layer.kernel, layer.kernel),
-        layer.stride, layer.padding, layer.dilation,
-    )  # fmt: skip
+        "conv2d",
+        (1, c, h, w),
+        (max(layer.filters, 1), c, layer.kernel, layer.kernel),
+        layer.stride,
+        layer.padding,
+        layer.dilation,
+    )
     return g.pad

@@ -37,8 +37,11 @@ def shape_figure(story: ShapeStory) -> Any:
     for ax, (layer, (h, w, c), (ho, wo, co), rem) in zip(axes[0], story.layers, strict=True):
         (top, bottom), (left, right) = _pads(layer, h, w, c)
         f = layer.dilation * (layer.kernel - 1) + 1
-        ax.add_patch(Rectangle((-left, -top), w + left + right, h + top + bottom, facecolor=PAD,
-                               edgecolor="none"))  # fmt: skip
+        ax.add_patch(
+            Rectangle(
+                (-left, -top), w + left + right, h + top + bottom, facecolor=PAD, edgecolor="none"
+            )
+        )
         ax.add_patch(Rectangle((0, 0), w, h, facecolor=INPUT, edgecolor="black"))
         for r in rem:
             for k in r.unseen:
@@ -46,8 +49,18 @@ def shape_figure(story: ShapeStory) -> Any:
                 ax.add_patch(Rectangle(box[:2], box[2], box[3], facecolor=MARKS, alpha=0.7))
         for name, (i, j) in (("first", (0, 0)), ("last", (ho - 1, wo - 1))):
             corner = (j * layer.stride - left, i * layer.stride - top)
-            ax.add_patch(Rectangle(corner, f, f, fill=False, edgecolor="black", linestyle="--",
-                                   linewidth=1.5, label=f"{name} window"))  # fmt: skip
+            ax.add_patch(
+                Rectangle(
+                    corner,
+                    f,
+                    f,
+                    fill=False,
+                    edgecolor="black",
+                    linestyle="--",
+                    linewidth=1.5,
+                    label=f"{name} window",
+                )
+            )
         last_end = (max(ho, wo) - 1) * layer.stride + f
         ax.set_xlim(-left - 0.5, max(w + right, last_end - left) + 0.5)
         ax.set_ylim(max(h + bottom, last_end - top) + 0.5, -top - 0.5)

@@ -44,9 +44,14 @@ def _terms(text: str, room: int) -> list[str]:
     for prev, nxt in itertools.pairwise(words):
         depth += sum(prev.count(c) for c in "([") - sum(prev.count(c) for c in ")]")
         glued = (
-            depth > 0 or prev in OPERATORS or nxt in OPERATORS or prev in PREFIXES
-            or prev.startswith("sum_") or not prev or not nxt
-        )  # fmt: skip
+            depth > 0
+            or prev in OPERATORS
+            or nxt in OPERATORS
+            or prev in PREFIXES
+            or prev.startswith("sum_")
+            or not prev
+            or not nxt
+        )
         if not glued:
             ranks.append(0)
         elif depth <= 0 and nxt == "=":

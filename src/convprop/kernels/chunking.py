@@ -74,9 +74,13 @@ def _sub(g: ConvGeometry, part: slice) -> ConvGeometry:
 
 
 def _per_chunk(
-    impl: ModuleType, primitive: str, batched: np.ndarray, w: np.ndarray, g: ConvGeometry,
+    impl: ModuleType,
+    primitive: str,
+    batched: np.ndarray,
+    w: np.ndarray,
+    g: ConvGeometry,
     out_shape: tuple[int, ...],
-) -> np.ndarray:  # fmt: skip
+) -> np.ndarray:
     """primitive(batched, w) with batched and the result split along the batch."""
     impl = _exact(impl, batched, w)
     run = getattr(impl, primitive)

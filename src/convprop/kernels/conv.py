@@ -69,9 +69,18 @@ def conv2d_backward(
     """
     # dL/dX = dL/dY fully convolved with W; dL/dW = X correlated with dL/dY; dL/db = sum dL/dY
     return convolve_backward(
-        "conv2d_backward", 2, grad_y, x, weight, stride, padding, dilation, groups,
-        algorithm, convention,
-    )  # fmt: skip
+        "conv2d_backward",
+        2,
+        grad_y,
+        x,
+        weight,
+        stride,
+        padding,
+        dilation,
+        groups,
+        algorithm,
+        convention,
+    )
 
 
 def conv2d_input(
@@ -88,9 +97,17 @@ def conv2d_input(
     # dL/dX = dL/dY fully convolved with W (torch.nn.grad.conv2d_input's arguments)
     """Only the input gradient of conv2d, for a layer whose weight needs no gradient."""
     return input_grad(
-        "conv2d_input", 2, input_size, weight, grad_output, stride, padding, dilation, groups,
+        "conv2d_input",
+        2,
+        input_size,
+        weight,
+        grad_output,
+        stride,
+        padding,
+        dilation,
+        groups,
         algorithm,
-    )  # fmt: skip
+    )
 
 
 def conv2d_weight(
@@ -107,9 +124,17 @@ def conv2d_weight(
     # dL/dW = X correlated with dL/dY (torch.nn.grad.conv2d_weight's arguments)
     """Only the weight gradient of conv2d: the first layer of a network needs no dL/dX."""
     return weight_grad(
-        "conv2d_weight", 2, input, weight_size, grad_output, stride, padding, dilation, groups,
+        "conv2d_weight",
+        2,
+        input,
+        weight_size,
+        grad_output,
+        stride,
+        padding,
+        dilation,
+        groups,
         algorithm,
-    )  # fmt: skip
+    )
 
 
 def conv_transpose2d(
@@ -131,9 +156,18 @@ def conv_transpose2d(
         y: (N, C_out, Ho, Wo) with Ho = (H-1)*S - 2P + D*(kH-1) + output_padding + 1.
     """
     return transpose_convolve(
-        "conv_transpose2d", 2, x, weight, bias, stride, padding, output_padding, groups,
-        dilation, algorithm,
-    )  # fmt: skip
+        "conv_transpose2d",
+        2,
+        x,
+        weight,
+        bias,
+        stride,
+        padding,
+        output_padding,
+        groups,
+        dilation,
+        algorithm,
+    )
 
 
 def conv_transpose2d_backward(
@@ -152,6 +186,15 @@ def conv_transpose2d_backward(
     #                         dL/dW = conv2d's weight gradient with input dL/dy and output-grad x
     """Gradients of conv_transpose2d: (grad_x, grad_weight, grad_bias)."""
     return transpose_convolve_backward(
-        "conv_transpose2d_backward", 2, grad_y, x, weight, stride, padding, output_padding,
-        groups, dilation, algorithm,
-    )  # fmt: skip
+        "conv_transpose2d_backward",
+        2,
+        grad_y,
+        x,
+        weight,
+        stride,
+        padding,
+        output_padding,
+        groups,
+        dilation,
+        algorithm,
+    )

@@ -93,9 +93,18 @@ def _add_bias(y: np.ndarray, bias: np.ndarray | None) -> np.ndarray:
 
 
 def convolve(
-    op: str, dims: int, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None,
-    stride: Any, padding: Any, dilation: Any, groups: int, algorithm: str, convention: str,
-) -> np.ndarray:  # fmt: skip
+    op: str,
+    dims: int,
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None,
+    stride: Any,
+    padding: Any,
+    dilation: Any,
+    groups: int,
+    algorithm: str,
+    convention: str,
+) -> np.ndarray:
     """The forward of conv1d/2d/3d: validation, bias, convention, dispatch."""
     x, weight, bias, _ = _checked(op, x, weight, bias, dims=dims)
     g = conv_geometry(op, x.shape, weight.shape, stride, padding, dilation, groups)
@@ -106,9 +115,18 @@ def convolve(
 
 
 def convolve_backward(
-    op: str, dims: int, grad_y: np.ndarray, x: np.ndarray, weight: np.ndarray,
-    stride: Any, padding: Any, dilation: Any, groups: int, algorithm: str, convention: str,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    op: str,
+    dims: int,
+    grad_y: np.ndarray,
+    x: np.ndarray,
+    weight: np.ndarray,
+    stride: Any,
+    padding: Any,
+    dilation: Any,
+    groups: int,
+    algorithm: str,
+    convention: str,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     # dL/dX = dL/dY fully convolved with W; dL/dW = X correlated with dL/dY; dL/db = sum dL/dY
     x, weight, _, checked_grad_y = _checked(op, x, weight, grad_y=grad_y, dims=dims)
     assert checked_grad_y is not None
@@ -125,9 +143,18 @@ def convolve_backward(
 
 
 def transpose_convolve(
-    op: str, dims: int, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None,
-    stride: Any, padding: Any, output_padding: Any, groups: int, dilation: Any, algorithm: str,
-) -> np.ndarray:  # fmt: skip
+    op: str,
+    dims: int,
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None,
+    stride: Any,
+    padding: Any,
+    output_padding: Any,
+    groups: int,
+    dilation: Any,
+    algorithm: str,
+) -> np.ndarray:
     """The forward of conv_transpose1d/2d/3d: the input gradient of a convolution."""
     x, weight, bias, _ = _checked(op, x, weight, bias, dims=dims)
     g = conv_transpose_geometry(
@@ -139,9 +166,18 @@ def transpose_convolve(
 
 
 def transpose_convolve_backward(
-    op: str, dims: int, grad_y: np.ndarray, x: np.ndarray, weight: np.ndarray,
-    stride: Any, padding: Any, output_padding: Any, groups: int, dilation: Any, algorithm: str,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    op: str,
+    dims: int,
+    grad_y: np.ndarray,
+    x: np.ndarray,
+    weight: np.ndarray,
+    stride: Any,
+    padding: Any,
+    output_padding: Any,
+    groups: int,
+    dilation: Any,
+    algorithm: str,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     # y = conv^T(x; W)  =>  dL/dx = conv(dL/dy; W)                  (the transpose of a transpose)
     #                       dL/dW = conv's weight gradient with input dL/dy and output-grad x
     x, weight, _, checked_grad_y = _checked(op, x, weight, grad_y=grad_y, dims=dims)
@@ -169,9 +205,17 @@ def shape_of(op: str, name: str, size: Any, dims: int) -> tuple[int, ...]:
 
 
 def input_grad(
-    op: str, dims: int, input_size: Any, weight: np.ndarray, grad_output: np.ndarray,
-    stride: Any, padding: Any, dilation: Any, groups: int, algorithm: str,
-) -> np.ndarray:  # fmt: skip
+    op: str,
+    dims: int,
+    input_size: Any,
+    weight: np.ndarray,
+    grad_output: np.ndarray,
+    stride: Any,
+    padding: Any,
+    dilation: Any,
+    groups: int,
+    algorithm: str,
+) -> np.ndarray:
     # dL/dX = dL/dY fully convolved with W (torch.nn.grad.convNd_input's arguments)
     _, w_layout, y_layout = LAYOUTS[dims]
     weight = check_array(op, "weight", weight, dims + 2, w_layout)
@@ -184,9 +228,17 @@ def input_grad(
 
 
 def weight_grad(
-    op: str, dims: int, input: np.ndarray, weight_size: Any, grad_output: np.ndarray,
-    stride: Any, padding: Any, dilation: Any, groups: int, algorithm: str,
-) -> np.ndarray:  # fmt: skip
+    op: str,
+    dims: int,
+    input: np.ndarray,
+    weight_size: Any,
+    grad_output: np.ndarray,
+    stride: Any,
+    padding: Any,
+    dilation: Any,
+    groups: int,
+    algorithm: str,
+) -> np.ndarray:
     # dL/dW = X correlated with dL/dY (torch.nn.grad.convNd_weight's arguments)
     x_layout, _, y_layout = LAYOUTS[dims]
     input = check_array(op, "input", input, dims + 2, x_layout)

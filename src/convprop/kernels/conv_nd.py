@@ -29,30 +29,51 @@ Grads = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
 def conv1d(
-    x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None, stride: Any = 1,
-    padding: Any = 0, dilation: Any = 1, groups: int = 1, *, algorithm: Algorithm = "auto",
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: int = 1,
+    *,
+    algorithm: Algorithm = "auto",
     convention: Convention = "correlation",
-) -> np.ndarray:  # fmt: skip
+) -> np.ndarray:
     """1-D convolution of (N, C, L) signals; see the module docstring for shapes."""
     args = (stride, padding, dilation, groups, algorithm, convention)
     return convolve("conv1d", 1, x, weight, bias, *args)
 
 
 def conv3d(
-    x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None, stride: Any = 1,
-    padding: Any = 0, dilation: Any = 1, groups: int = 1, *, algorithm: Algorithm = "auto",
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: int = 1,
+    *,
+    algorithm: Algorithm = "auto",
     convention: Convention = "correlation",
-) -> np.ndarray:  # fmt: skip
+) -> np.ndarray:
     """3-D convolution of (N, C, D, H, W) volumes; see the module docstring for shapes."""
     args = (stride, padding, dilation, groups, algorithm, convention)
     return convolve("conv3d", 3, x, weight, bias, *args)
 
 
 def conv1d_backward(
-    grad_y: np.ndarray, x: np.ndarray, weight: np.ndarray, stride: Any = 1, padding: Any = 0,
-    dilation: Any = 1, groups: int = 1, *, algorithm: Algorithm = "auto",
+    grad_y: np.ndarray,
+    x: np.ndarray,
+    weight: np.ndarray,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: int = 1,
+    *,
+    algorithm: Algorithm = "auto",
     convention: Convention = "correlation",
-) -> Grads:  # fmt: skip
+) -> Grads:
     # dL/dX = dL/dY fully convolved with W; dL/dW = X correlated with dL/dY; dL/db = sum dL/dY
     """(grad_x, grad_weight, grad_bias) of conv1d."""
     args = (stride, padding, dilation, groups, algorithm, convention)
@@ -60,10 +81,17 @@ def conv1d_backward(
 
 
 def conv3d_backward(
-    grad_y: np.ndarray, x: np.ndarray, weight: np.ndarray, stride: Any = 1, padding: Any = 0,
-    dilation: Any = 1, groups: int = 1, *, algorithm: Algorithm = "auto",
+    grad_y: np.ndarray,
+    x: np.ndarray,
+    weight: np.ndarray,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: int = 1,
+    *,
+    algorithm: Algorithm = "auto",
     convention: Convention = "correlation",
-) -> Grads:  # fmt: skip
+) -> Grads:
     # dL/dX = dL/dY fully convolved with W; dL/dW = X correlated with dL/dY; dL/db = sum dL/dY
     """(grad_x, grad_weight, grad_bias) of conv3d."""
     args = (stride, padding, dilation, groups, algorithm, convention)
@@ -71,76 +99,132 @@ def conv3d_backward(
 
 
 def conv1d_input(
-    input_size: Any, weight: np.ndarray, grad_output: np.ndarray, stride: Any = 1,
-    padding: Any = 0, dilation: Any = 1, groups: int = 1, *, algorithm: Algorithm = "auto",
-) -> np.ndarray:  # fmt: skip
+    input_size: Any,
+    weight: np.ndarray,
+    grad_output: np.ndarray,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: int = 1,
+    *,
+    algorithm: Algorithm = "auto",
+) -> np.ndarray:
     # dL/dX = dL/dY fully convolved with W (torch.nn.grad.conv1d_input's arguments)
     args = (stride, padding, dilation, groups, algorithm)
     return input_grad("conv1d_input", 1, input_size, weight, grad_output, *args)
 
 
 def conv3d_input(
-    input_size: Any, weight: np.ndarray, grad_output: np.ndarray, stride: Any = 1,
-    padding: Any = 0, dilation: Any = 1, groups: int = 1, *, algorithm: Algorithm = "auto",
-) -> np.ndarray:  # fmt: skip
+    input_size: Any,
+    weight: np.ndarray,
+    grad_output: np.ndarray,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: int = 1,
+    *,
+    algorithm: Algorithm = "auto",
+) -> np.ndarray:
     # dL/dX = dL/dY fully convolved with W (torch.nn.grad.conv3d_input's arguments)
     args = (stride, padding, dilation, groups, algorithm)
     return input_grad("conv3d_input", 3, input_size, weight, grad_output, *args)
 
 
 def conv1d_weight(
-    input: np.ndarray, weight_size: Any, grad_output: np.ndarray, stride: Any = 1,
-    padding: Any = 0, dilation: Any = 1, groups: int = 1, *, algorithm: Algorithm = "auto",
-) -> np.ndarray:  # fmt: skip
+    input: np.ndarray,
+    weight_size: Any,
+    grad_output: np.ndarray,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: int = 1,
+    *,
+    algorithm: Algorithm = "auto",
+) -> np.ndarray:
     # dL/dW = X correlated with dL/dY (torch.nn.grad.conv1d_weight's arguments)
     args = (stride, padding, dilation, groups, algorithm)
     return weight_grad("conv1d_weight", 1, input, weight_size, grad_output, *args)
 
 
 def conv3d_weight(
-    input: np.ndarray, weight_size: Any, grad_output: np.ndarray, stride: Any = 1,
-    padding: Any = 0, dilation: Any = 1, groups: int = 1, *, algorithm: Algorithm = "auto",
-) -> np.ndarray:  # fmt: skip
+    input: np.ndarray,
+    weight_size: Any,
+    grad_output: np.ndarray,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: int = 1,
+    *,
+    algorithm: Algorithm = "auto",
+) -> np.ndarray:
     # dL/dW = X correlated with dL/dY (torch.nn.grad.conv3d_weight's arguments)
     args = (stride, padding, dilation, groups, algorithm)
     return weight_grad("conv3d_weight", 3, input, weight_size, grad_output, *args)
 
 
 def conv_transpose1d(
-    x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None, stride: Any = 1,
-    padding: Any = 0, output_padding: Any = 0, groups: int = 1, dilation: Any = 1, *,
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    output_padding: Any = 0,
+    groups: int = 1,
+    dilation: Any = 1,
+    *,
     algorithm: Algorithm = "auto",
-) -> np.ndarray:  # fmt: skip
+) -> np.ndarray:
     """Transposed 1-D convolution: the adjoint of conv1d in its input."""
     args = (stride, padding, output_padding, groups, dilation, algorithm)
     return transpose_convolve("conv_transpose1d", 1, x, weight, bias, *args)
 
 
 def conv_transpose3d(
-    x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None, stride: Any = 1,
-    padding: Any = 0, output_padding: Any = 0, groups: int = 1, dilation: Any = 1, *,
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    output_padding: Any = 0,
+    groups: int = 1,
+    dilation: Any = 1,
+    *,
     algorithm: Algorithm = "auto",
-) -> np.ndarray:  # fmt: skip
+) -> np.ndarray:
     """Transposed 3-D convolution: the adjoint of conv3d in its input."""
     args = (stride, padding, output_padding, groups, dilation, algorithm)
     return transpose_convolve("conv_transpose3d", 3, x, weight, bias, *args)
 
 
 def conv_transpose1d_backward(
-    grad_y: np.ndarray, x: np.ndarray, weight: np.ndarray, stride: Any = 1, padding: Any = 0,
-    output_padding: Any = 0, groups: int = 1, dilation: Any = 1, *,
+    grad_y: np.ndarray,
+    x: np.ndarray,
+    weight: np.ndarray,
+    stride: Any = 1,
+    padding: Any = 0,
+    output_padding: Any = 0,
+    groups: int = 1,
+    dilation: Any = 1,
+    *,
     algorithm: Algorithm = "auto",
-) -> Grads:  # fmt: skip
+) -> Grads:
     # y = conv1d^T(x; W)  =>  dL/dx = conv1d(dL/dy; W); dL/dW with the roles swapped
     args = (stride, padding, output_padding, groups, dilation, algorithm)
     return transpose_convolve_backward("conv_transpose1d_backward", 1, grad_y, x, weight, *args)
 
 
 def conv_transpose3d_backward(
-    grad_y: np.ndarray, x: np.ndarray, weight: np.ndarray, stride: Any = 1, padding: Any = 0,
-    output_padding: Any = 0, groups: int = 1, dilation: Any = 1, *,
+    grad_y: np.ndarray,
+    x: np.ndarray,
+    weight: np.ndarray,
+    stride: Any = 1,
+    padding: Any = 0,
+    output_padding: Any = 0,
+    groups: int = 1,
+    dilation: Any = 1,
+    *,
     algorithm: Algorithm = "auto",
-) -> Grads:  # fmt: skip
+) -> Grads:
     # y = conv3d^T(x; W)  =>  dL/dx = conv3d(dL/dy; W); dL/dW with the roles swapped
     args = (stride, padding, output_padding, groups, dilation, algorithm)
     return transpose_convolve_backward("conv_transpose3d_backward", 3, grad_y, x, weight, *args)

@@ -59,9 +59,15 @@ def _volume(op: str, kernel_size: Any, dims: int) -> int:
 
 
 def lp_pool(
-    x: np.ndarray, norm_type: float, kernel_size: Any, stride: Any = None,
-    ceil_mode: bool = False, *, dilation: Any = 1, absolute: bool = False,
-) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    x: np.ndarray,
+    norm_type: float,
+    kernel_size: Any,
+    stride: Any = None,
+    ceil_mode: bool = False,
+    *,
+    dilation: Any = 1,
+    absolute: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
     """(Y, S): Y = S^(1/p) with S = K * the window means of x^p (|x|^p when absolute),
     as PyTorch's lp_pool1d/2d/3d (no padding). Shape: (N, C, *size) -> (N, C, *out)."""
     x, op = _input("lp_pool", "input", x)
@@ -76,9 +82,17 @@ def lp_pool(
 
 
 def lp_pool_backward(
-    grad_y: np.ndarray, x: np.ndarray, sums: np.ndarray, norm_type: float, kernel_size: Any,
-    stride: Any = None, ceil_mode: bool = False, *, dilation: Any = 1, absolute: bool = False,
-) -> np.ndarray:  # fmt: skip
+    grad_y: np.ndarray,
+    x: np.ndarray,
+    sums: np.ndarray,
+    norm_type: float,
+    kernel_size: Any,
+    stride: Any = None,
+    ceil_mode: bool = False,
+    *,
+    dilation: Any = 1,
+    absolute: bool = False,
+) -> np.ndarray:
     # Y = S^(1/p), S = K * mean_window x^p:
     # dL/dS = dL/dY * (1/p) * S^(1/p - 1), zero where S == 0 (PyTorch's relu(|S|) mask);
     # dL/dx[r] = sum over windows i holding r of dL/dS[i] * K / divisor[i] * p * x[r]^(p-1)
@@ -99,9 +113,18 @@ def lp_pool_backward(
         g_mean = g_sums * _volume(op, kernel_size, dims) * _sign(sums)
         g_mean = np.where(np.abs(sums) <= 0, 0, g_mean) * _sign(sums)
         g_pow = average_backward(
-            op, dims, g_mean.astype(grad_y.dtype, copy=False), x.shape, kernel_size, stride, 0,
-            ceil_mode, True, None, dilation,
-        )  # fmt: skip
+            op,
+            dims,
+            g_mean.astype(grad_y.dtype, copy=False),
+            x.shape,
+            kernel_size,
+            stride,
+            0,
+            ceil_mode,
+            True,
+            None,
+            dilation,
+        )
         slope = p * np.power(base, p - 1)
         if p != round(p):  # PyTorch: d(x^p)/dx is NaN at x = -inf for a fractional p
             slope = np.where(np.isneginf(base), np.nan, slope)

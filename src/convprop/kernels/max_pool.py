@@ -10,9 +10,8 @@ routes each upstream gradient to its window's winner:
 * from flat indices, one fancy-index assignment; where windows overlap (either way),
   np.bincount sums the gradients of a shared winner (1.5x faster than per-tap adds).
 
-The winner is found without a loop over windows: bit t of one small integer per window
-says "tap t equals the maximum", and the lowest set bit, looked up in a table, is the
-first maximum in row-major window order (np.copyto with where= took 5x longer).
+max_pool_winners.py finds each window's maximum and first winner, without a loop over
+windows.
 
 Everything here works over any number of spatial dimensions (the `max_pool_*`
 functions take it from the input); the 2-D names are PyTorch's, and pool_nd.py has
@@ -23,7 +22,6 @@ from __future__ import annotations
 
 import functools
 import math
-from functools import cache
 from typing import Any
 
 import numpy as np
@@ -38,9 +36,10 @@ from ..shapes import (
     pool_stride,
 )
 from .layout import ALL, at, crop_spatial, pad_spatial
-from .pool import Tap, input_shape_of, layout, taps
-
-PACKED_TAPS = 16  # up to this many taps the winner comes from a packed bit mask
+from .max_pool_winners import forward as _forward
+from .max_pool_winners import inside as _inside
+from .max_pool_winners import maxima as _maxima
+from .pool import input_shape_of, layout, taps
 
 
 def _op(name: str, dims: int) -> str:
@@ -48,9 +47,15 @@ def _op(name: str, dims: int) -> str:
 
 
 def _geometry(
-    name: str, x: np.ndarray, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
-    ceil_mode: bool, dims: int | None = None,
-) -> tuple[str, PoolGeometry, np.ndarray]:  # fmt: skip
+    name: str,
+    x: np.ndarray,
+    kernel_size: Any,
+    stride: Any,
+    padding: Any,
+    dilation: Any,
+    ceil_mode: bool,
+    dims: int | None = None,
+) -> tuple[str, PoolGeometry, np.ndarray]:
     if dims is None:
         dims = max(x.ndim - 2, 1) if isinstance(x, np.ndarray) else 2
     op = _op(name, dims)
@@ -60,9 +65,15 @@ def _geometry(
 
 
 def max_pool(
-    x: np.ndarray, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
-    ceil_mode: bool = False, *, dims: int | None = None,
-) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    x: np.ndarray,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+    *,
+    dims: int | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """(y, indices) over x.ndim - 2 spatial dimensions (or `dims`, checked)."""
     _, g, x = _geometry("max_pool", x, kernel_size, stride, padding, dilation, ceil_mode, dims)
     y, switches = _forward(x, g)
@@ -70,9 +81,15 @@ def max_pool(
 
 
 def max_pool_switches(
-    x: np.ndarray, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
-    ceil_mode: bool = False, *, dims: int | None = None,
-) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    x: np.ndarray,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+    *,
+    dims: int | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """(y, switches): each window's maximum and its winning tap (unsigned ints)."""
     _, g, x = _geometry(
         "max_pool_switches", x, kernel_size, stride, padding, dilation, ceil_mode, dims
@@ -90,9 +107,15 @@ def _dims_of(name: str, input_shape: Any) -> int:
 
 
 def _input_geometry(
-    name: str, input_shape: Any, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
-    ceil_mode: bool, dims: int | None,
-) -> tuple[str, tuple[int, ...], PoolGeometry]:  # fmt: skip
+    name: str,
+    input_shape: Any,
+    kernel_size: Any,
+    stride: Any,
+    padding: Any,
+    dilation: Any,
+    ceil_mode: bool,
+    dims: int | None,
+) -> tuple[str, tuple[int, ...], PoolGeometry]:
     dims = dims or _dims_of(name, input_shape)
     op = _op(name, dims)
     shape = input_shape_of(op, input_shape, dims)
@@ -100,9 +123,16 @@ def _input_geometry(
 
 
 def max_pool_indices(
-    switches: np.ndarray, input_shape: Any, kernel_size: Any, stride: Any = None,
-    padding: Any = 0, dilation: Any = 1, ceil_mode: bool = False, *, dims: int | None = None,
-) -> np.ndarray:  # fmt: skip
+    switches: np.ndarray,
+    input_shape: Any,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+    *,
+    dims: int | None = None,
+) -> np.ndarray:
     """PyTorch's flat indices (r*W + c in 2-D) from max_pool_switches' taps."""
     op, shape, g = _input_geometry(
         "max_pool_indices", input_shape, kernel_size, stride, padding, dilation, ceil_mode, dims
@@ -112,15 +142,28 @@ def max_pool_indices(
 
 
 def max_pool_switches_backward(
-    grad_y: np.ndarray, switches: np.ndarray, input_shape: Any, kernel_size: Any,
-    stride: Any = None, padding: Any = 0, dilation: Any = 1, ceil_mode: bool = False, *,
+    grad_y: np.ndarray,
+    switches: np.ndarray,
+    input_shape: Any,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+    *,
     dims: int | None = None,
-) -> np.ndarray:  # fmt: skip
+) -> np.ndarray:
     # dL/dX[tap t of window i] += dL/dY[i] where switches[i] == t; others get 0
     op, shape, g = _input_geometry(
-        "max_pool_switches_backward", input_shape, kernel_size, stride, padding, dilation,
-        ceil_mode, dims,
-    )  # fmt: skip
+        "max_pool_switches_backward",
+        input_shape,
+        kernel_size,
+        stride,
+        padding,
+        dilation,
+        ceil_mode,
+        dims,
+    )
     grad_y = check_array(op, "grad_y", grad_y, len(shape), layout(len(shape) - 2)[1])
     _check_switches(op, switches, g, shape[:2])
     if grad_y.shape != switches.shape:
@@ -144,9 +187,17 @@ def max_pool_switches_backward(
 
 
 def max_pool_grad(
-    x: np.ndarray, grad_y: np.ndarray, kernel_size: Any, stride: Any = None, padding: Any = 0,
-    dilation: Any = 1, ceil_mode: bool = False, *, ties: str = "first", dims: int | None = None,
-) -> np.ndarray:  # fmt: skip
+    x: np.ndarray,
+    grad_y: np.ndarray,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+    *,
+    ties: str = "first",
+    dims: int | None = None,
+) -> np.ndarray:
     # first: dL/dX[first maximum of window i] += dL/dY[i]
     # split: dL/dX[each of the m maxima of window i] += dL/dY[i] / m
     """The input gradient of max pooling from the input itself, under a tie policy.
@@ -189,9 +240,15 @@ def max_pool_grad(
 
 
 def max_pool_backward(
-    grad_y: np.ndarray, indices: np.ndarray, input_shape: Any, *, kernel_size: Any = None,
-    stride: Any = None, dilation: Any = 1, dims: int | None = None,
-) -> np.ndarray:  # fmt: skip
+    grad_y: np.ndarray,
+    indices: np.ndarray,
+    input_shape: Any,
+    *,
+    kernel_size: Any = None,
+    stride: Any = None,
+    dilation: Any = 1,
+    dims: int | None = None,
+) -> np.ndarray:
     # dL/dX[winner of window i] += dL/dY[i]; inputs that never win get 0.
     """Route each gradient to its window's recorded winner, summing where windows share one.
 
@@ -246,76 +303,6 @@ def route(
 def _disjoint(kernel: tuple[int, ...], stride: tuple[int, ...], dilation: tuple[int, ...]) -> bool:
     """Whether no two windows share an input: stride >= D*(K-1)+1 along every axis."""
     return all(s >= d * (k - 1) + 1 for k, s, d in zip(kernel, stride, dilation, strict=True))
-
-
-def _maxima(xp: np.ndarray, window: tuple[Tap, ...]) -> np.ndarray:
-    """One np.maximum per tap over strided slices (NaN propagates, as PyTorch)."""
-    y = xp[at(ALL, ALL, window[0][1])].copy()
-    for _, cells in window[1:]:
-        np.maximum(y, xp[at(ALL, ALL, cells)], out=y)
-    return y
-
-
-def _forward(x: np.ndarray, g: PoolGeometry) -> tuple[np.ndarray, np.ndarray]:
-    """(y, switches): each window's maximum and its first winning tap."""
-    window = taps(g)
-    xp = pad_spatial(x, g.pad, value=-np.inf)
-    y = _maxima(xp, window)
-    switches = _first_winner(xp, y, window, _inside(g))
-    if np.isnan(y).any():  # a NaN window takes its last NaN (PyTorch); padding is never NaN
-        for t, (_, cells) in enumerate(window):
-            np.copyto(switches, t, where=np.isnan(xp[at(ALL, ALL, cells)]))
-    return y, switches
-
-
-def _first_winner(
-    xp: np.ndarray, y: np.ndarray, window: tuple[Tap, ...], inside: list[Any]
-) -> np.ndarray:
-    """The first tap (row-major window order) inside the input that equals the maximum."""
-    count = len(window)
-    hit = np.empty(y.shape, dtype=bool)
-    if count <= PACKED_TAPS:
-        bits = np.uint8 if count <= 8 else np.uint16
-        packed = np.zeros(y.shape, dtype=bits)
-        for t, (_, cells) in enumerate(window):
-            np.equal(xp[at(ALL, ALL, cells)], y, out=hit)
-            if inside[t] is not None:
-                hit &= inside[t]
-            packed |= np.left_shift(hit.view(np.uint8), t, dtype=bits)
-        return np.take(_lowest_set_bit(count), packed)  # uint8, as the table
-    switches = np.zeros(y.shape, dtype=np.min_scalar_type(count - 1))
-    for t in reversed(range(count)):  # the last write is the first tap
-        np.equal(xp[at(ALL, ALL, window[t][1])], y, out=hit)
-        np.copyto(switches, t, where=hit if inside[t] is None else hit & inside[t])
-    return switches
-
-
-@cache
-def _lowest_set_bit(count: int) -> np.ndarray:
-    """table[m] = index of m's lowest set bit, for m < 2**count (0 for m = 0, a NaN window)."""
-    m = np.arange(2**count, dtype=np.int64)
-    low = m & -m
-    table = np.zeros(2**count, dtype=np.uint8)
-    table[1:] = np.log2(low[1:]).round().astype(np.uint8)
-    return table
-
-
-@cache
-def _inside(g: PoolGeometry) -> list[np.ndarray | None]:
-    """Per tap, which windows (shaped like the output) see it inside the input; None where
-    all do. (Remembered per geometry, read-only.)"""
-    masks: list[np.ndarray | None] = []
-    for tap, _ in taps(g):
-        along = []
-        for o, s, p, a, d, n in zip(
-            g.out_size, g.stride, g.padding, tap, g.dilation, g.size, strict=True
-        ):
-            position = np.arange(o) * s - p + a * d
-            along.append((position >= 0) & (position < n))
-        ok = functools.reduce(np.logical_and.outer, along)
-        ok.flags.writeable = False
-        masks.append(None if ok.all() else ok)
-    return masks
 
 
 def _flat_indices(switches: np.ndarray, g: PoolGeometry) -> np.ndarray:

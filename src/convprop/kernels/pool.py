@@ -20,8 +20,11 @@ from ..shapes import PoolGeometry, as_bool, as_int, check_array, fmt, pool_geome
 from .layout import ALL, at, crop_spatial, pad_spatial, window_slice
 
 Tap = tuple[tuple[int, ...], tuple[slice, ...]]
-LAYOUTS = {1: ("(N, C, L)", "(N, C, Lo)"), 2: ("(N, C, H, W)", "(N, C, Ho, Wo)"),
-           3: ("(N, C, D, H, W)", "(N, C, Do, Ho, Wo)")}  # fmt: skip
+LAYOUTS = {
+    1: ("(N, C, L)", "(N, C, Lo)"),
+    2: ("(N, C, H, W)", "(N, C, Ho, Wo)"),
+    3: ("(N, C, D, H, W)", "(N, C, Do, Ho, Wo)"),
+}
 
 
 def layout(dims: int) -> tuple[str, str]:
@@ -72,9 +75,15 @@ def _divisor(
 
 
 def _avg_geometry(
-    op: str, x_shape: tuple[int, ...], kernel_size: Any, stride: Any, padding: Any,
-    ceil_mode: bool, divisor_override: Any, dilation: Any = 1,
-) -> tuple[PoolGeometry, int | None]:  # fmt: skip
+    op: str,
+    x_shape: tuple[int, ...],
+    kernel_size: Any,
+    stride: Any,
+    padding: Any,
+    ceil_mode: bool,
+    divisor_override: Any,
+    dilation: Any = 1,
+) -> tuple[PoolGeometry, int | None]:
     g = pool_geometry(op, x_shape, kernel_size, stride, padding, dilation, ceil_mode)
     if divisor_override is None:
         return g, None
@@ -86,9 +95,17 @@ def _avg_geometry(
 
 
 def average(
-    op: str, dims: int, x: np.ndarray, kernel_size: Any, stride: Any, padding: Any,
-    ceil_mode: bool, count_include_pad: bool, divisor_override: int | None, dilation: Any = 1,
-) -> np.ndarray:  # fmt: skip
+    op: str,
+    dims: int,
+    x: np.ndarray,
+    kernel_size: Any,
+    stride: Any,
+    padding: Any,
+    ceil_mode: bool,
+    count_include_pad: bool,
+    divisor_override: int | None,
+    dilation: Any = 1,
+) -> np.ndarray:
     """avg_pool1d/2d/3d: each window's sum over its divisor."""
     x = check_array(op, "input", x, dims + 2, layout(dims)[0])
     args = (kernel_size, stride, padding, ceil_mode, divisor_override, dilation)
@@ -102,10 +119,18 @@ def average(
 
 
 def average_backward(
-    op: str, dims: int, grad_y: np.ndarray, input_shape: Any, kernel_size: Any, stride: Any,
-    padding: Any, ceil_mode: bool, count_include_pad: bool, divisor_override: int | None,
+    op: str,
+    dims: int,
+    grad_y: np.ndarray,
+    input_shape: Any,
+    kernel_size: Any,
+    stride: Any,
+    padding: Any,
+    ceil_mode: bool,
+    count_include_pad: bool,
+    divisor_override: int | None,
     dilation: Any = 1,
-) -> np.ndarray:  # fmt: skip
+) -> np.ndarray:
     # dL/dX[r] = sum over windows i containing r of dL/dY[i] / divisor[i]
     grad_y = check_array(op, "grad_y", grad_y, dims + 2, layout(dims)[1])
     shape = input_shape_of(op, input_shape, dims)

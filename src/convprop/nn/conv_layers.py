@@ -51,9 +51,12 @@ class _ConvNd(Module):
             )
         kernel = as_tuple(name, "kernel_size", kernel_size, 1, self.dims)
         pairs = resolve_padding(  # checks stride, dilation and padding ('same' needs stride 1)
-            name, padding, kernel, as_tuple(name, "stride", stride, 1, self.dims),
+            name,
+            padding,
+            kernel,
+            as_tuple(name, "stride", stride, 1, self.dims),
             as_tuple(name, "dilation", dilation, 1, self.dims),
-        )  # fmt: skip
+        )
         self.in_channels, self.out_channels, self.kernel_size = in_channels, out_channels, kernel
         self.stride, self.padding, self.dilation, self.groups = stride, padding, dilation, groups
         self.padding_mode = padding_mode
@@ -149,9 +152,15 @@ class _ConvTransposeNd(Module):
     def forward(self, x: Tensor) -> Tensor:
         transpose = (FC.conv_transpose1d, FC.conv_transpose2d, FC.conv_transpose3d)[self.dims - 1]
         return transpose(
-            x, self.weight, self.bias, self.stride, self.padding, self.output_padding,
-            self.groups, self.dilation,
-        )  # fmt: skip
+            x,
+            self.weight,
+            self.bias,
+            self.stride,
+            self.padding,
+            self.output_padding,
+            self.groups,
+            self.dilation,
+        )
 
     def extra_repr(self) -> str:
         sizes = f"{self.in_channels}, {self.out_channels}"
@@ -203,9 +212,15 @@ class _MaxPoolNd(Module):
     def forward(self, x: Tensor) -> Any:
         pool = (FC.max_pool1d, FC.max_pool2d, FC.max_pool3d)[self.dims - 1]
         return pool(
-            x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode,
-            self.return_indices, ties=self.ties,
-        )  # fmt: skip
+            x,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.dilation,
+            self.ceil_mode,
+            self.return_indices,
+            ties=self.ties,
+        )
 
     def extra_repr(self) -> str:
         return (
@@ -250,9 +265,14 @@ class _AvgPoolNd(Module):
     def forward(self, x: Tensor) -> Tensor:
         pool = (FC.avg_pool1d, FC.avg_pool2d, FC.avg_pool3d)[self.dims - 1]
         return pool(
-            x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
-            self.count_include_pad, self.divisor_override,
-        )  # fmt: skip
+            x,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.ceil_mode,
+            self.count_include_pad,
+            self.divisor_override,
+        )
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
@@ -262,9 +282,13 @@ class AvgPool1d(_AvgPoolNd):
     dims = 1
 
     def __init__(
-        self, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False,
+        self,
+        kernel_size: Any,
+        stride: Any = None,
+        padding: Any = 0,
+        ceil_mode: bool = False,
         count_include_pad: bool = True,
-    ) -> None:  # fmt: skip
+    ) -> None:
         super().__init__(kernel_size, stride, padding, ceil_mode, count_include_pad)
 
 

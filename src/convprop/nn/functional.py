@@ -78,7 +78,7 @@ __all__ = [
     "sigmoid",
     "softmax",
     "tanh",
-]  # fmt: skip
+]
 
 
 def batch_norm(

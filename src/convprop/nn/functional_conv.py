@@ -54,14 +54,22 @@ def _unbatched(y: Tensor, added: bool) -> Tensor:
 
 def _conv(op: str, dims: int) -> Callable[..., Tensor]:
     def conv(
-        input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
-        padding: Any = 0, dilation: Any = 1, groups: int = 1,
-    ) -> Tensor:  # fmt: skip
+        input: Tensor,
+        weight: Tensor,
+        bias: Tensor | None = None,
+        stride: Any = 1,
+        padding: Any = 0,
+        dilation: Any = 1,
+        groups: int = 1,
+    ) -> Tensor:
         x, added = _batched(op, input, dims)
         y = ops.Conv.apply(
-            *_present(op, x, weight, bias), stride=stride, padding=padding, dilation=dilation,
+            *_present(op, x, weight, bias),
+            stride=stride,
+            padding=padding,
+            dilation=dilation,
             groups=groups,
-        )  # fmt: skip
+        )
         return _unbatched(y, added)
 
     conv.__name__ = conv.__qualname__ = op
@@ -71,14 +79,24 @@ def _conv(op: str, dims: int) -> Callable[..., Tensor]:
 
 def _conv_transpose(op: str, dims: int) -> Callable[..., Tensor]:
     def conv_transpose(
-        input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
-        padding: Any = 0, output_padding: Any = 0, groups: int = 1, dilation: Any = 1,
-    ) -> Tensor:  # fmt: skip
+        input: Tensor,
+        weight: Tensor,
+        bias: Tensor | None = None,
+        stride: Any = 1,
+        padding: Any = 0,
+        output_padding: Any = 0,
+        groups: int = 1,
+        dilation: Any = 1,
+    ) -> Tensor:
         x, added = _batched(op, input, dims)
         y = ops.ConvTranspose.apply(
-            *_present(op, x, weight, bias), stride=stride, padding=padding,
-            output_padding=output_padding, groups=groups, dilation=dilation,
-        )  # fmt: skip
+            *_present(op, x, weight, bias),
+            stride=stride,
+            padding=padding,
+            output_padding=output_padding,
+            groups=groups,
+            dilation=dilation,
+        )
         return _unbatched(y, added)
 
     conv_transpose.__name__ = conv_transpose.__qualname__ = op
@@ -88,15 +106,24 @@ def _conv_transpose(op: str, dims: int) -> Callable[..., Tensor]:
 
 def _max_pool(op: str, dims: int) -> Callable[..., Any]:
     def max_pool(
-        input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
-        dilation: Any = 1, ceil_mode: bool = False, return_indices: bool = False, *,
+        input: Tensor,
+        kernel_size: Any,
+        stride: Any = None,
+        padding: Any = 0,
+        dilation: Any = 1,
+        ceil_mode: bool = False,
+        return_indices: bool = False,
+        *,
         ties: str = "first",
-    ) -> Any:  # fmt: skip
+    ) -> Any:
         x, added = _batched(op, input, dims)
         params = dict(
-            kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation,
+            kernel_size=kernel_size,
+            stride=stride,
+            padding=padding,
+            dilation=dilation,
             ceil_mode=ceil_mode,
-        )  # fmt: skip
+        )
         y, fn = ops.MaxPool.apply_with(x, ties=ties, **params)
         assert isinstance(fn, ops.MaxPool)
         y = _unbatched(y, added)
@@ -115,15 +142,25 @@ def _max_pool(op: str, dims: int) -> Callable[..., Any]:
 
 def _avg_pool(op: str, dims: int) -> Callable[..., Tensor]:
     def avg_pool(
-        input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
-        ceil_mode: bool = False, count_include_pad: bool = True,
-        divisor_override: int | None = None, *, dilation: Any = 1,
-    ) -> Tensor:  # fmt: skip
+        input: Tensor,
+        kernel_size: Any,
+        stride: Any = None,
+        padding: Any = 0,
+        ceil_mode: bool = False,
+        count_include_pad: bool = True,
+        divisor_override: int | None = None,
+        *,
+        dilation: Any = 1,
+    ) -> Tensor:
         x, added = _batched(op, input, dims)
         params = dict(
-            kernel_size=kernel_size, stride=stride, padding=padding, ceil_mode=ceil_mode,
-            count_include_pad=count_include_pad, dilation=dilation,
-        )  # fmt: skip
+            kernel_size=kernel_size,
+            stride=stride,
+            padding=padding,
+            ceil_mode=ceil_mode,
+            count_include_pad=count_include_pad,
+            dilation=dilation,
+        )
         if divisor_override is not None:
             if dims == 1:
                 raise ValueError("avg_pool1d: divisor_override is not an argument (as PyTorch)")
@@ -203,9 +240,13 @@ def _adaptive_max(op: str, dims: int) -> Callable[..., Any]:
 
 def _max_unpool(op: str, dims: int) -> Callable[..., Tensor]:
     def max_unpool(
-        input: Tensor, indices: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
+        input: Tensor,
+        indices: Tensor,
+        kernel_size: Any,
+        stride: Any = None,
+        padding: Any = 0,
         output_size: Any = None,
-    ) -> Tensor:  # fmt: skip
+    ) -> Tensor:
         x, added = _batched(op, input, dims)
         idx = tensor_arg(op, "indices", indices).data
         idx = idx[None] if added else idx
@@ -257,14 +298,25 @@ def _unpool_size(
 
 def _lp_pool(op: str, dims: int) -> Callable[..., Tensor]:
     def lp_pool(
-        input: Tensor, norm_type: float, kernel_size: Any, stride: Any = None,
-        ceil_mode: bool = False, *, dilation: Any = 1, absolute: bool = False,
-    ) -> Tensor:  # fmt: skip
+        input: Tensor,
+        norm_type: float,
+        kernel_size: Any,
+        stride: Any = None,
+        ceil_mode: bool = False,
+        *,
+        dilation: Any = 1,
+        absolute: bool = False,
+    ) -> Tensor:
         x, added = _batched(op, input, dims)
         y = ops.LPPool.apply(
-            x, norm_type=norm_type, kernel_size=kernel_size, stride=stride, ceil_mode=ceil_mode,
-            dilation=dilation, absolute=absolute,
-        )  # fmt: skip
+            x,
+            norm_type=norm_type,
+            kernel_size=kernel_size,
+            stride=stride,
+            ceil_mode=ceil_mode,
+            dilation=dilation,
+            absolute=absolute,
+        )
         return _unbatched(y, added)
 
     lp_pool.__name__ = lp_pool.__qualname__ = op

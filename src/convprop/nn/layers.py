@@ -82,9 +82,15 @@ class BatchNorm2d(Module):
         if tracked and not use_batch:  # read only: float32 statistics promote to a float64 x
             mean, var = (np.asarray(s, np.result_type(s, x.dtype)) for s in (mean, var))
         return F.batch_norm(
-            x, mean, var,
-            self.weight, self.bias, use_batch, 0.0 if momentum is None else momentum, self.eps,
-        )  # fmt: skip
+            x,
+            mean,
+            var,
+            self.weight,
+            self.bias,
+            use_batch,
+            0.0 if momentum is None else momentum,
+            self.eps,
+        )
 
     def extra_repr(self) -> str:
         return (

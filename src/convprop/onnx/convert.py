@@ -37,8 +37,14 @@ def _ints(node: Node, key: str, dims: int, default: int) -> tuple[int, ...]:
 
 def conv(node: Node, pad: Any) -> nn.Module:
     """Conv or ConvTranspose; pad: a reflect/edge/wrap Pad in front (PyTorch's padding_mode)."""
-    known = {"kernel_shape": None, "strides": None, "pads": None, "dilations": None,
-             "group": None, "auto_pad": AUTO_PADS}  # fmt: skip
+    known = {
+        "kernel_shape": None,
+        "strides": None,
+        "pads": None,
+        "dilations": None,
+        "group": None,
+        "auto_pad": AUTO_PADS,
+    }
     if node.op == "ConvTranspose":
         known.update(output_padding=None, output_shape=None)
     node.only(known)
@@ -72,9 +78,16 @@ def conv(node: Node, pad: Any) -> nn.Module:
         raise node.fail("asymmetric padding with a padding mode is not supported")
     padding: Any = tuple(p for p, _ in sides) if symmetric else sides
     layer = (nn.Conv1d, nn.Conv2d, nn.Conv3d)[dims - 1](
-        w.shape[1] * group, w.shape[0], kernel, stride, padding, dilation, group,
-        b is not None, pad_mode,
-    )  # fmt: skip
+        w.shape[1] * group,
+        w.shape[0],
+        kernel,
+        stride,
+        padding,
+        dilation,
+        group,
+        b is not None,
+        pad_mode,
+    )
     layer.load_state_dict(state)
     if auto in ("SAME_UPPER", "SAME_LOWER"):
         return nn.Sequential(L.SamePad(kernel, stride, dilation, auto == "SAME_UPPER"), layer)
@@ -82,10 +95,17 @@ def conv(node: Node, pad: Any) -> nn.Module:
 
 
 def _conv_transpose(
-    node: Node, w: np.ndarray, b: np.ndarray | None, kernel: tuple[int, ...],
-    stride: tuple[int, ...], dilation: tuple[int, ...], group: int, sides: Pairs, auto: str,
+    node: Node,
+    w: np.ndarray,
+    b: np.ndarray | None,
+    kernel: tuple[int, ...],
+    stride: tuple[int, ...],
+    dilation: tuple[int, ...],
+    group: int,
+    sides: Pairs,
+    auto: str,
     pad: Any,
-) -> nn.Module:  # fmt: skip
+) -> nn.Module:
     dims = len(kernel)
     if pad is not None:
         raise node.fail("a Pad in front of a ConvTranspose is not supported")
@@ -97,9 +117,16 @@ def _conv_transpose(
     plain = shape is None and auto in ("NOTSET", "VALID") and all(p == a for p, a in sides)
     if plain and all(op < max(s, d) for op, s, d in zip(out_pad, stride, dilation, strict=True)):
         layer: nn.Module = table(
-            w.shape[0], w.shape[1] * group, kernel, stride, tuple(p for p, _ in sides), out_pad,
-            group, b is not None, dilation,
-        )  # fmt: skip
+            w.shape[0],
+            w.shape[1] * group,
+            kernel,
+            stride,
+            tuple(p for p, _ in sides),
+            out_pad,
+            group,
+            b is not None,
+            dilation,
+        )
         layer.load_state_dict({"weight": w, **({"bias": b} if b is not None else {})})
         return layer
     inner = table(w.shape[0], w.shape[1] * group, kernel, stride, 0, 0, group, False, dilation)
@@ -111,12 +138,19 @@ def _conv_transpose(
 
 def pool(node: Node, dims: int) -> nn.Module:
     """MaxPool, AveragePool or LpPool over dims spatial dimensions."""
-    common = {"kernel_shape": None, "strides": None, "pads": None, "ceil_mode": (0, 1),
-              "auto_pad": AUTO_PADS, "dilations": None}  # fmt: skip
+    common = {
+        "kernel_shape": None,
+        "strides": None,
+        "pads": None,
+        "ceil_mode": (0, 1),
+        "auto_pad": AUTO_PADS,
+        "dilations": None,
+    }
     extras: dict[str, dict[str, Any]] = {
-        "MaxPool": {"storage_order": (0, 1)}, "LpPool": {"p": None},
+        "MaxPool": {"storage_order": (0, 1)},
+        "LpPool": {"p": None},
         "AveragePool": {"count_include_pad": (0, 1)},
-    }  # fmt: skip
+    }
     extra = extras[node.op]
     node.only({**common, **extra})
     if "kernel_shape" not in node.attrs:
@@ -146,25 +180,29 @@ def pool(node: Node, dims: int) -> nn.Module:
             )
     if auto in ("SAME_UPPER", "SAME_LOWER") and any(
         k > 1 and d > 1 for k, d in zip(kernel, dilation, strict=True)
-    ):  # fmt: skip
+    ):
         raise node.fail(
             f"attribute auto_pad={auto} with dilations={list(dilation)} is not supported: the "
             "spec pads for the dilated window, while onnxruntime (and ONNX's reference for "
             "AveragePool, LpPool and SAME_LOWER) pad for the undilated kernel_shape="
             f"{list(kernel)}, so the output would depend on the runtime"
         )
-    if auto == "VALID" and node.op != "MaxPool" and any(
-        k > 1 and d > 1 for k, d in zip(kernel, dilation, strict=True)
-    ):  # fmt: skip
+    if (
+        auto == "VALID"
+        and node.op != "MaxPool"
+        and any(k > 1 and d > 1 for k, d in zip(kernel, dilation, strict=True))
+    ):
         raise node.fail(
             f"attribute auto_pad=VALID with dilations={list(dilation)} is not supported: the "
             "spec sizes the output for the dilated window, ONNX's reference for the undilated "
             f"kernel_shape={list(kernel)}, so the output would depend on the runtime"
         )
     geometry = Geometry(node.name, node.op, kernel, stride, sides, auto, dilation, ceil, counted)
-    plain = auto in ("NOTSET", "VALID") and all(
-        b == a and 2 * b <= k for (b, a), k in zip(sides, kernel, strict=True)
-    ) and not (auto == "VALID" and ceil)  # fmt: skip
+    plain = (
+        auto in ("NOTSET", "VALID")
+        and all(b == a and 2 * b <= k for (b, a), k in zip(sides, kernel, strict=True))
+        and not (auto == "VALID" and ceil)
+    )
     if plain and node.op == "MaxPool" and not indices:
         max_pool = (nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d)[dims - 1]
         return guarded(max_pool, geometry, kernel, stride, padding, dilation, False, ceil)
@@ -172,13 +210,19 @@ def pool(node: Node, dims: int) -> nn.Module:
     if plain and node.op == "AveragePool" and undilated:
         avg_pool = (nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d)[dims - 1]
         return guarded(avg_pool, geometry, kernel, stride, padding, ceil, counted)
-    if plain and node.op == "LpPool" and undilated and not ceil and not any(padding) and (
-        p == int(p) and int(p) % 2 == 0
-    ):  # an even p: x^p == |x|^p, and PyTorch's LPPool is ONNX's  # fmt: skip
+    if (
+        plain
+        and node.op == "LpPool"
+        and undilated
+        and not ceil
+        and not any(padding)
+        and (p == int(p) and int(p) % 2 == 0)
+    ):  # an even p: x^p == |x|^p, and PyTorch's LPPool is ONNX's
         lp_pool = (nn.LPPool1d, nn.LPPool2d, nn.LPPool3d)[dims - 1]
         return guarded(lp_pool, geometry, int(p), kernel, stride, ceil)
-    return OnnxPool(node.op, kernel, stride, sides, auto, dilation, ceil, counted, p, order,
-                    indices, node.name)  # fmt: skip
+    return OnnxPool(
+        node.op, kernel, stride, sides, auto, dilation, ceil, counted, p, order, indices, node.name
+    )
 
 
 def linear(node: Node, matmul: bool) -> nn.Module:

@@ -98,9 +98,12 @@ def _conv(g: Graph, layer: Any, prefix: str, shape: Shape) -> None:
     if narrow and layer.bias is not None:
         inputs.append(g.weight(f"{prefix}.bias", layer.bias.data))
     common: dict[str, Any] = dict(
-        kernel_shape=list(layer.kernel_size), strides=list(stride), dilations=list(dilation),
-        group=layer.groups, pads=_onnx_pads(pairs),
-    )  # fmt: skip
+        kernel_shape=list(layer.kernel_size),
+        strides=list(stride),
+        dilations=list(dilation),
+        group=layer.groups,
+        pads=_onnx_pads(pairs),
+    )
     if transpose:
         padding = as_tuple("export", "padding", layer.padding, 0, dims)
         common["pads"] = [*padding, *padding]
@@ -113,9 +116,14 @@ def _conv(g: Graph, layer: Any, prefix: str, shape: Shape) -> None:
 
 
 def _wide_output_padding(
-    g: Graph, layer: Any, prefix: str, weight: str, common: dict[str, Any],
-    padding: tuple[int, ...], out_pad: tuple[int, ...],
-) -> None:  # fmt: skip
+    g: Graph,
+    layer: Any,
+    prefix: str,
+    weight: str,
+    common: dict[str, Any],
+    padding: tuple[int, ...],
+    out_pad: tuple[int, ...],
+) -> None:
     """ConvTranspose with output_padding >= stride (PyTorch allows it below the dilation,
     onnxruntime refuses it), written exactly: PyTorch's output on each axis is the unpadded
     (full) result from cell p on, op cells longer than the symmetric crop; in ONNX, pads
@@ -142,9 +150,11 @@ def _pool(g: Graph, layer: Any, prefix: str, shape: Shape, out: Shape) -> None:
     stride = pool_stride("export", layer.stride, kernel)
     padding = as_tuple("export", "padding", layer.padding, 0, dims)
     common: dict[str, Any] = dict(
-        kernel_shape=list(kernel), strides=list(stride), pads=[*padding, *padding],
+        kernel_shape=list(kernel),
+        strides=list(stride),
+        pads=[*padding, *padding],
         ceil_mode=int(layer.ceil_mode),
-    )  # fmt: skip
+    )
     if isinstance(layer, nn.MaxPool1d | nn.MaxPool2d | nn.MaxPool3d):
         if layer.return_indices:
             raise ValueError(f"export: {prefix} MaxPool with return_indices has no ONNX output")
@@ -193,8 +203,11 @@ def _elementwise(g: Graph, layer: Any, prefix: str) -> None:
         return
     g.count += 1
     out = f"{layer.op.lower()}_{g.count}"
-    g.nodes.append(g.onnx.helper.make_node(
-        layer.op, [constant, g.current], [out], name=f"{layer.op}_{g.count}"))  # fmt: skip
+    g.nodes.append(
+        g.onnx.helper.make_node(
+            layer.op, [constant, g.current], [out], name=f"{layer.op}_{g.count}"
+        )
+    )
     g.current = out
 
 
@@ -217,8 +230,13 @@ def _lp_pool(
             f"export: {prefix} LPPool with ceil_mode on input {tuple(shape)}: its last window "
             "is partial, which PyTorch scales by K / (cells inside) and ONNX does not"
         )
-    g.node("LpPool", kernel_shape=list(kernel), strides=list(stride), p=int(p),
-           ceil_mode=int(layer.ceil_mode))  # fmt: skip
+    g.node(
+        "LpPool",
+        kernel_shape=list(kernel),
+        strides=list(stride),
+        p=int(p),
+        ceil_mode=int(layer.ceil_mode),
+    )
 
 
 def _layer(
@@ -236,11 +254,21 @@ def _layer(
         c = layer.num_features
         scale = layer.weight.data if layer.weight is not None else np.ones(c)
         bias = layer.bias.data if layer.bias is not None else np.zeros(c)
-        names = [g.weight(f"{prefix}.{n}", v) for n, v in (
-            ("weight", scale), ("bias", bias), ("running_mean", layer.running_mean),
-            ("running_var", layer.running_var))]  # fmt: skip
-        g.node("BatchNormalization", tuple(names), epsilon=float(layer.eps),
-               momentum=1.0 - float(layer.momentum or 0.0))  # fmt: skip
+        names = [
+            g.weight(f"{prefix}.{n}", v)
+            for n, v in (
+                ("weight", scale),
+                ("bias", bias),
+                ("running_mean", layer.running_mean),
+                ("running_var", layer.running_var),
+            )
+        ]
+        g.node(
+            "BatchNormalization",
+            tuple(names),
+            epsilon=float(layer.eps),
+            momentum=1.0 - float(layer.momentum or 0.0),
+        )
     elif isinstance(layer, nn.ReLU):
         g.node("Relu")
     elif isinstance(layer, nn.LeakyReLU):
@@ -316,11 +344,12 @@ def export(
     elem = onnx.helper.np_dtype_to_tensor_dtype(dtype)
     batch: list[Any] = ["N"]  # any batch size; the other axes as the example's
     graph = onnx.helper.make_graph(
-        g.nodes, "convprop",
+        g.nodes,
+        "convprop",
         [onnx.helper.make_tensor_value_info("input", elem, batch + list(x.shape[1:]))],
         [onnx.helper.make_tensor_value_info(g.current, elem, batch + list(h.shape[1:]))],
         g.weights,
-    )  # fmt: skip
+    )
     proto = onnx.helper.make_model(
         graph, producer_name="convprop", opset_imports=[onnx.helper.make_opsetid("", opset)]
     )

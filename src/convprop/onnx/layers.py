@@ -42,8 +42,11 @@ class Pad(Module):
     node), and reflect, edge and wrap need a non-empty axis."""
 
     MODES: ClassVar[dict[str, str]] = {
-        "constant": "constant", "reflect": "reflect", "edge": "replicate", "wrap": "circular"
-    }  # fmt: skip
+        "constant": "constant",
+        "reflect": "reflect",
+        "edge": "replicate",
+        "wrap": "circular",
+    }
 
     def __init__(self, pairs: Pairs, mode: str, value: float, name: str = "Pad") -> None:
         super().__init__()
@@ -109,9 +112,15 @@ class ConvTransposeCrop(Module):
     onnxruntime, ONNX's reference and ONNX's node test test_convtranspose_output_shape agree."""
 
     def __init__(
-        self, conv: Module, bias: np.ndarray | None, pads: Pairs | None, output_shape: Any,
-        output_padding: tuple[int, ...], upper: bool, name: str = "ConvTranspose",
-    ) -> None:  # fmt: skip
+        self,
+        conv: Module,
+        bias: np.ndarray | None,
+        pads: Pairs | None,
+        output_shape: Any,
+        output_padding: tuple[int, ...],
+        upper: bool,
+        name: str = "ConvTranspose",
+    ) -> None:
         super().__init__()
         self.conv, self.pads, self.output_shape = conv, pads, output_shape
         self.output_padding, self.upper, self.name = output_padding, upper, name
@@ -185,8 +194,11 @@ class Elementwise(Module):
     Shape: x (*) -> (*); constant: at most x's rank, each axis 1 or x's size."""
 
     OPS: ClassVar[dict[str, Callable[[Any, Any], Any]]] = {
-        "Add": operator.add, "Sub": operator.sub, "Mul": operator.mul, "Div": operator.truediv
-    }  # fmt: skip
+        "Add": operator.add,
+        "Sub": operator.sub,
+        "Mul": operator.mul,
+        "Div": operator.truediv,
+    }
 
     def __init__(self, op: str, constant: np.ndarray, constant_first: bool, name: str) -> None:
         super().__init__()
@@ -223,9 +235,12 @@ class BatchNormalization(BatchNorm2d):
     so it trains as BatchNorm2d does and exports back as BatchNormalization."""
 
     def __init__(
-        self, num_features: int, eps: float = 1e-5, momentum: float = 0.1,
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float = 0.1,
         name: str = "BatchNormalization",
-    ) -> None:  # fmt: skip
+    ) -> None:
         super().__init__(num_features, eps, momentum)
         self.name = name
 

@@ -234,8 +234,11 @@ def _node_layer(node: Node, rank: int, layers: list[nn.Module]) -> Any:
     if node.op in ("GlobalAveragePool", "GlobalMaxPool"):
         node.only({})
         average = node.op == "GlobalAveragePool"
-        table = (nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveAvgPool3d) if average else (
-            nn.AdaptiveMaxPool1d, nn.AdaptiveMaxPool2d, nn.AdaptiveMaxPool3d)  # fmt: skip
+        table = (
+            (nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveAvgPool3d)
+            if average
+            else (nn.AdaptiveMaxPool1d, nn.AdaptiveMaxPool2d, nn.AdaptiveMaxPool3d)
+        )
         return table[rank - 3](1)
     if node.op in ("Gemm", "MatMul"):
         return linear(node, node.op == "MatMul")

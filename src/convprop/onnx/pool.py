@@ -173,10 +173,20 @@ class OnnxPool(Module):
     flat over (N, C, *size)."""
 
     def __init__(
-        self, op: str, kernel: tuple[int, ...], stride: tuple[int, ...], pads: Pairs,
-        auto_pad: str, dilation: tuple[int, ...], ceil_mode: bool, count_include_pad: bool,
-        p: float, storage_order: int, indices: bool, name: str | None = None,
-    ) -> None:  # fmt: skip
+        self,
+        op: str,
+        kernel: tuple[int, ...],
+        stride: tuple[int, ...],
+        pads: Pairs,
+        auto_pad: str,
+        dilation: tuple[int, ...],
+        ceil_mode: bool,
+        count_include_pad: bool,
+        p: float,
+        storage_order: int,
+        indices: bool,
+        name: str | None = None,
+    ) -> None:
         super().__init__()
         self.op, self.kernel, self.stride, self.pads, self.auto_pad = (
             op,
@@ -192,9 +202,16 @@ class OnnxPool(Module):
         )
         self.p, self.storage_order, self.indices = p, storage_order, indices
         self.onnx_geometry = Geometry(
-            name or op, op, kernel, stride, pads, auto_pad, dilation, ceil_mode,
+            name or op,
+            op,
+            kernel,
+            stride,
+            pads,
+            auto_pad,
+            dilation,
+            ceil_mode,
             count_include_pad,
-        )  # fmt: skip
+        )
 
     def geometry(self, sizes: tuple[int, ...]) -> tuple[Pairs, tuple[int, ...]]:
         """(pads, output sizes) for spatial input sizes, as the ONNX operator defines them."""
@@ -223,8 +240,9 @@ class OnnxPool(Module):
         dims, common = len(sizes), dict(kernel_size=self.kernel, stride=self.stride)
         if self.op == "MaxPool":
             pool = (F.max_pool1d, F.max_pool2d, F.max_pool3d)[dims - 1]
-            y, where = pool(_pad(x, full, -math.inf), **common, dilation=self.dilation,
-                            return_indices=True)  # fmt: skip
+            y, where = pool(
+                _pad(x, full, -math.inf), **common, dilation=self.dilation, return_indices=True
+            )
             y = self._crop(y, outs)
             if not self.indices:
                 return y
@@ -265,9 +283,12 @@ class OnnxPool(Module):
         return a[index]
 
     def _flat(
-        self, where: np.ndarray, padded: tuple[int, ...], shift: tuple[int, ...],
+        self,
+        where: np.ndarray,
+        padded: tuple[int, ...],
+        shift: tuple[int, ...],
         shape: tuple[int, ...],
-    ) -> np.ndarray:  # fmt: skip
+    ) -> np.ndarray:
         """Positions in the padded plane of sizes `padded` (its cell c is input cell
         c + shift) -> ONNX's flat index over (N, C, *size), row-major (storage_order 0) or
         column-major over the spatial axes (storage_order 1)."""

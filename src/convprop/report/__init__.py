@@ -92,31 +92,53 @@ def write_report(
     counts = confusion_matrix(model, x, y, int(config.get("num_classes", 10)))
     accuracy = np.trace(counts) / max(counts.sum(), 1)
     sections = [
-        _section("Loss and accuracy", "Cross-entropy at every step (and averaged per epoch), "
-                 "and accuracy per epoch on the training and test sets.",
-                 figures.curves(history, recorder)),
-        _section("Gradient norm of each layer", "The L2 norm of every layer's weight and bias "
-                 "gradients at each step, on a log scale: lines falling towards zero in the "
-                 "early layers mean vanishing gradients; lines shooting up, exploding ones.",
-                 figures.gradient_norms(recorder)),
-        _section("Confusion matrix", f"Test images by true class (rows) and predicted class "
-                 f"(columns); accuracy {accuracy:.4f} on {counts.sum()} images.",
-                 figures.confusion(counts)),
-        _section("Saliency maps |dL/dX|", "For a few test images, the gradient of the loss "
-                 "with respect to each input pixel: the input gradient that backpropagation "
-                 f"through the {first_layer(model)} computes. Bright pixels change the "
-                 "prediction most; all maps share one scale (the colour bar).",
-                 figures.saliency(model, x[picks], y[picks])),
-    ]  # fmt: skip
+        _section(
+            "Loss and accuracy",
+            "Cross-entropy at every step (and averaged per epoch), "
+            "and accuracy per epoch on the training and test sets.",
+            figures.curves(history, recorder),
+        ),
+        _section(
+            "Gradient norm of each layer",
+            "The L2 norm of every layer's weight and bias "
+            "gradients at each step, on a log scale: lines falling towards zero in the "
+            "early layers mean vanishing gradients; lines shooting up, exploding ones.",
+            figures.gradient_norms(recorder),
+        ),
+        _section(
+            "Confusion matrix",
+            f"Test images by true class (rows) and predicted class "
+            f"(columns); accuracy {accuracy:.4f} on {counts.sum()} images.",
+            figures.confusion(counts),
+        ),
+        _section(
+            "Saliency maps |dL/dX|",
+            "For a few test images, the gradient of the loss "
+            "with respect to each input pixel: the input gradient that backpropagation "
+            f"through the {first_layer(model)} computes. Bright pixels change the "
+            "prediction most; all maps share one scale (the colour bar).",
+            figures.saliency(model, x[picks], y[picks]),
+        ),
+    ]
     if figures.first_convolution(model) is not None:
-        sections.insert(2, _section(
-            "First layer's filters", "The learned weights of the first convolution, one "
-            "image per filter (red positive, blue negative; channels averaged).",
-            figures.filters(model)))  # fmt: skip
-        sections.insert(3, _section(
-            "Feature maps", "A few test images and some channels of each convolution's "
-            "output (after its ReLU): what the filters respond to.",
-            figures.feature_maps(model, x[picks[:3]])))  # fmt: skip
+        sections.insert(
+            2,
+            _section(
+                "First layer's filters",
+                "The learned weights of the first convolution, one "
+                "image per filter (red positive, blue negative; channels averaged).",
+                figures.filters(model),
+            ),
+        )
+        sections.insert(
+            3,
+            _section(
+                "Feature maps",
+                "A few test images and some channels of each convolution's "
+                "output (after its ReLU): what the filters respond to.",
+                figures.feature_maps(model, x[picks[:3]]),
+            ),
+        )
     settings = ", ".join(f"{k} {html.escape(str(v))}" for k, v in config.items())
     page = (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'

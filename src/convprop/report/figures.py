@@ -88,8 +88,9 @@ def feature_maps(model: Module, images: np.ndarray, channels: int = 6) -> Any:
     plt = pyplot()
     maps = [activations(model, im) for im in images]
     cols = 1 + channels * max(len(m) for m in maps)
-    fig, axes = plt.subplots(len(images), cols, figsize=(1.45 * cols, 1.8 * len(images)),
-                             squeeze=False)  # fmt: skip
+    fig, axes = plt.subplots(
+        len(images), cols, figsize=(1.45 * cols, 1.8 * len(images)), squeeze=False
+    )
     for row, image, layer_maps in zip(axes, images, maps, strict=True):
         for ax in row:
             ax.axis("off")
@@ -185,9 +186,17 @@ def saliency(
             axes[1, k].set_title(f"|dL/dX|, largest {smap.max():.2g}", fontsize=8)
         else:
             axes[1, k].imshow(np.zeros_like(smap), cmap="gray", vmin=-1.0, vmax=1.0)
-            axes[1, k].text(0.5, 0.5, "no signal:\n" + why.replace(", ", ",\n"),
-                            transform=axes[1, k].transAxes, ha="center", va="center",
-                            fontsize=7, color="black", wrap=True)  # fmt: skip
+            axes[1, k].text(
+                0.5,
+                0.5,
+                "no signal:\n" + why.replace(", ", ",\n"),
+                transform=axes[1, k].transAxes,
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="black",
+                wrap=True,
+            )
             axes[1, k].set_title(f"|dL/dX|, largest {smap.max():.2g}", fontsize=8)
         for ax in axes[:, k]:
             ax.axis("off")
