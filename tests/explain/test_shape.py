@@ -3,8 +3,8 @@
 import pytest
 
 from convprop.cli import main
-from convprop.cli_shape import Layer
 from convprop.explain.shape import explain
+from convprop.explain.stack import Layer
 from convprop.shapes import output_size
 
 

@@ -10,9 +10,9 @@ pytest.importorskip("matplotlib")
 from matplotlib.colors import to_rgba
 from matplotlib.patches import Rectangle
 
-from convprop.cli_shape import Layer
 from convprop.explain.plots import MARKS, pyplot, shape_figure
 from convprop.explain.shape import explain
+from convprop.explain.stack import Layer
 
 
 def _runs(cells):

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..cli_shape import Layer, walk
 from ..shapes import output_size
+from .stack import Layer, walk
 
 
 @dataclass(frozen=True)
