@@ -3,7 +3,8 @@
 # isort: off
 from .tensor import Tensor, is_grad_enabled, no_grad  # first: Function builds on Tensor
 from .function import Function
+from .parameter import Parameter
 
 # isort: on
 
-__all__ = ["Function", "Tensor", "is_grad_enabled", "no_grad"]
+__all__ = ["Function", "Parameter", "Tensor", "is_grad_enabled", "no_grad"]

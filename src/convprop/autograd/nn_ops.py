@@ -111,6 +111,9 @@ class AvgPool(Function):
         return (self.kernels[1](g, self.shape, **self.params),)
 
 
+PAD_MODES: tuple[str, ...] = K.padding.MODES  # for nn's checks: nn never imports the kernels
+
+
 class Pad(Function):
     """F.pad's constant, reflect, replicate and circular modes."""
 

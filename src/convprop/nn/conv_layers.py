@@ -13,14 +13,14 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from ..autograd import Tensor
-from ..kernels.padding import MODES
+from ..autograd.nn_ops import PAD_MODES
 from ..shapes import resolve_padding
 from . import functional_conv as FC
 from ._checks import as_bool, as_int, as_tuple, check_groups, parameter, pool_arguments
 from .init import default_layer_init_
 from .module import Module
 
-PADDING_MODES = ("zeros", *MODES[1:])
+PADDING_MODES = ("zeros", *PAD_MODES[1:])
 
 
 class _ConvNd(Module):

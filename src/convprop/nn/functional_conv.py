@@ -11,7 +11,6 @@ import numpy as np
 
 from ..autograd import Tensor
 from ..autograd import nn_ops as ops
-from ..kernels.padding import MODES
 from ..shapes import MAX_INT, ArgumentTypeError, as_bool, as_int, fmt
 
 
@@ -194,8 +193,8 @@ def pad(input: Tensor, pad: Any, mode: str = "constant", value: float | None = N
     if len(sizes) % 2 or not sizes:
         raise ValueError(f"pad: pad must hold (before, after) pairs, got {pad!r}")
     pairs = [(sizes[i], sizes[i + 1]) for i in range(0, len(sizes), 2)][::-1]
-    if mode not in MODES:
-        raise ValueError(f"pad: mode must be one of {', '.join(MODES)}, got {mode!r}")
+    if mode not in ops.PAD_MODES:
+        raise ValueError(f"pad: mode must be one of {', '.join(ops.PAD_MODES)}, got {mode!r}")
     if mode != "constant" and value not in (None, 0):
         raise ValueError(f"pad: value applies to mode 'constant' only, got mode {mode!r}")
     if len(pairs) > x.ndim - 1:

@@ -1,4 +1,5 @@
-"""Module and Parameter: parameters, buffers, submodules, state_dict with PyTorch's keys."""
+"""Module: parameters, buffers, submodules, state_dict with PyTorch's keys. Parameter is
+autograd's, re-exported here and as `convprop.nn.Parameter`."""
 
 from __future__ import annotations
 
@@ -8,17 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from ..autograd import Parameter as Parameter
 from ..autograd import Tensor
-
-
-class Parameter(Tensor):
-    """A Tensor that a Module registers as learnable; requires_grad by default."""
-
-    def __init__(self, data: Any, requires_grad: bool = True) -> None:
-        super().__init__(data, requires_grad=requires_grad)
-
-    def __repr__(self) -> str:
-        return "Parameter containing:\n" + super().__repr__()
 
 
 class Module:

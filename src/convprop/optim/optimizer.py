@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..nn.module import Parameter
+from ..autograd import Parameter
 
 
 class Optimizer:
