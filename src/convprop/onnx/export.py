@@ -28,6 +28,15 @@ from .layers import Elementwise
 MIN_OPSET = 22
 Shape = tuple[int, ...]
 
+# the layers with an ONNX form, by their public classes (1-D to 3-D each)
+CONV = nn.Conv1d | nn.Conv2d | nn.Conv3d
+CONV_TRANSPOSE = nn.ConvTranspose1d | nn.ConvTranspose2d | nn.ConvTranspose3d
+MAX_POOL = nn.MaxPool1d | nn.MaxPool2d | nn.MaxPool3d
+AVG_POOL = nn.AvgPool1d | nn.AvgPool2d | nn.AvgPool3d
+LP_POOL = nn.LPPool1d | nn.LPPool2d | nn.LPPool3d
+ADAPTIVE_AVG = nn.AdaptiveAvgPool1d | nn.AdaptiveAvgPool2d | nn.AdaptiveAvgPool3d
+ADAPTIVE_MAX = nn.AdaptiveMaxPool1d | nn.AdaptiveMaxPool2d | nn.AdaptiveMaxPool3d
+
 
 def _onnx() -> Any:
     try:
@@ -82,13 +91,13 @@ def _conv(g: Graph, layer: Any, prefix: str, shape: Shape) -> None:
     stride = as_tuple("export", "stride", layer.stride, 1, dims)
     dilation = as_tuple("export", "dilation", layer.dilation, 1, dims)
     pairs = resolve_padding("export", layer.padding, layer.kernel_size, stride, dilation)
-    if isinstance(layer, nn.Conv1d | nn.Conv2d | nn.Conv3d) and layer.padding_mode != "zeros":
+    if isinstance(layer, CONV) and layer.padding_mode != "zeros":
         mode = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}[layer.padding_mode]
         pads = [0, 0] + [b for b, _ in pairs] + [0, 0] + [a for _, a in pairs]
         g.node("Pad", (g.weight(f"{prefix}.pads", np.array(pads, np.int64)),), mode=mode)
         pairs = ((0, 0),) * dims
     inputs = [g.weight(f"{prefix}.weight", layer.weight.data)]
-    transpose = isinstance(layer, nn.ConvTranspose1d | nn.ConvTranspose2d | nn.ConvTranspose3d)
+    transpose = isinstance(layer, CONV_TRANSPOSE)
     out_pad = (
         as_tuple("export", "output_padding", layer.output_padding, 0, dims) if transpose else ()
     )
@@ -155,7 +164,7 @@ def _pool(g: Graph, layer: Any, prefix: str, shape: Shape, out: Shape) -> None:
         pads=[*padding, *padding],
         ceil_mode=int(layer.ceil_mode),
     )
-    if isinstance(layer, nn.MaxPool1d | nn.MaxPool2d | nn.MaxPool3d):
+    if isinstance(layer, MAX_POOL):
         if layer.return_indices:
             raise ValueError(f"export: {prefix} MaxPool with return_indices has no ONNX output")
         dilation = as_tuple("export", "dilation", layer.dilation, 1, dims)
@@ -179,7 +188,7 @@ def _pool(g: Graph, layer: Any, prefix: str, shape: Shape, out: Shape) -> None:
 def _adaptive(
     g: Graph, layer: Any, prefix: str, shape: tuple[int, ...], out: tuple[int, ...]
 ) -> None:
-    average = isinstance(layer, nn.AdaptiveAvgPool1d | nn.AdaptiveAvgPool2d | nn.AdaptiveAvgPool3d)
+    average = isinstance(layer, ADAPTIVE_AVG)
     if all(o == 1 for o in out[2:]):
         g.node("GlobalAveragePool" if average else "GlobalMaxPool")
     elif out[2:] == shape[2:]:
@@ -289,13 +298,13 @@ def _layer(
                 "start_dim=1, end_dim=-1 means that"
             )
         g.node("Flatten", axis=1)
-    elif isinstance(layer, nn.pool_layers._LPPoolNd):
+    elif isinstance(layer, LP_POOL):
         _lp_pool(g, layer, prefix, shape, out)
-    elif isinstance(layer, nn.conv_layers._ConvNd | nn.conv_layers._ConvTransposeNd):
+    elif isinstance(layer, CONV | CONV_TRANSPOSE):
         _conv(g, layer, prefix, shape)
-    elif isinstance(layer, nn.conv_layers._MaxPoolNd | nn.conv_layers._AvgPoolNd):
+    elif isinstance(layer, MAX_POOL | AVG_POOL):
         _pool(g, layer, prefix, shape, out)
-    elif isinstance(layer, nn.pool_layers._AdaptiveAvgPoolNd | nn.pool_layers._AdaptiveMaxPoolNd):
+    elif isinstance(layer, ADAPTIVE_AVG | ADAPTIVE_MAX):
         _adaptive(g, layer, prefix, shape, out)
     elif isinstance(layer, Elementwise):
         _elementwise(g, layer, prefix)
