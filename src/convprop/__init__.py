@@ -7,7 +7,7 @@ from . import (
 )
 from .autograd import Tensor, no_grad
 from .gradcheck import GradcheckError, GradcheckKinkWarning, GradcheckResult, gradcheck
-from .random import manual_seed
+from .rng import manual_seed
 from .safetensors_io import load_safetensors
 from .shapes import output_size
 

@@ -89,7 +89,7 @@ def run_explain(args: argparse.Namespace) -> int:
             from .explain.plots import save
 
             print(f"plot: {save(figure(), args.plot)}")
-    except ValueError as e:
+    except (ValueError, ImportError) as e:  # ImportError: matplotlib missing for --plot
         print(f"convprop explain {args.what}: error: {e}", file=sys.stderr)
         return 2
     return 0

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import checkpoint, optim, random
+from . import checkpoint, optim, rng
 from .cli_predict import build_model, restore
 from .cli_settings import DEFAULTS, check_applies, resolve
 from .data import DataLoader, TensorDataset, load_digits, load_mnist
@@ -141,10 +141,10 @@ def _run(args: argparse.Namespace, rank: int, size: int, progress: dict[str, Any
         "distributed": bool(args.distributed),
     }
     if args.report:
-        from .explain.plots import pyplot
+        from ._optional import pyplot
 
         pyplot()  # matplotlib missing: fail now, not after the training
-    random.manual_seed(settings["seed"])
+    rng.manual_seed(settings["seed"])
     model = build_model(config)
     batch_size = settings["batch_size"]
     optimizer: Any = build_optimizer(
@@ -176,7 +176,7 @@ def _run(args: argparse.Namespace, rank: int, size: int, progress: dict[str, Any
             for group, base in zip(optimizer.param_groups, scheduler.base_lrs, strict=True):
                 group["lr"] = scheduler.lr_at(base, scheduler.last_epoch)
         loader.generator.bit_generator.state = meta["loader_rng"]
-        random.generator().bit_generator.state = meta["global_rng"]
+        rng.generator().bit_generator.state = meta["global_rng"]
         say(f"resuming from {args.checkpoint} after epoch {start_epoch}")
         before = int(meta["config"].get("epochs", epochs))
         if epochs != before:
@@ -200,7 +200,7 @@ def _run(args: argparse.Namespace, rank: int, size: int, progress: dict[str, Any
                     "config": config,
                     "history": history,
                     "loader_rng": loader.generator.bit_generator.state,
-                    "global_rng": random.generator().bit_generator.state,
+                    "global_rng": rng.generator().bit_generator.state,
                     "scheduler": scheduler.state_dict() if scheduler is not None else None,
                 }
                 checkpoint.save(args.checkpoint, model.state_dict(), optimizer.state_dict(), state)

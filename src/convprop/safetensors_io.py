@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from ._optional import safetensors_numpy
 from .nn import Module
 
 
@@ -17,10 +18,7 @@ def load_safetensors(model: Module, path: str | Path, strict: bool = True) -> Mo
     """Copy the tensors of a .safetensors file into model (keys as PyTorch's state_dict;
     dtypes kept as the model's). A missing, unexpected or mis-shaped key raises ValueError
     naming it, and nothing is changed."""
-    try:
-        from safetensors.numpy import load_file
-    except ImportError:
-        raise ValueError("reading safetensors needs: pip install 'convprop[safetensors]'") from None
+    load_file = safetensors_numpy().load_file
     try:
         state: dict[str, Any] = load_file(str(path))
     except Exception as e:  # the library's SafetensorError, OSError

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _optional
 from .autograd import Tensor, no_grad
 from .data import DataLoader
 from .nn import Module
@@ -38,9 +39,9 @@ def _progress_bar(loader: DataLoader, description: str, enabled: bool) -> Any:
     if not enabled or not sys.stderr.isatty():
         return None
     try:
-        from tqdm import tqdm
-    except ImportError:
-        print("(progress bars need tqdm: pip install 'convprop[progress]')", file=sys.stderr)
+        tqdm = _optional.tqdm()
+    except ImportError as e:
+        print(f"({e})", file=sys.stderr)
         return None
     return tqdm(total=len(loader), desc=description, unit="batch", leave=True, file=sys.stderr)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._optional import sklearn_datasets
 from .contract import InputContract
 from .dataset import TensorDataset
 
@@ -14,15 +15,10 @@ CONTRACT = InputContract(size=8, low=0, high=16, mean=MEAN, std=STD)  # pixels 0
 def load_digits(split: str = "train", test_fraction: float = 0.2, seed: int = 0) -> TensorDataset:
     """Images (N, 1, 8, 8) float32, standardised (pixels / 16, then (v - MEAN) / STD), and
     labels (N,) int64, split by a seeded shuffle."""
-    try:
-        from sklearn.datasets import load_digits as sklearn_digits
-    except ImportError:
-        raise ImportError(
-            "the digits dataset needs scikit-learn: pip install 'convprop[digits]'"
-        ) from None
+    datasets = sklearn_datasets()
     if split not in ("train", "test"):
         raise ValueError(f"digits: split must be 'train' or 'test', got {split!r}")
-    bunch = sklearn_digits()
+    bunch = datasets.load_digits()
     images = CONTRACT.normalise(bunch.images)[:, None]
     labels = bunch.target.astype(np.int64)
     order = np.random.default_rng(seed).permutation(len(labels))

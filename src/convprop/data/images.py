@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from .._optional import pil_image
 from .contract import InputContract
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".pgm")
@@ -22,14 +23,8 @@ FULL_SCALE = {"L": 255, "I;16": 65535, "I;16B": 65535, "I;16L": 65535, "I": 6553
 
 
 def pillow() -> Any:
-    """PIL.Image, or an ImportError saying how to install it (the one place it is imported)."""
-    try:
-        from PIL import Image
-    except ImportError:
-        raise ImportError(
-            "reading PNG, JPEG and PGM images needs Pillow: pip install 'convprop[image]'"
-        ) from None
-    return Image
+    """PIL.Image, or an ImportError saying how to install it (convprop._optional)."""
+    return pil_image()
 
 
 def _load_npy(path: Path) -> np.ndarray:

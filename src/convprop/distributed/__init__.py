@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import _optional
 from ..nn import Module
 from .comm import LocalComm, LocalGroup, MPIComm, Single
 
@@ -49,18 +50,15 @@ def world() -> Comm:
 
 
 def init() -> tuple[int, int]:
-    """(rank, size): MPI's COMM_WORLD when mpi4py is installed and the process was launched
-    by mpirun/mpiexec with more than one process, else (0, 1). Installs the abort-on-
-    exception hook either way."""
+    """(rank, size): MPI's COMM_WORLD when the process was launched by mpirun/mpiexec with
+    more than one process, else (0, 1). Installs the abort-on-exception hook either way.
+    Without mpi4py, an ImportError naming the [mpi] extra: under mpirun, every process
+    would otherwise train alone and write the same files."""
     global _world
     _world = Single()
-    try:
-        from mpi4py import MPI
-
-        if MPI.COMM_WORLD.Get_size() > 1:
-            _world = MPIComm(MPI.COMM_WORLD)
-    except ImportError:
-        pass  # no mpi4py: one process, size 1
+    MPI = _optional.mpi()  # --distributed without mpi4py: the [mpi] hint, not a silent 1
+    if MPI.COMM_WORLD.Get_size() > 1:
+        _world = MPIComm(MPI.COMM_WORLD)
     sys.excepthook = _abort_on_exception
     return _world.rank, _world.size
 

@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from .. import _optional
+
 
 class Single:
     """The world of one process: every collective is the identity."""
@@ -44,8 +46,7 @@ class MPIComm:
         self.rank, self.size = comm.Get_rank(), comm.Get_size()
 
     def allreduce_sum(self, buffer: np.ndarray) -> np.ndarray:
-        from mpi4py import MPI
-
+        MPI = _optional.mpi()
         self.comm.Allreduce(MPI.IN_PLACE, buffer, op=MPI.SUM)
         return buffer
 

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._optional import pyplot as pyplot  # re-exported: the explain modules draw with it
+
 if TYPE_CHECKING:
     from .conv_story import ConvExplanation
     from .pool import PoolStory
@@ -15,18 +17,6 @@ if TYPE_CHECKING:
 
 HIGHLIGHT = "#f4a300"
 MARKS = "#d62728"
-
-
-def pyplot() -> Any:
-    """matplotlib.pyplot on the Agg backend (files, no screen), or a clear error."""
-    try:
-        import matplotlib
-    except ImportError:
-        raise ValueError("plots need matplotlib: pip install 'convprop[plot]'") from None
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
 
 
 def draw_grid(ax: Any, a: np.ndarray, title: str, marked: Any = (), pale: bool = False) -> None:

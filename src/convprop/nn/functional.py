@@ -9,7 +9,7 @@ import numpy as np
 from ..arguments import MAX_INT, as_float, as_int, fmt
 from ..autograd import Tensor
 from ..autograd import nn_ops as ops
-from ..random import generator
+from ..rng import generator
 from .functional_conv import (
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,

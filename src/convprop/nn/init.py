@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from ..autograd import Tensor
-from ..random import generator
+from ..rng import generator
 
 
 def fan_in(shape: tuple[int, ...]) -> int:

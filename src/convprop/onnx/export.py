@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import nn
+from .. import _optional, nn
 from ..autograd import Tensor, no_grad
 from ..shapes import as_tuple, pool_stride, resolve_padding
 from .layers import Elementwise
@@ -39,11 +39,7 @@ ADAPTIVE_MAX = nn.AdaptiveMaxPool1d | nn.AdaptiveMaxPool2d | nn.AdaptiveMaxPool3
 
 
 def _onnx() -> Any:
-    try:
-        import onnx
-    except ImportError:
-        raise ValueError("ONNX export needs onnx: pip install 'convprop[onnx]'") from None
-    return onnx
+    return _optional.onnx("ONNX export")
 
 
 def layers_of(model: nn.Module) -> list[nn.Module]:

@@ -18,10 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from .. import nn
+from .. import _optional, nn
 from . import layers as L
 from .convert import conv, elementwise, linear, pool
-from .export import _onnx
 from .fold import fold
 from .node import Node
 
@@ -92,7 +91,7 @@ def _batch_norm(node: Node, rank: int) -> nn.Module:
 
 def load(path: str | Path) -> nn.Sequential:
     """The ONNX model at path as a convprop Sequential in eval mode, weights loaded."""
-    onnx = _onnx()
+    onnx = _optional.onnx("reading ONNX models")
     try:
         proto = onnx.load(str(path))
         onnx.checker.check_model(proto)

@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from .._optional import pyplot
 from ..autograd import Tensor, no_grad
-from ..explain.plots import pyplot
 from ..nn import Module
 from . import figures
 from .record import TrainingRecorder, layer_names

@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from .._optional import pyplot
 from ..autograd import Tensor, no_grad
-from ..explain.plots import pyplot
 from ..nn import Conv2d, Module, ReLU
 from ..saliency import saliency_maps, without_signal
 from .record import TrainingRecorder, layer_names
