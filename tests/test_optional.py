@@ -46,7 +46,6 @@ ENTRY_POINTS: list[tuple[str, str, str, Callable[[Path], Any]]] = [
     ),
     ("onnx", "onnx", "onnx", lambda d: conv_onnx.load(d / "m.onnx")),
     ("safetensors", "safetensors", "safetensors", lambda d: load_safetensors(_model(), d / "w")),
-    ("mpi4py", "mpi", "mpi4py", lambda _: distributed.init()),
     ("tqdm", "progress", "tqdm", lambda _: _optional.tqdm()),
 ]
 
@@ -98,3 +97,14 @@ def test_the_generator_module_is_rng_not_a_shadow_of_random():
     assert convprop.manual_seed is rng.manual_seed
     a = convprop.manual_seed(3).random(4)
     assert np.array_equal(a, np.random.default_rng(3).random(4))
+
+
+def test_without_mpi4py_a_script_runs_alone_but_not_under_a_launcher(monkeypatch):
+    block(monkeypatch, "mpi4py")
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # distributed.init() sets its own
+    for name in ("PMI_SIZE", "PMI_RANK", "OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "MPI_LOCALNRANKS"):
+        monkeypatch.delenv(name, raising=False)
+    assert distributed.init() == (0, 1)  # README: the same script runs alone
+    monkeypatch.setenv("PMI_SIZE", "2")  # started by mpirun: training alone would be wrong
+    with pytest.raises(ImportError, match=r"needs mpi4py: pip install 'convprop\[mpi\]'"):
+        distributed.init()

@@ -16,6 +16,8 @@ is the optional [mpi] extra.
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import sys
 import time
 import traceback
@@ -52,15 +54,39 @@ def world() -> Comm:
 def init() -> tuple[int, int]:
     """(rank, size): MPI's COMM_WORLD when the process was launched by mpirun/mpiexec with
     more than one process, else (0, 1). Installs the abort-on-exception hook either way.
-    Without mpi4py, an ImportError naming the [mpi] extra: under mpirun, every process
-    would otherwise train alone and write the same files."""
+    Without mpi4py the same script runs alone, unless a launcher started it: then an
+    ImportError naming the [mpi] extra, as every process would train alone and write the
+    same files."""
     global _world
     _world = Single()
-    MPI = _optional.mpi()  # --distributed without mpi4py: the [mpi] hint, not a silent 1
+    if not _launched_by_mpi() and not _has_mpi4py():
+        sys.excepthook = _abort_on_exception
+        return 0, 1
+    MPI = _optional.mpi()
     if MPI.COMM_WORLD.Get_size() > 1:
         _world = MPIComm(MPI.COMM_WORLD)
     sys.excepthook = _abort_on_exception
     return _world.rank, _world.size
+
+
+# what MPICH (PMI_*), Open MPI (OMPI_*) and Hydra/Slurm launchers put in each process
+_LAUNCHER_VARIABLES = (
+    "PMI_SIZE",
+    "PMI_RANK",
+    "OMPI_COMM_WORLD_SIZE",
+    "PMIX_RANK",
+    "MPI_LOCALNRANKS",
+)
+
+
+def _has_mpi4py() -> bool:
+    if "mpi4py" in sys.modules:
+        return sys.modules["mpi4py"] is not None  # None: blocked, as Python's import does
+    return importlib.util.find_spec("mpi4py") is not None
+
+
+def _launched_by_mpi() -> bool:
+    return any(name in os.environ for name in _LAUNCHER_VARIABLES)
 
 
 GRACE_SECONDS = 2.0  # how long a rank other than 0 lets rank 0 report a shared failure
