@@ -10,8 +10,10 @@ dilation D, output pixel (i, j) reads the padded input at (i*S + a*D, j*S + b*D)
                                          (dL/dY fully convolved with Wf)
 
 Wf is the filter the sums use: W itself (cross-correlation, PyTorch's convention) or W
-rotated 180 degrees (the course's true convolution). Every number here comes from these
-loops; `check` compares them with the library's kernels and a numerical gradient.
+rotated 180 degrees (the course's true convolution). The whole arrays are these sums as
+`kernels.reference` loops them (its one-channel case); the term-by-term lists below name
+each product of one entry's sum. `check` compares them with the library's fast kernels
+and central differences.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..kernels import reference
 from ..shapes import ConvGeometry, conv2d_geometry
 
 Pair = tuple[int, int]
@@ -109,11 +112,8 @@ def output_terms(ex: ConvExample, i: int, j: int) -> list[tuple[Pair, Pair, floa
 
 
 def forward(ex: ConvExample) -> np.ndarray:
-    y = np.zeros(ex.g.out_size)
-    for i in range(y.shape[0]):
-        for j in range(y.shape[1]):
-            y[i, j] = sum(xv * wv for _, _, xv, wv in output_terms(ex, i, j))
-    return y
+    """Y, every entry the sum output_terms lists (reference.conv_forward's loops)."""
+    return reference.conv_forward(ex.x[None, None], ex.wf[None, None], ex.g)[0, 0]
 
 
 def weight_terms(ex: ConvExample, a: int, b: int) -> list[tuple[Pair, Pair, float, float]]:
@@ -130,13 +130,10 @@ def weight_terms(ex: ConvExample, a: int, b: int) -> list[tuple[Pair, Pair, floa
 
 
 def grad_weight(ex: ConvExample) -> np.ndarray:
-    """dL/dW, each entry its sum over all output pixels."""
-    kh, kw = ex.w.shape
-    gw = np.zeros((kh, kw))
-    for a in range(kh):
-        for b in range(kw):
-            gw[a, b] = sum(dy * xv for _, _, dy, xv in weight_terms(ex, a, b))
-    return gw
+    """dL/dW, each entry its sum over all output pixels (reference.conv_grad_weight's loops
+    give dL/dWf; under the true convolution W[a, b] is Wf[flip(a, b)])."""
+    gwf = reference.conv_grad_weight(ex.grad_y[None, None], ex.x[None, None], ex.g)[0, 0]
+    return gwf if ex.setup.convention == "correlation" else np.ascontiguousarray(gwf[::-1, ::-1])
 
 
 def pixel_terms(ex: ConvExample, r: int, c: int) -> list[tuple[Pair, Pair, float, float]]:
@@ -155,13 +152,8 @@ def pixel_terms(ex: ConvExample, r: int, c: int) -> list[tuple[Pair, Pair, float
 
 
 def grad_input(ex: ConvExample) -> np.ndarray:
-    """dL/dX, each entry its sum over its region P."""
-    h, w = ex.x.shape
-    gx = np.zeros((h, w))
-    for r in range(h):
-        for c in range(w):
-            gx[r, c] = sum(dy * wv for _, _, dy, wv in pixel_terms(ex, r, c))
-    return gx
+    """dL/dX, each entry its sum over its region P (reference.conv_grad_input's loops)."""
+    return reference.conv_grad_input(ex.grad_y[None, None], ex.wf[None, None], ex.g)[0, 0]
 
 
 # --- the same gradients as whole convolutions -------------------------------------------
@@ -176,9 +168,9 @@ def spread(ex: ConvExample) -> np.ndarray:
 
 
 def dilated(w: np.ndarray, ex: ConvExample) -> np.ndarray:
-    """A filter with D-1 zeros between taps."""
-    (dh, dw), (kh, kw) = ex.g.dilation, w.shape
-    out = np.zeros(((kh - 1) * dh + 1, (kw - 1) * dw + 1))
+    """A filter with D-1 zeros between taps: D*(K-1) + 1 wide (the geometry's window span)."""
+    dh, dw = ex.g.dilation
+    out = np.zeros(ex.g.dilated_kernel)
     out[::dh, ::dw] = w
     return out
 
@@ -202,8 +194,7 @@ def grad_weight_as_correlation(ex: ConvExample) -> np.ndarray:
 
 def full_padded(ex: ConvExample) -> np.ndarray:
     """spread dL/dY with D*(K-1) zeros around it, where the full convolution starts."""
-    (dh, dw), (kh, kw) = ex.g.dilation, ex.w.shape
-    ph, pw = dh * (kh - 1), dw * (kw - 1)
+    ph, pw = (span - 1 for span in ex.g.dilated_kernel)
     return np.pad(spread(ex), ((ph, ph), (pw, pw)))
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import kernels as K
+from ..gradcheck import numerical_gradient
 from . import conv as C
 from .text import grid, product_sum, side_by_side
 
@@ -43,16 +44,6 @@ class ConvExplanation:
 def _kernel_options(ex: C.ConvExample) -> dict[str, object]:
     s = ex.setup
     return dict(stride=s.stride, padding=ex.g.pad, dilation=s.dilation, convention=s.convention)
-
-
-def numerical_gradient(f, a: np.ndarray, eps: float = 1e-6) -> np.ndarray:  # type: ignore[no-untyped-def]
-    """Central differences of the scalar f at a, element by element (float64)."""
-    out = np.zeros_like(a)
-    for idx in np.ndindex(a.shape):
-        step = np.zeros_like(a)
-        step[idx] = eps
-        out[idx] = (f(a + step) - f(a - step)) / (2 * eps)
-    return out
 
 
 def check(ex: C.ConvExample) -> ConvCheck:

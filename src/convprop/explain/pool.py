@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import kernels as K
+from ..gradcheck import numerical_gradient
 from ..shapes import PoolGeometry, pool2d_geometry
-from .conv_story import numerical_gradient
 
 Pair = tuple[int, int]
 
