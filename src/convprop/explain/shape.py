@@ -36,7 +36,7 @@ def spans(cells: tuple[int, ...]) -> str:
 
 def _remainders(layer: Layer, h: int, w: int, pads: tuple[tuple[int, int], ...]) -> list[Remainder]:
     out = []
-    f = layer.dilation * (layer.kernel - 1) + 1
+    f = layer.span
     for axis, size, (before, after) in zip("HW", (h, w), pads, strict=True):
         windows = output_size(
             size, layer.kernel, layer.stride, (before, after), layer.dilation, layer.ceil_mode
@@ -63,7 +63,7 @@ def _advice(r: Remainder, layer: Layer) -> str:
         seen = f"input {name} {spans(r.unseen)} are never seen by any window"
     else:
         seen = f"only padding {name} are left over, every input {name[:-1]} is seen"
-    f = layer.dilation * (layer.kernel - 1) + 1
+    f = layer.span
     gaps = ""
     if r.between:
         gaps = (

@@ -36,7 +36,7 @@ def shape_figure(story: ShapeStory) -> Any:
     fig, axes = plt.subplots(1, n, figsize=(3.4 * n, 4.0), squeeze=False)
     for ax, (layer, (h, w, c), (ho, wo, co), rem) in zip(axes[0], story.layers, strict=True):
         (top, bottom), (left, right) = _pads(layer, h, w, c)
-        f = layer.dilation * (layer.kernel - 1) + 1
+        f = layer.span
         ax.add_patch(
             Rectangle(
                 (-left, -top), w + left + right, h + top + bottom, facecolor=PAD, edgecolor="none"

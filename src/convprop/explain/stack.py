@@ -21,11 +21,15 @@ class Layer:
     filters: int = 0
     ceil_mode: bool = False
 
+    @property
+    def span(self) -> int:
+        """F' = D*(F-1) + 1: the cells one (dilated) window spans."""
+        return self.dilation * (self.kernel - 1) + 1
+
 
 def _formula(axis: str, size: int, layer: Layer, pad: tuple[int, int], out: int) -> str:
     """'W2 = (W1 - F + 2P)/S + 1 = (32 - 5 + 2*0)/1 + 1 = 28', with dilation and ceil shown."""
-    f = layer.dilation * (layer.kernel - 1) + 1
-    # a dilated window spans F' = D*(F-1)+1 cells: said once, then used as F
+    f = layer.span  # a dilated window spans F' = D*(F-1)+1 cells: said once, then used as F
     fdef = f", F' = D*(F-1)+1 = {layer.dilation}*({layer.kernel}-1)+1 = {f}: "
     fname, fdef = ("F'", fdef) if layer.dilation > 1 else ("F", " = ")
     padding = f"2*{pad[0]}" if pad[0] == pad[1] else f"{pad[0]}+{pad[1]}"
