@@ -8,53 +8,50 @@ from typing import Any
 import numpy as np
 
 from .. import kernels as K
+from ..kernels import conv_core, pool
+from ..kernels.max_pool import flat_indices, max_pool_planned, route_switches, split_ties
 from .function import Function
 
-CONV = {  # spatial dimensions -> (forward, backward, input gradient, weight gradient)
-    1: (K.conv1d, K.conv1d_backward, K.conv1d_input, K.conv1d_weight),
-    2: (K.conv2d, K.conv2d_backward, K.conv2d_input, K.conv2d_weight),
-    3: (K.conv3d, K.conv3d_backward, K.conv3d_input, K.conv3d_weight),
-}
-CONV_TRANSPOSE = {
-    1: (K.conv_transpose1d, K.conv_transpose1d_backward),
-    2: (K.conv_transpose2d, K.conv_transpose2d_backward),
-    3: (K.conv_transpose3d, K.conv_transpose3d_backward),
-}
-AVG_POOL = {
-    1: (K.avg_pool1d, K.avg_pool1d_backward),
-    2: (K.avg_pool2d, K.avg_pool2d_backward),
-    3: (K.avg_pool3d, K.avg_pool3d_backward),
-}
+# Each op validates once: its forward calls a checked kernel entry that returns the output
+# with what the backward needs (the geometry, the chosen algorithm, the switches, the
+# divisors), and its backward calls the unchecked primitives with them (issue 15).
+
+SPATIAL_DIMS = (1, 2, 3)
 
 
-def _kernels(table: dict[int, Any], x: np.ndarray, op: str) -> Any:
-    if x.ndim - 2 not in table:
+def _dims(x: np.ndarray, op: str) -> int:
+    if x.ndim - 2 not in SPATIAL_DIMS:
         raise ValueError(f"{op}: expected a batched 1-D, 2-D or 3-D input, got shape {x.shape}")
-    return table[x.ndim - 2]
+    return x.ndim - 2
 
 
 class Conv(Function):
     """conv1d, conv2d or conv3d, by the input's number of spatial dimensions."""
 
     def forward(
-        self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None, **params: Any
+        self,
+        x: np.ndarray,
+        w: np.ndarray,
+        b: np.ndarray | None = None,
+        *,
+        stride: Any = 1,
+        padding: Any = 0,
+        dilation: Any = 1,
+        groups: int = 1,
+        algorithm: str = "auto",
+        convention: str = "correlation",
     ) -> np.ndarray:
-        self.x, self.w, self.has_bias, self.params = x, w, b is not None, params
-        self.kernels = _kernels(CONV, x, "conv")
-        return self.kernels[0](x, w, b, **params)
+        dims = _dims(x, "conv")
+        self.x, self.w, self.has_bias = x, w, b is not None
+        args = (stride, padding, dilation, groups, algorithm, convention)
+        y, self.plan = conv_core.convolve_planned(f"conv{dims}d", dims, x, w, b, *args)
+        return y
 
     def backward(self, g: np.ndarray) -> tuple[np.ndarray | None, ...]:
         # dL/dX = dL/dY fully convolved with W; dL/dW = X correlated with dL/dY; dL/db = sum dL/dY
-        _, both, only_x, only_w = self.kernels
+        # (the first layer's input needs no gradient: its col2im is skipped)
         need_x, need_w = self.needs_input_grad[:2]
-        gx: np.ndarray | None
-        gw: np.ndarray | None
-        if need_x and need_w:
-            gx, gw, gb = both(g, self.x, self.w, **self.params)
-        else:  # the first layer's input needs no gradient: skip its col2im
-            gx = only_x(self.x.shape, self.w, g, **self.params) if need_x else None
-            gw = only_w(self.x, self.w.shape, g, **self.params) if need_w else None
-            gb = g.sum(axis=(0, *range(2, g.ndim)))
+        gx, gw, gb = conv_core.planned_backward(self.plan, g, self.x, self.w, need_x, need_w)
         return (gx, gw, gb) if self.has_bias else (gx, gw)
 
 
@@ -62,15 +59,31 @@ class ConvTranspose(Function):
     """conv_transpose1d, 2d or 3d, by the input's number of spatial dimensions."""
 
     def forward(
-        self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None, **params: Any
+        self,
+        x: np.ndarray,
+        w: np.ndarray,
+        b: np.ndarray | None = None,
+        *,
+        stride: Any = 1,
+        padding: Any = 0,
+        output_padding: Any = 0,
+        groups: int = 1,
+        dilation: Any = 1,
+        algorithm: str = "auto",
     ) -> np.ndarray:
-        self.x, self.w, self.has_bias, self.params = x, w, b is not None, params
-        self.kernels = _kernels(CONV_TRANSPOSE, x, "conv_transpose")
-        return self.kernels[0](x, w, b, **params)
+        dims = _dims(x, "conv_transpose")
+        self.x, self.w, self.has_bias = x, w, b is not None
+        args = (stride, padding, output_padding, groups, dilation, algorithm)
+        op = f"conv_transpose{dims}d"
+        y, self.plan = conv_core.transpose_convolve_planned(op, dims, x, w, b, *args)
+        return y
 
-    def backward(self, g: np.ndarray) -> tuple[np.ndarray, ...]:
+    def backward(self, g: np.ndarray) -> tuple[np.ndarray | None, ...]:
         # dL/dx = conv(dL/dy, W); dL/dW = conv's weight gradient with the roles swapped
-        gx, gw, gb = self.kernels[1](g, self.x, self.w, **self.params)
+        need_x, need_w = self.needs_input_grad[:2]
+        gx, gw, gb = conv_core.transpose_planned_backward(
+            self.plan, g, self.x, self.w, need_x, need_w
+        )
         return (gx, gw, gb) if self.has_bias else (gx, gw)
 
 
@@ -80,35 +93,50 @@ class MaxPool(Function):
     def forward(self, x: np.ndarray, *, ties: str = "first", **params: Any) -> np.ndarray:
         if ties not in ("first", "split"):
             raise ValueError(f"max_pool: ties must be 'first' or 'split', got {ties!r}")
-        y, self.switches = K.max_pool_switches(x, **params)
-        self.shape, self.params = x.shape, params
+        y, self.switches, self.geometry = max_pool_planned(x, **params)
+        self.shape = x.shape
         self.x = x if ties == "split" else None  # splitting ties needs the input's maxima
         return y
 
     @property
     def indices(self) -> np.ndarray:
         """PyTorch's flat indices (r*W + c in 2-D) of the winners (return_indices=True)."""
-        return K.max_pool_indices(self.switches, self.shape, **self.params)
+        return flat_indices(self.switches, self.geometry)
 
     def backward(self, g: np.ndarray) -> tuple[np.ndarray]:
         # each gradient goes to its window's recorded winner (switch), or is split evenly
         # among the window's maxima (ties="split")
         if self.x is not None:
-            return (K.max_pool_grad(self.x, g, **self.params, ties="split"),)
-        return (K.max_pool_switches_backward(g, self.switches, self.shape, **self.params),)
+            return (split_ties(self.x, g, self.geometry),)
+        return (route_switches(g, self.switches, self.shape, self.geometry),)
 
 
 class AvgPool(Function):
     """avg_pool1d, 2d or 3d, by the input's number of spatial dimensions."""
 
-    def forward(self, x: np.ndarray, **params: Any) -> np.ndarray:
-        self.shape, self.params = x.shape, params
-        self.kernels = _kernels(AVG_POOL, x, "avg_pool")
-        return self.kernels[0](x, **params)
+    def forward(
+        self,
+        x: np.ndarray,
+        *,
+        kernel_size: Any,
+        stride: Any = None,
+        padding: Any = 0,
+        ceil_mode: bool = False,
+        count_include_pad: bool = True,
+        divisor_override: int | None = None,
+        dilation: Any = 1,
+    ) -> np.ndarray:
+        dims = _dims(x, "avg_pool")
+        self.shape = x.shape
+        args = (kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
+        y, self.geometry, self.divisor = pool.average_planned(
+            f"avg_pool{dims}d", dims, x, *args, dilation
+        )
+        return y
 
     def backward(self, g: np.ndarray) -> tuple[np.ndarray]:
         # each input of a window gets the window's gradient divided by its divisor
-        return (self.kernels[1](g, self.shape, **self.params),)
+        return (pool.average_core_backward(g, self.shape, self.geometry, self.divisor),)
 
 
 PAD_MODES: tuple[str, ...] = K.padding.MODES  # for nn's checks: nn never imports the kernels

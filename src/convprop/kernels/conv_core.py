@@ -11,15 +11,24 @@ apply the convention and the bias, and run the algorithm's three primitives:
 Everything is built from those three, as JAX's transpose rules do: conv_transpose *is*
 conv_grad_input, and its gradients are conv_forward and conv_grad_weight with the roles
 of input and output swapped.
+
+Each checked function is "check + geometry + choose" and then an unchecked core. The
+differentiable ops validate once: convolve_planned (and transpose_convolve_planned) return
+the output with a ConvPlan (the geometry, the chosen algorithm, the convention), and their
+backward hands that plan to planned_backward (transpose_planned_backward), which runs the
+primitives without checking anything again.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from types import ModuleType
 from typing import Any, Literal
 
 import numpy as np
 
 from ..shapes import (
+    ConvGeometry,
     as_int,
     check_array,
     check_same_dtype,
@@ -86,10 +95,42 @@ def _oriented(weight: np.ndarray, convention: str, op: str) -> np.ndarray:
     raise ValueError(f"{op}: convention must be 'correlation' or 'convolution', got {convention!r}")
 
 
+@dataclass(frozen=True)
+class ConvPlan:
+    """What a checked forward settled and its backward reuses: the geometry, the chosen
+    algorithm's module and the (validated) convention. Holds no arrays."""
+
+    geometry: ConvGeometry
+    impl: ModuleType
+    convention: str = "correlation"
+
+
 def _add_bias(y: np.ndarray, bias: np.ndarray | None) -> np.ndarray:
     if bias is not None:
         y += bias.reshape(-1, *(1,) * (y.ndim - 2))
     return y
+
+
+def convolve_planned(
+    op: str,
+    dims: int,
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None,
+    stride: Any,
+    padding: Any,
+    dilation: Any,
+    groups: int,
+    algorithm: str,
+    convention: str,
+) -> tuple[np.ndarray, ConvPlan]:
+    """The forward of conv1d/2d/3d (validation, bias, convention, dispatch) and its plan."""
+    x, weight, bias, _ = _checked(op, x, weight, bias, dims=dims)
+    g = conv_geometry(op, x.shape, weight.shape, stride, padding, dilation, groups)
+    _check_bias(op, bias, g.out_channels, weight)
+    impl = choose(algorithm, g, op, x.dtype)
+    y = chunking.forward(impl, x, _oriented(weight, convention, op), g)
+    return _add_bias(y, bias), ConvPlan(g, impl, convention)
 
 
 def convolve(
@@ -106,12 +147,30 @@ def convolve(
     convention: str,
 ) -> np.ndarray:
     """The forward of conv1d/2d/3d: validation, bias, convention, dispatch."""
-    x, weight, bias, _ = _checked(op, x, weight, bias, dims=dims)
-    g = conv_geometry(op, x.shape, weight.shape, stride, padding, dilation, groups)
-    _check_bias(op, bias, g.out_channels, weight)
-    impl = choose(algorithm, g, op, x.dtype)
-    y = chunking.forward(impl, x, _oriented(weight, convention, op), g)
-    return _add_bias(y, bias)
+    args = (stride, padding, dilation, groups, algorithm, convention)
+    return convolve_planned(op, dims, x, weight, bias, *args)[0]
+
+
+def planned_backward(
+    plan: ConvPlan,
+    grad_y: np.ndarray,
+    x: np.ndarray,
+    weight: np.ndarray,
+    need_x: bool = True,
+    need_w: bool = True,
+) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray]:
+    """Unchecked: the gradients of a convolution whose forward made `plan` (grad_y shaped
+    like its output); None for a gradient not needed (the first layer's input)."""
+    # dL/dX = dL/dY fully convolved with W; dL/dW = X correlated with dL/dY; dL/db = sum dL/dY
+    g, impl = plan.geometry, plan.impl
+    grad_x = grad_w = None
+    if need_x:
+        grad_x = chunking.grad_input(impl, grad_y, _oriented(weight, plan.convention, ""), g)
+    if need_w:
+        # with the true convolution the kernels saw rot180(W); rotate its gradient back
+        gw = _oriented(chunking.grad_weight(impl, grad_y, x, g), plan.convention, "")
+        grad_w = np.ascontiguousarray(gw)
+    return grad_x, grad_w, grad_y.sum(axis=(0, *range(2, grad_y.ndim)))
 
 
 def convolve_backward(
@@ -134,12 +193,34 @@ def convolve_backward(
     g = conv_geometry(op, x.shape, weight.shape, stride, padding, dilation, groups)
     _check_grad_y(op, grad_y, g.y_shape)
     impl = choose(algorithm, g, op, x.dtype)
-    w = _oriented(weight, convention, op)
-    grad_x = chunking.grad_input(impl, grad_y, w, g)
-    # with the true convolution the kernels saw rot180(W); rotate its gradient back
-    grad_w = _oriented(chunking.grad_weight(impl, grad_y, x, g), convention, op)
-    grad_b = grad_y.sum(axis=(0, *range(2, grad_y.ndim)))
-    return grad_x, np.ascontiguousarray(grad_w), grad_b
+    _oriented(weight, convention, op)  # refuses an unknown convention, naming op
+    plan = ConvPlan(g, impl, convention)
+    grad_x, grad_w, grad_b = planned_backward(plan, grad_y, x, weight)
+    assert grad_x is not None and grad_w is not None
+    return grad_x, grad_w, grad_b
+
+
+def transpose_convolve_planned(
+    op: str,
+    dims: int,
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None,
+    stride: Any,
+    padding: Any,
+    output_padding: Any,
+    groups: int,
+    dilation: Any,
+    algorithm: str,
+) -> tuple[np.ndarray, ConvPlan]:
+    """The forward of conv_transpose1d/2d/3d (a convolution's input gradient) and its plan."""
+    x, weight, bias, _ = _checked(op, x, weight, bias, dims=dims)
+    g = conv_transpose_geometry(
+        op, x.shape, weight.shape, stride, padding, output_padding, groups, dilation
+    )
+    _check_bias(op, bias, g.in_channels, weight)
+    plan = ConvPlan(g, choose(algorithm, g, op, x.dtype))
+    return _add_bias(chunking.grad_input(plan.impl, x, weight, g), bias), plan
 
 
 def transpose_convolve(
@@ -156,13 +237,25 @@ def transpose_convolve(
     algorithm: str,
 ) -> np.ndarray:
     """The forward of conv_transpose1d/2d/3d: the input gradient of a convolution."""
-    x, weight, bias, _ = _checked(op, x, weight, bias, dims=dims)
-    g = conv_transpose_geometry(
-        op, x.shape, weight.shape, stride, padding, output_padding, groups, dilation
-    )
-    _check_bias(op, bias, g.in_channels, weight)
-    y = chunking.grad_input(choose(algorithm, g, op, x.dtype), x, weight, g)
-    return _add_bias(y, bias)
+    args = (stride, padding, output_padding, groups, dilation, algorithm)
+    return transpose_convolve_planned(op, dims, x, weight, bias, *args)[0]
+
+
+def transpose_planned_backward(
+    plan: ConvPlan,
+    grad_y: np.ndarray,
+    x: np.ndarray,
+    weight: np.ndarray,
+    need_x: bool = True,
+    need_w: bool = True,
+) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray]:
+    """Unchecked: the gradients of a transposed convolution whose forward made `plan`."""
+    # y = conv^T(x; W)  =>  dL/dx = conv(dL/dy; W)                  (the transpose of a transpose)
+    #                       dL/dW = conv's weight gradient with input dL/dy and output-grad x
+    g, impl = plan.geometry, plan.impl
+    grad_x = chunking.forward(impl, grad_y, weight, g) if need_x else None
+    grad_w = chunking.grad_weight(impl, x, grad_y, g) if need_w else None
+    return grad_x, grad_w, grad_y.sum(axis=(0, *range(2, grad_y.ndim)))
 
 
 def transpose_convolve_backward(
@@ -178,8 +271,7 @@ def transpose_convolve_backward(
     dilation: Any,
     algorithm: str,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    # y = conv^T(x; W)  =>  dL/dx = conv(dL/dy; W)                  (the transpose of a transpose)
-    #                       dL/dW = conv's weight gradient with input dL/dy and output-grad x
+    # y = conv^T(x; W)  =>  dL/dx = conv(dL/dy; W); dL/dW = conv's weight gradient, roles swapped
     x, weight, _, checked_grad_y = _checked(op, x, weight, grad_y=grad_y, dims=dims)
     assert checked_grad_y is not None
     grad_y = checked_grad_y
@@ -187,10 +279,10 @@ def transpose_convolve_backward(
         op, x.shape, weight.shape, stride, padding, output_padding, groups, dilation
     )
     _check_grad_y(op, grad_y, g.x_shape)
-    impl = choose(algorithm, g, op, x.dtype)
-    grad_x = chunking.forward(impl, grad_y, weight, g)
-    grad_w = chunking.grad_weight(impl, x, grad_y, g)
-    return grad_x, grad_w, grad_y.sum(axis=(0, *range(2, grad_y.ndim)))
+    plan = ConvPlan(g, choose(algorithm, g, op, x.dtype))
+    grad_x, grad_w, grad_b = transpose_planned_backward(plan, grad_y, x, weight)
+    assert grad_x is not None and grad_w is not None
+    return grad_x, grad_w, grad_b
 
 
 def shape_of(op: str, name: str, size: Any, dims: int) -> tuple[int, ...]:

@@ -77,7 +77,26 @@ def max_pool(
     """(y, indices) over x.ndim - 2 spatial dimensions (or `dims`, checked)."""
     _, g, x = _geometry("max_pool", x, kernel_size, stride, padding, dilation, ceil_mode, dims)
     y, switches = _forward(x, g)
-    return y, _flat_indices(switches, g)
+    return y, flat_indices(switches, g)
+
+
+def max_pool_planned(
+    x: np.ndarray,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+    *,
+    dims: int | None = None,
+) -> tuple[np.ndarray, np.ndarray, PoolGeometry]:
+    """max_pool_switches' checked forward and the geometry its backward reuses
+    (route_switches, flat_indices, split_ties: unchecked)."""
+    _, g, x = _geometry(
+        "max_pool_switches", x, kernel_size, stride, padding, dilation, ceil_mode, dims
+    )
+    y, switches = _forward(x, g)
+    return y, switches, g
 
 
 def max_pool_switches(
@@ -91,10 +110,10 @@ def max_pool_switches(
     dims: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(y, switches): each window's maximum and its winning tap (unsigned ints)."""
-    _, g, x = _geometry(
-        "max_pool_switches", x, kernel_size, stride, padding, dilation, ceil_mode, dims
+    y, switches, _ = max_pool_planned(
+        x, kernel_size, stride, padding, dilation, ceil_mode, dims=dims
     )
-    return _forward(x, g)
+    return y, switches
 
 
 def _dims_of(name: str, input_shape: Any) -> int:
@@ -138,7 +157,7 @@ def max_pool_indices(
         "max_pool_indices", input_shape, kernel_size, stride, padding, dilation, ceil_mode, dims
     )
     _check_switches(op, switches, g, shape[:2])
-    return _flat_indices(switches, g)
+    return flat_indices(switches, g)
 
 
 def max_pool_switches_backward(
@@ -170,9 +189,17 @@ def max_pool_switches_backward(
         raise ValueError(
             f"{op}: grad_y {fmt(grad_y.shape)} must have the switches' shape {fmt(switches.shape)}"
         )
+    return route_switches(grad_y, switches, shape, g)
+
+
+def route_switches(
+    grad_y: np.ndarray, switches: np.ndarray, shape: tuple[int, ...], g: PoolGeometry
+) -> np.ndarray:
+    """Unchecked: dL/dX of the (N, C, *size) input `shape` pooled by g, from its switches."""
+    # dL/dX[tap t of window i] += dL/dY[i] where switches[i] == t; others get 0
     if not _disjoint(g.kernel, g.stride, g.dilation):
         # windows share inputs: np.bincount sums them (measured 1.5x faster than per-tap adds)
-        return route(grad_y, _flat_indices(switches, g), shape, overlapping=True)
+        return route(grad_y, flat_indices(switches, g), shape, overlapping=True)
     padded = tuple(n + b + a for n, (b, a) in zip(shape[2:], g.pad, strict=True))
     gxp = np.zeros((*shape[:2], *padded), dtype=grad_y.dtype)
     finite = bool(np.isfinite(grad_y).all())  # else grad * 0 would be NaN: select instead
@@ -217,12 +244,15 @@ def max_pool_grad(
             f"{fmt(x.shape)} gives {fmt((*x.shape[:2], *g.out_size))}"
         )
     if ties == "first":
-        _, switches = _forward(x, g)
-        return max_pool_switches_backward(
-            grad_y, switches, x.shape, kernel_size, stride, padding, dilation, ceil_mode
-        )
+        return route_switches(grad_y, _forward(x, g)[1], x.shape, g)
     if ties != "split":
         raise ValueError(f"{op}: ties must be 'first' or 'split', got {ties!r}")
+    return split_ties(x, grad_y, g)
+
+
+def split_ties(x: np.ndarray, grad_y: np.ndarray, g: PoolGeometry) -> np.ndarray:
+    """Unchecked: each window's gradient shared evenly among its maxima (ties="split")."""
+    # dL/dX[each of the m maxima of window i] += dL/dY[i] / m
     window = taps(g)
     xp = pad_spatial(x, g.pad, value=-np.inf)
     y = _maxima(xp, window)
@@ -305,8 +335,8 @@ def _disjoint(kernel: tuple[int, ...], stride: tuple[int, ...], dilation: tuple[
     return all(s >= d * (k - 1) + 1 for k, s, d in zip(kernel, stride, dilation, strict=True))
 
 
-def _flat_indices(switches: np.ndarray, g: PoolGeometry) -> np.ndarray:
-    """Tap t of window i -> its flat position in the input (r*W + c in 2-D): the window's
+def flat_indices(switches: np.ndarray, g: PoolGeometry) -> np.ndarray:
+    """Unchecked: tap t of window i -> its flat position in the input (r*W + c in 2-D): the window's
     origin plus the tap's offset, both in row-major order over the spatial axes."""
     steps = [math.prod(g.size[i + 1 :]) for i in range(len(g.size))]
     origin = functools.reduce(

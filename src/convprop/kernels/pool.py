@@ -94,6 +94,32 @@ def _avg_geometry(
     return g, int(divisor_override)
 
 
+def average_planned(
+    op: str,
+    dims: int,
+    x: np.ndarray,
+    kernel_size: Any,
+    stride: Any,
+    padding: Any,
+    ceil_mode: bool,
+    count_include_pad: bool,
+    divisor_override: int | None,
+    dilation: Any = 1,
+) -> tuple[np.ndarray, PoolGeometry, np.ndarray]:
+    """avg_pool1d/2d/3d's checked forward, with the geometry and the divisors (shaped like
+    the output's spatial part) that average_core_backward reuses."""
+    x = check_array(op, "input", x, dims + 2, layout(dims)[0])
+    args = (kernel_size, stride, padding, ceil_mode, divisor_override, dilation)
+    g, div = _avg_geometry(op, x.shape, *args)
+    xp = pad_spatial(x, g.pad)
+    total = np.zeros((*x.shape[:2], *g.out_size), dtype=x.dtype)
+    for _, cells in taps(g):
+        total += xp[at(ALL, ALL, cells)]
+    divisor = _divisor(g, as_bool(op, "count_include_pad", count_include_pad), div, x.dtype)
+    total /= divisor
+    return total, g, divisor
+
+
 def average(
     op: str,
     dims: int,
@@ -107,15 +133,8 @@ def average(
     dilation: Any = 1,
 ) -> np.ndarray:
     """avg_pool1d/2d/3d: each window's sum over its divisor."""
-    x = check_array(op, "input", x, dims + 2, layout(dims)[0])
-    args = (kernel_size, stride, padding, ceil_mode, divisor_override, dilation)
-    g, div = _avg_geometry(op, x.shape, *args)
-    xp = pad_spatial(x, g.pad)
-    total = np.zeros((*x.shape[:2], *g.out_size), dtype=x.dtype)
-    for _, cells in taps(g):
-        total += xp[at(ALL, ALL, cells)]
-    total /= _divisor(g, as_bool(op, "count_include_pad", count_include_pad), div, x.dtype)
-    return total
+    args = (kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
+    return average_planned(op, dims, x, *args, dilation)[0]
 
 
 def average_backward(
@@ -141,9 +160,16 @@ def average_backward(
             f"{op}: grad_y has shape {fmt(grad_y.shape)} but the pooling of input_shape "
             f"{fmt(shape)} gives {fmt((*shape[:2], *g.out_size))}"
         )
-    share = grad_y / _divisor(
-        g, as_bool(op, "count_include_pad", count_include_pad), div, grad_y.dtype
-    )
+    divisor = _divisor(g, as_bool(op, "count_include_pad", count_include_pad), div, grad_y.dtype)
+    return average_core_backward(grad_y, shape, g, divisor)
+
+
+def average_core_backward(
+    grad_y: np.ndarray, shape: tuple[int, ...], g: PoolGeometry, divisor: np.ndarray
+) -> np.ndarray:
+    """Unchecked: dL/dX of the (N, C, *size) input `shape`, given each window's divisor."""
+    # dL/dX[r] = sum over windows i containing r of dL/dY[i] / divisor[i]
+    share = grad_y / divisor
     padded = tuple(n + b + a for n, (b, a) in zip(shape[2:], g.pad, strict=True))
     gxp = np.zeros((*shape[:2], *padded), dtype=grad_y.dtype)
     for _, cells in taps(g):
