@@ -56,7 +56,6 @@ MODULES = {
     "models": "models",
     "safetensors_io": "onnx",  # models in and out
     "saliency": "saliency",
-    "train": "train",
     "checkpoint": "train",
     "__main__": "cli",
 }

@@ -4,38 +4,11 @@ images the user brings, under the input contract the checkpoint records."""
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 import numpy as np
 
-from . import checkpoint
-from .data.contract import InputContract, checkpoint_contract
-from .data.images import read_image
-from .models import MODELS
-from .nn import Module
-from .train import predict
-
-
-def build_model(config: dict[str, Any]) -> Module:
-    return MODELS[config["model"]](
-        config["in_channels"], config["num_classes"], config["image_size"]
-    )
-
-
-def restore(path: str) -> tuple[Module, dict[str, Any]]:
-    """The checkpoint's model with its weights, and its meta."""
-    model_state, _, meta = checkpoint.load(path)
-    config = meta.get("config")
-    if not isinstance(config, dict) or config.get("model") not in MODELS:
-        raise ValueError(f"{path} has no model configuration convprop knows")
-    model = build_model(config)
-    model.load_state_dict(model_state)
-    return model, meta
-
-
-def model_inputs(paths: list[str], contract: InputContract) -> np.ndarray:
-    """Image files as the model's normalised (N, 1, H, W) input, each checked first."""
-    return np.stack([contract.normalise(read_image(p, contract))[None] for p in paths])
+from .data.contract import checkpoint_contract
+from .train import model_inputs, predict, restore
 
 
 def run_predict(args: argparse.Namespace) -> int:

@@ -3,37 +3,24 @@
 from __future__ import annotations
 
 import argparse
-import json
-import time
-from pathlib import Path
 from typing import Any
 
-from . import checkpoint, optim, rng
-from .cli_predict import build_model, restore
 from .cli_settings import DEFAULTS, check_applies, resolve
-from .data import DataLoader, TensorDataset, load_digits, load_mnist
-from .data.contract import checkpoint_contract, contract_for
-from .nn import Module
-from .train import EpochResult, evaluate, fit
+from .data import DataLoader
+from .train import (
+    EpochResult,
+    Progress,
+    Resumed,
+    Trainer,
+    check_inputs,
+    evaluate,
+    load_data,
+    restore,
+)
 
 
 class Interrupted(Exception):
     """Ctrl-C during a command: the one-line notice to print, exit status 130."""
-
-
-def load_data(settings: dict[str, Any]) -> tuple[TensorDataset, TensorDataset]:
-    if settings["dataset"] == "digits":
-        return load_digits("train"), load_digits("test")
-    data, holdout = settings.get("data"), settings.get("holdout") or DEFAULTS["holdout"]
-    if not data:
-        raise ValueError("--dataset mnist needs --data DIR, the directory of the IDX files")
-    return load_mnist(data, "train", holdout), load_mnist(data, "test", holdout)
-
-
-def build_optimizer(model: Module, name: str, lr: float, momentum: float) -> optim.Optimizer:
-    if name == "sgd":
-        return optim.SGD(model.parameters(), lr=lr, momentum=momentum)
-    return (optim.AdamW if name == "adamw" else optim.Adam)(model.parameters(), lr=lr)
 
 
 def _table(results: list[EpochResult]) -> str:
@@ -89,28 +76,15 @@ def _launch(args: argparse.Namespace) -> str:
     return f"mpirun -np {distributed.world().size} "
 
 
-def _same_processes(saved: dict[str, Any], args: argparse.Namespace, size: int) -> None:
-    """A resumed run shards its batches as before, or its weights would differ silently."""
-    if "processes" not in saved:  # a checkpoint from before the processes were recorded
-        return
-    was, now = (saved["processes"], saved["distributed"]), (size, bool(args.distributed))
-    if was != now:
-        how = f"mpirun -np {was[0]} ... --distributed" if was[1] else "one process"
-        raise ValueError(
-            f"{args.checkpoint} was trained by {how}; resume it the same way "
-            f"(this run: {f'{size} processes' if now[1] else 'one process'})"
-        )
-
-
 def _train(args: argparse.Namespace, rank: int, size: int) -> int:
-    progress: dict[str, Any] = {"last": None, "epochs": 0}  # the last epoch saved to disk
+    progress = Progress()  # the last epoch saved to disk, for the Ctrl-C line
     try:
         return _run(args, rank, size, progress)
     except KeyboardInterrupt:
-        raise _interrupted(args, progress["last"], progress["epochs"]) from None
+        raise _interrupted(args, progress.last, progress.epochs) from None
 
 
-def _run(args: argparse.Namespace, rank: int, size: int, progress: dict[str, Any]) -> int:
+def _run(args: argparse.Namespace, rank: int, size: int, progress: Progress) -> int:
     main = rank == 0
 
     def say(text: str) -> None:
@@ -119,138 +93,61 @@ def _run(args: argparse.Namespace, rank: int, size: int, progress: dict[str, Any
 
     if args.resume and not args.checkpoint:
         raise ValueError("--resume needs --checkpoint PATH")
-    meta: dict[str, Any] = {}
-    if args.resume:
-        model_state, optim_state, meta = checkpoint.load(args.checkpoint)
-        progress["last"] = int(meta["epoch"])
+    resumed = Resumed.load(args.checkpoint) if args.resume else None
+    meta: dict[str, Any] = resumed.meta if resumed is not None else {}
+    if resumed is not None:
+        progress.last = resumed.epoch
     settings = resolve(args, meta.get("config"), int(meta.get("epoch", 0)))
-    if args.resume:
-        _same_processes(meta.get("config") or {}, args, size)
-    if settings["data"]:
-        settings["data"] = str(Path(settings["data"]).resolve())
-    progress["epochs"] = epochs = settings["epochs"]
-    train_set, test_set = load_data(settings)
-    x_sample = train_set.arrays[0]
-    config = {
-        **settings,
-        "in_channels": int(x_sample.shape[1]),
-        "image_size": int(x_sample.shape[2]),
-        "num_classes": 10,
-        "input": contract_for(settings["dataset"]).as_dict(),
-        "processes": size,
-        "distributed": bool(args.distributed),
-    }
-    if args.report:
-        from ._optional import pyplot
-
-        pyplot()  # matplotlib missing: fail now, not after the training
-    rng.manual_seed(settings["seed"])
-    model = build_model(config)
-    batch_size = settings["batch_size"]
-    optimizer: Any = build_optimizer(
-        model, settings["optimizer"], settings["lr"], settings["momentum"]
+    trainer = Trainer(
+        settings,
+        checkpoint=args.checkpoint,
+        resumed=resumed,
+        rank=rank,
+        size=size,
+        distributed=bool(args.distributed),
+        report=bool(args.report),
+        progress=progress,
     )
-    if args.distributed:
-        from . import distributed
-
-        if batch_size % size:
-            raise ValueError(f"--batch-size {batch_size} must split evenly over {size} processes")
-        distributed.broadcast_parameters(model)  # rank 0's initial weights everywhere
-        optimizer = distributed.DistributedOptimizer(optimizer, model.named_parameters())
-        sampler = distributed.DistributedSampler(train_set, size, rank, seed=settings["seed"])
-        loader = DataLoader(train_set, batch_size // size, sampler=sampler)
-    else:
-        loader = DataLoader(train_set, batch_size, shuffle=True, seed=settings["seed"])
-    test_loader = DataLoader(test_set, 256)
-    cosine = settings["schedule"] == "cosine"
-    scheduler = optim.lr_scheduler.CosineAnnealingLR(optimizer, epochs) if cosine else None
-    start_epoch, history = 0, []
-    if args.resume:
-        model.load_state_dict(model_state)
-        optimizer.load_state_dict(optim_state)
-        start_epoch, history = int(meta["epoch"]), meta["history"]
-        if scheduler is not None:
-            # the schedule over this run's epochs, continued from the epoch reached: with a
-            # larger --epochs, the cosine over the new total (lr falls, > 0 to the end)
-            scheduler.load_state_dict(meta["scheduler"])
-            for group, base in zip(optimizer.param_groups, scheduler.base_lrs, strict=True):
-                group["lr"] = scheduler.lr_at(base, scheduler.last_epoch)
-        loader.generator.bit_generator.state = meta["loader_rng"]
-        rng.generator().bit_generator.state = meta["global_rng"]
-        say(f"resuming from {args.checkpoint} after epoch {start_epoch}")
-        before = int(meta["config"].get("epochs", epochs))
+    epochs = trainer.epochs
+    if resumed is not None:
+        say(f"resuming from {args.checkpoint} after epoch {trainer.start_epoch}")
+        before = int(resumed.config.get("epochs", epochs))
         if epochs != before:
-            lr = optimizer.param_groups[0]["lr"]
             say(
                 f"the run now ends after epoch {epochs}, not {before}"
                 + (
                     f": the cosine schedule is recomputed over {epochs} epochs, "
-                    f"epoch {start_epoch + 1} at lr {lr:.3g}"
-                    if cosine
+                    f"epoch {trainer.start_epoch + 1} at lr {trainer.lr:.3g}"
+                    if trainer.cosine
                     else ""
                 )
             )
-
-    def save(result: EpochResult) -> None:
-        history.append(result.as_dict())
-        if args.checkpoint:
-            if main:
-                state = {
-                    "epoch": result.epoch,
-                    "config": config,
-                    "history": history,
-                    "loader_rng": loader.generator.bit_generator.state,
-                    "global_rng": rng.generator().bit_generator.state,
-                    "scheduler": scheduler.state_dict() if scheduler is not None else None,
-                }
-                checkpoint.save(args.checkpoint, model.state_dict(), optimizer.state_dict(), state)
-            progress["last"] = result.epoch
-
     recorder = None
     if args.report:
         from .report import TrainingRecorder
 
-        recorder = TrainingRecorder(model)
-    started = time.perf_counter()
-    fit(
-        model,
-        optimizer,
-        loader,
-        test_loader,
-        epochs,
-        start_epoch,
-        scheduler,
-        progress=main and not args.no_progress,
-        on_epoch=save,
-        on_step=recorder,
-    )
+        recorder = TrainingRecorder(trainer.model)
+    results = trainer.run(progress=main and not args.no_progress, on_step=recorder)
     if not main:
         return 0
-    results = [EpochResult(**h) for h in history]
     say(_table(results))
     if size > 1:
         say(f"(train loss and accuracy are rank 0's shard; the data was split over {size})")
     final = results[-1] if results else None
-    metrics = {
-        "config": config,
-        "epochs": history,
-        "seconds": time.perf_counter() - started,
-        "processes": size,
-    }
     if final is not None:
-        metrics["test_accuracy"], metrics["test_loss"] = final.test_accuracy, final.test_loss
-        dataset = config["dataset"]
-        say(f"test accuracy {final.test_accuracy:.4f} on {len(test_set)} {dataset} images")
-    if args.checkpoint and progress["last"] is not None:
+        dataset = trainer.config["dataset"]
+        say(f"test accuracy {final.test_accuracy:.4f} on {len(trainer.test_set)} {dataset} images")
+    if args.checkpoint and progress.last is not None:
         say(f"saved checkpoint to {args.checkpoint}")
-    Path(args.metrics).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.metrics).write_text(json.dumps(metrics, indent=2))
+    trainer.write_metrics(args.metrics)
     say(f"metrics written to {args.metrics}")
     if recorder is not None:
         from .report import write_report
 
-        x_test, y_test = test_set.arrays[0], test_set.arrays[1]
-        path = write_report(args.report, model, recorder, history, (x_test, y_test), config)
+        test = trainer.test_set.arrays[0], trainer.test_set.arrays[1]
+        path = write_report(
+            args.report, trainer.model, recorder, trainer.history, test, trainer.config
+        )
         print(f"report written to {path}")
     return 0
 
@@ -264,20 +161,11 @@ def run_evaluate(args: argparse.Namespace) -> int:
     if dataset == "digits" and args.data:
         raise ValueError("--data DIR is for --dataset mnist; the digits need no files")
     check_applies(args, dataset)
-    wanted, found = checkpoint_contract(config), contract_for(dataset)
-    if (wanted.size, wanted.low, wanted.high) != (found.size, found.low, found.high) or (
-        wanted.mean,
-        wanted.std,
-    ) != (found.mean, found.std):
-        raise ValueError(
-            f"{args.checkpoint} is a model of {wanted.size}x{wanted.size} images in "
-            f"{wanted.range_text()} ({config['dataset']}); {dataset} has {found.size}x"
-            f"{found.size} images in {found.range_text()}"
-        )
+    check_inputs(args.checkpoint, config, dataset)
     settings = {
         "dataset": dataset,
         "data": args.data or config.get("data"),
-        "holdout": args.holdout or config.get("holdout"),
+        "holdout": args.holdout or config.get("holdout") or DEFAULTS["holdout"],
     }
     _, test_set = load_data(settings)
     batch_size = args.batch_size or DEFAULTS["batch_size"]

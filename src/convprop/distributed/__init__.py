@@ -27,7 +27,9 @@ from typing import Any
 import numpy as np
 
 from .. import _optional
+from ..autograd import Parameter
 from ..nn import Module
+from ..optim import Optimizer
 from .comm import LocalComm, LocalGroup, MPIComm, Single
 
 __all__ = [
@@ -159,15 +161,16 @@ def broadcast_parameters(model: Module, root: int = 0, comm: Comm | None = None)
         comm.bcast(array, root)  # in place: the model's own arrays
 
 
-class DistributedOptimizer:
-    """Wraps an optimizer: before each step, every gradient is averaged over the ranks with
-    ONE allreduce of a fused, contiguous buffer (parameters in name order), then the inner
-    optimizer steps. Everything else is delegated to it."""
+class DistributedOptimizer(Optimizer):
+    """An Optimizer that wraps another: before each step, every gradient is averaged over the
+    ranks with ONE allreduce of a fused, contiguous buffer (parameters in name order), then
+    the inner optimizer steps. Its param_groups, state, zero_grad and state_dict are the
+    inner optimizer's own (a scheduler or a checkpoint sees the same groups either way)."""
 
-    def __init__(
+    def __init__(  # no super().__init__(): the groups and state are the inner optimizer's
         self,
-        optimizer: Any,
-        named_parameters: Iterable[tuple[str, Any]] | None = None,
+        optimizer: Optimizer,
+        named_parameters: Iterable[tuple[str, Parameter]] | None = None,
         comm: Comm | None = None,
     ) -> None:
         self.optimizer, self._comm = optimizer, comm
@@ -177,6 +180,30 @@ class DistributedOptimizer:
         else:
             named = list(named_parameters)
         self.named = sorted(named, key=lambda item: item[0])  # the same order on every rank
+
+    @property
+    def param_groups(self) -> list[dict[str, Any]]:
+        return self.optimizer.param_groups
+
+    @param_groups.setter
+    def param_groups(self, groups: list[dict[str, Any]]) -> None:
+        self.optimizer.param_groups = groups
+
+    @property
+    def state(self) -> dict[int, dict[str, Any]]:
+        return self.optimizer.state
+
+    @state.setter
+    def state(self, state: dict[int, dict[str, Any]]) -> None:
+        self.optimizer.state = state
+
+    @property
+    def defaults(self) -> dict[str, Any]:
+        return self.optimizer.defaults
+
+    @defaults.setter
+    def defaults(self, defaults: dict[str, Any]) -> None:
+        self.optimizer.defaults = defaults
 
     @property
     def comm(self) -> Comm:
@@ -207,8 +234,14 @@ class DistributedOptimizer:
         self.synchronize()
         self.optimizer.step()
 
-    def __getattr__(self, name: str) -> Any:  # zero_grad, param_groups, state_dict, ...
-        return getattr(self.optimizer, name)
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        self.optimizer.zero_grad(set_to_none)
+
+    def state_dict(self) -> dict[str, Any]:
+        return self.optimizer.state_dict()
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        self.optimizer.load_state_dict(state_dict)
 
 
 class DistributedSampler:

@@ -1,4 +1,5 @@
-"""Training and evaluation loops, with a progress bar per epoch and checkpoints."""
+"""The loops: one epoch of training, evaluation, fit over the epochs, prediction; a progress
+bar per epoch. Checkpoints, resume and RNG state are state.py's, the run is run.py's."""
 
 from __future__ import annotations
 
@@ -10,12 +11,15 @@ from typing import Any
 
 import numpy as np
 
-from . import _optional
-from .autograd import Tensor, no_grad
-from .data import DataLoader
-from .nn import Module
-from .nn import functional as F
-from .optim import Optimizer
+from .. import _optional
+from ..autograd import Tensor, no_grad
+from ..data import DataLoader
+from ..data.contract import InputContract
+from ..data.images import read_image
+from ..nn import Module
+from ..nn import functional as F
+from ..optim import Optimizer
+from ..optim.lr_scheduler import LRScheduler
 
 
 @dataclass
@@ -115,7 +119,7 @@ def fit(
     test_loader: DataLoader,
     epochs: int,
     start_epoch: int = 0,
-    scheduler: Any = None,
+    scheduler: LRScheduler | None = None,
     progress: bool = True,
     on_epoch: Callable[[EpochResult], None] | None = None,
     on_step: Callable[[Module, float], None] | None = None,
@@ -148,3 +152,8 @@ def predict(model: Module, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     with no_grad():
         probabilities = F.softmax(model(Tensor(images)), dim=1).numpy()
     return probabilities.argmax(axis=1), probabilities
+
+
+def model_inputs(paths: list[str], contract: InputContract) -> np.ndarray:
+    """Image files as the model's normalised (N, 1, H, W) input, each checked first."""
+    return np.stack([contract.normalise(read_image(p, contract))[None] for p in paths])
