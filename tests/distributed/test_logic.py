@@ -60,6 +60,28 @@ def test_the_fused_buffer_holds_every_gradient_in_name_order():
     np.testing.assert_array_equal(buffer, [6, 6, *[8] * 6, 0, 8, 8])
 
 
+def test_the_distributed_optimizer_is_an_optimizer_over_the_inner_ones_groups():
+    model = nn.Sequential(nn.Linear(3, 2))
+    inner = optim.Adam(model.parameters(), lr=0.1)
+    opt = distributed.DistributedOptimizer(inner, model.named_parameters())
+    assert isinstance(opt, optim.Optimizer)
+    assert opt.param_groups is inner.param_groups and opt.defaults is inner.defaults
+    scheduler = optim.lr_scheduler.CosineAnnealingLR(opt, 4)
+    for p in model.parameters():
+        p.grad = np.ones(p.data.shape, dtype=p.data.dtype)
+    opt.step()
+    scheduler.step()
+    assert inner.param_groups[0]["lr"] == scheduler.get_last_lr()[0] < 0.1
+    assert opt.state is inner.state and len(opt.state) == 2
+    saved = opt.state_dict()
+    opt.zero_grad()
+    assert all(p.grad is None for p in model.parameters())
+    again = distributed.DistributedOptimizer(optim.Adam(model.parameters(), lr=0.1))
+    again.load_state_dict(saved)
+    assert again.param_groups[0]["lr"] == inner.param_groups[0]["lr"]
+    np.testing.assert_array_equal(again.state[0]["exp_avg"], inner.state[0]["exp_avg"])
+
+
 def _in_threads(size, work):
     """work(comm) on `size` simulated ranks, each in its own thread; results by rank."""
     group = distributed.LocalGroup(size)
