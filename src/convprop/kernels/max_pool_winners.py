@@ -7,14 +7,13 @@ in the padding never win."""
 from __future__ import annotations
 
 import functools
-from functools import cache
 from typing import Any
 
 import numpy as np
 
 from ..shapes import PoolGeometry
 from .layout import ALL, at, pad_spatial
-from .pool import Tap, taps
+from .pool import GEOMETRIES, Tap, taps
 
 PACKED_TAPS = 16  # up to this many taps the winner comes from a packed bit mask
 
@@ -61,9 +60,10 @@ def first_winner(
     return switches
 
 
-@cache
+@functools.lru_cache(maxsize=PACKED_TAPS)
 def _lowest_set_bit(count: int) -> np.ndarray:
-    """table[m] = index of m's lowest set bit, for m < 2**count (0 for m = 0, a NaN window)."""
+    """table[m] = index of m's lowest set bit, for m < 2**count (0 for m = 0, a NaN window).
+    count <= PACKED_TAPS, so at most 16 tables of at most 64 KiB each."""
     m = np.arange(2**count, dtype=np.int64)
     low = m & -m
     table = np.zeros(2**count, dtype=np.uint8)
@@ -71,10 +71,10 @@ def _lowest_set_bit(count: int) -> np.ndarray:
     return table
 
 
-@cache
+@functools.lru_cache(maxsize=GEOMETRIES)
 def inside(g: PoolGeometry) -> list[np.ndarray | None]:
     """Per tap, which windows (shaped like the output) see it inside the input; None where
-    all do. (Remembered per geometry, read-only.)"""
+    all do. (Read-only; the last GEOMETRIES geometries kept: masks only for padded ones.)"""
     masks: list[np.ndarray | None] = []
     for tap, _ in taps(g):
         along = []

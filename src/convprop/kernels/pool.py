@@ -11,7 +11,6 @@ divisor then counts the window's taps that land in the (padded) input.
 from __future__ import annotations
 
 import functools
-from functools import cache
 from typing import Any
 
 import numpy as np
@@ -32,10 +31,15 @@ def layout(dims: int) -> tuple[str, str]:
     return LAYOUTS.get(dims, ("(N, C, *size)", "(N, C, *out)"))
 
 
-@cache
+# taps and max_pool_winners.inside are remembered per geometry, for the last GEOMETRIES ones:
+# a network has a few pooling geometries; the bound keeps a long run over many shapes finite
+GEOMETRIES = 64
+
+
+@functools.lru_cache(maxsize=GEOMETRIES)
 def taps(g: PoolGeometry) -> tuple[Tap, ...]:
     """(tap, cells): tap (a, b) of every window as one strided slice per axis of the padded
-    input, in row-major window order (remembered per geometry)."""
+    input, in row-major window order (slices only, no arrays; the last GEOMETRIES kept)."""
     return tuple(
         (
             tap,
