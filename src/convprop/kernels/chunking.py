@@ -85,36 +85,32 @@ def _per_chunk(
     impl = _exact(impl, batched, w)
     run = getattr(impl, primitive)
     parts = _chunks(g, _per_image(impl, g, batched.dtype))
-    if len(parts) <= 1:
-        return run(batched, w, g)
-    out = np.empty(out_shape, dtype=batched.dtype)
-    for part in parts:
-        out[part] = run(batched[part], w, _sub(g, part))
+    # NaN and Inf are data here, placed where the definition puts them, as PyTorch does it
+    # without a word: NumPy's "invalid value encountered in matmul" would only be noise
+    with np.errstate(invalid="ignore", over="ignore"):
+        if len(parts) <= 1:
+            return run(batched, w, g)
+        out = np.empty(out_shape, dtype=batched.dtype)
+        for part in parts:
+            out[part] = run(batched[part], w, _sub(g, part))
     return out
 
 
-# NaN and Inf are data here, placed where the definition puts them, as PyTorch does it
-# without a word: NumPy's "invalid value encountered in matmul" would only be noise
-_DATA_NOT_ERRORS = np.errstate(invalid="ignore", over="ignore")
-
-
-@_DATA_NOT_ERRORS
 def forward(impl: ModuleType, x: np.ndarray, w: np.ndarray, g: ConvGeometry) -> np.ndarray:
     return _per_chunk(impl, "conv_forward", x, w, g, g.y_shape)
 
 
-@_DATA_NOT_ERRORS
 def grad_input(impl: ModuleType, gy: np.ndarray, w: np.ndarray, g: ConvGeometry) -> np.ndarray:
     return _per_chunk(impl, "conv_grad_input", gy, w, g, g.x_shape)
 
 
-@_DATA_NOT_ERRORS
 def grad_weight(impl: ModuleType, gy: np.ndarray, x: np.ndarray, g: ConvGeometry) -> np.ndarray:
     impl = _exact(impl, gy, x)
     parts = _chunks(g, _per_image(impl, g, x.dtype))
-    if len(parts) <= 1:
-        return impl.conv_grad_weight(gy, x, g)
-    gw = np.zeros(g.w_shape, dtype=x.dtype)
-    for part in parts:
-        gw += impl.conv_grad_weight(gy[part], x[part], _sub(g, part))
+    with np.errstate(invalid="ignore", over="ignore"):
+        if len(parts) <= 1:
+            return impl.conv_grad_weight(gy, x, g)
+        gw = np.zeros(g.w_shape, dtype=x.dtype)
+        for part in parts:
+            gw += impl.conv_grad_weight(gy[part], x[part], _sub(g, part))
     return gw
