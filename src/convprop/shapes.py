@@ -30,6 +30,7 @@ from .arguments import check_elements as check_elements
 from .arguments import check_same_dtype as check_same_dtype
 from .arguments import fmt as fmt
 from .arguments import shapes_in_errors as shapes_in_errors
+from .memo import memoized
 
 PaddingArg = int | str | tuple[Any, ...]  # an int, "same"/"valid", or per-axis ints or pairs
 
@@ -172,6 +173,7 @@ def _split(op: str, x_shape: tuple[int, ...], w_shape: tuple[int, ...]) -> tuple
     )
 
 
+@memoized
 def conv_geometry(
     op: str,
     x_shape: tuple[int, ...],
@@ -264,6 +266,7 @@ class PoolGeometry:
         return tuple(sides)
 
 
+@memoized
 def pool_geometry(
     op: str,
     x_shape: tuple[int, ...],
@@ -319,6 +322,7 @@ def pool_geometry(
 pool2d_geometry = pool_geometry  # the 2-D name the callers and tests know
 
 
+@memoized
 def conv_transpose_geometry(
     op: str,
     x_shape: tuple[int, ...],
