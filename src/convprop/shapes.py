@@ -61,6 +61,20 @@ def output_size(
     return out
 
 
+def dilated_extent(kernel: int, dilation: int) -> int:
+    """The cells one dilated window spans along one dimension: D*(F-1) + 1. The same span
+    holds for any taps evenly apart, e.g. O outputs spread by the stride: S*(O-1) + 1."""
+    return dilation * (kernel - 1) + 1
+
+
+def transposed_size(
+    size: int, stride: int, padding: int, kernel: int, dilation: int = 1, output_padding: int = 0
+) -> int:
+    """The transposed convolution's (and max unpooling's) output along one dimension:
+    (W1-1)*S - 2P + D*(F-1) + output_padding + 1, the inverse of output_size."""
+    return (size - 1) * stride - 2 * padding + dilated_extent(kernel, dilation) + output_padding
+
+
 def resolve_padding(
     op: str,
     padding: PaddingArg,
@@ -136,7 +150,7 @@ class ConvGeometry:
     @property
     def dilated_kernel(self) -> tuple[int, ...]:
         """The span of one window: D*(F-1) + 1 per dimension."""
-        return tuple(d * (k - 1) + 1 for k, d in zip(self.kernel, self.dilation, strict=True))
+        return tuple(map(dilated_extent, self.kernel, self.dilation))
 
     @property
     def x_shape(self) -> tuple[int, ...]:
@@ -206,7 +220,7 @@ def conv_geometry(
         for n_, k, st, p, dl in zip(size, kernel, s, pad, d, strict=True)
     )
     if min(out) < 1:
-        span = tuple(dl * (k - 1) + 1 for k, dl in zip(kernel, d, strict=True))
+        span = tuple(map(dilated_extent, kernel, d))
         padded = tuple(n_ + b + a for n_, (b, a) in zip(size, pad, strict=True))
         raise ValueError(
             f"{op}: the dilated kernel {_times(span)} is larger than the padded input "
@@ -261,7 +275,7 @@ class PoolGeometry:
             self.out_size,
             strict=True,
         ):
-            reach = (o - 1) * s + d * (k - 1) + 1  # cells the last window touches, from -p
+            reach = (o - 1) * s + dilated_extent(k, d)  # cells the last window touches, from -p
             sides.append((p, max(p, reach - n - p)))
         return tuple(sides)
 
@@ -335,9 +349,9 @@ def conv_transpose_geometry(
 ) -> ConvGeometry:
     """The geometry of the convolution whose input-gradient conv_transpose computes.
 
-    x: (N, C_in, *size), weight: (C_in, C_out/groups, *kernel). The transposed output is
-    Ho' = (H-1)*S - 2P + D*(F-1) + output_padding + 1 per dimension; the returned
-    geometry maps that (N, C_out, *Ho') "input" to an (N, C_in, *size) "output".
+    x: (N, C_in, *size), weight: (C_in, C_out/groups, *kernel). The transposed output Ho'
+    is transposed_size per dimension; the returned geometry maps that (N, C_out, *Ho')
+    "input" to an (N, C_in, *size) "output".
     """
     shapes, dims, n, c_in, size, w_in, c_out_per_group, kernel = _split(op, x_shape, w_shape)
     with shapes_in_errors(shapes):
@@ -358,10 +372,7 @@ def conv_transpose_geometry(
                 f"{op}: output_padding must be smaller than either stride or dilation, got "
                 f"output_padding {op_pad}, stride {s}, dilation {d}; {shapes}"
             )
-    out = tuple(
-        (n_ - 1) * si - 2 * pi + di * (ki - 1) + oi + 1
-        for n_, si, pi, di, ki, oi in zip(size, s, p, d, kernel, op_pad, strict=True)
-    )
+    out = tuple(map(transposed_size, size, s, p, kernel, d, op_pad))
     if min(out) < 1:
         raise ValueError(
             f"{op}: output size {_times(out)} is not positive (padding {p} too large); {shapes}"

@@ -15,9 +15,8 @@ from typing import Any
 import numpy as np
 
 from ..shapes import ArgumentTypeError, as_array, as_int, check_array, check_elements, fmt
-from .layout import ALL, at
+from .layout import ALL, at, pool_layouts
 from .max_pool import route
-from .pool import layout
 
 Box = tuple[slice, ...]
 
@@ -49,7 +48,7 @@ def _checked(op: str, x: Any, output_size: Any) -> tuple[np.ndarray, tuple[int, 
     """(x as a float array, the output's spatial size), or an error naming op and shapes."""
     x = as_array(op, "input", x)
     dims = max(x.ndim - 2, 1)
-    x = check_array(op, "input", x, dims + 2, layout(dims)[0])
+    x = check_array(op, "input", x, dims + 2, pool_layouts(dims)[0])
     if min(x.shape[1:]) < 1:
         raise ValueError(f"{op}: channels and sizes must be non-empty, got {fmt(x.shape)}")
     outs = output_sizes(op, output_size, x.shape[2:])

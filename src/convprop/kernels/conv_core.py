@@ -37,16 +37,10 @@ from ..shapes import (
     fmt,
 )
 from . import chunking
+from .layout import conv_layouts
 from .select import choose
 
 Convention = Literal["correlation", "convolution"]
-
-
-LAYOUTS = {  # input, weight, output layouts named in error messages, by spatial dimensions
-    1: ("(N, C, L)", "(C_out, C_in/groups, k)", "(N, C_out, Lo)"),
-    2: ("(N, C, H, W)", "(C_out, C_in/groups, kH, kW)", "(N, C_out, Ho, Wo)"),
-    3: ("(N, C, D, H, W)", "(C_out, C_in/groups, kD, kH, kW)", "(N, C_out, Do, Ho, Wo)"),
-}
 
 
 def _checked(
@@ -58,7 +52,7 @@ def _checked(
     dims: int = 2,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
     """(x, weight, bias, grad_y) as float arrays of the right ndim and one dtype."""
-    x_layout, w_layout, y_layout = LAYOUTS[dims]
+    x_layout, w_layout, y_layout = conv_layouts(dims)
     x = check_array(op, "input", x, dims + 2, x_layout)
     weight = check_array(op, "weight", weight, dims + 2, w_layout)
     if bias is not None:
@@ -309,7 +303,7 @@ def input_grad(
     algorithm: str,
 ) -> np.ndarray:
     # dL/dX = dL/dY fully convolved with W (torch.nn.grad.convNd_input's arguments)
-    _, w_layout, y_layout = LAYOUTS[dims]
+    _, w_layout, y_layout = conv_layouts(dims)
     weight = check_array(op, "weight", weight, dims + 2, w_layout)
     grad_output = check_array(op, "grad_output", grad_output, dims + 2, y_layout)
     check_same_dtype(op, weight=weight, grad_output=grad_output)
@@ -332,7 +326,7 @@ def weight_grad(
     algorithm: str,
 ) -> np.ndarray:
     # dL/dW = X correlated with dL/dY (torch.nn.grad.convNd_weight's arguments)
-    x_layout, _, y_layout = LAYOUTS[dims]
+    x_layout, _, y_layout = conv_layouts(dims)
     input = check_array(op, "input", input, dims + 2, x_layout)
     grad_output = check_array(op, "grad_output", grad_output, dims + 2, y_layout)
     check_same_dtype(op, input=input, grad_output=grad_output)

@@ -20,7 +20,7 @@ from types import ModuleType
 
 import numpy as np
 
-from ..shapes import ConvGeometry
+from ..shapes import ConvGeometry, dilated_extent
 from .layout import ALL, at, crop_spatial, pad_spatial, window_slice
 
 
@@ -66,7 +66,7 @@ def _spread(grad_y: np.ndarray, g: ConvGeometry) -> np.ndarray:
     """dL/dY placed at the stride-1 output positions i*S (zeros between): the stride's adjoint."""
     if all(s == 1 for s in g.stride):
         return grad_y
-    spread = tuple(s * (o - 1) + 1 for s, o in zip(g.stride, g.out_size, strict=True))
+    spread = tuple(map(dilated_extent, g.out_size, g.stride))
     out = np.zeros((*grad_y.shape[:2], *spread), dtype=grad_y.dtype)
     out[at(ALL, ALL, tuple(slice(None, None, s) for s in g.stride))] = grad_y
     return out

@@ -6,7 +6,28 @@ from typing import Any
 
 import numpy as np
 
+from ..shapes import dilated_extent
+
 Pads = tuple[tuple[int, int], ...]  # one (before, after) pair per spatial axis
+
+# the spatial axes named in error messages, by dimensions: input, kernel and output sizes
+SPATIAL = {
+    1: ("L", "k", "Lo"),
+    2: ("H, W", "kH, kW", "Ho, Wo"),
+    3: ("D, H, W", "kD, kH, kW", "Do, Ho, Wo"),
+}
+
+
+def conv_layouts(dims: int) -> tuple[str, str, str]:
+    """A convolution's input, weight and output layouts, as error messages name them."""
+    x, k, y = SPATIAL[dims]
+    return f"(N, C, {x})", f"(C_out, C_in/groups, {k})", f"(N, C_out, {y})"
+
+
+def pool_layouts(dims: int) -> tuple[str, str]:
+    """A pooling's input and output layouts, as error messages name them."""
+    x, _, y = SPATIAL.get(dims, ("*size", "", "*out"))
+    return f"(N, C, {x})", f"(N, C, {y})"
 
 
 def pad_spatial(x: np.ndarray, pad: Pads, value: float = 0.0) -> np.ndarray:
@@ -48,4 +69,4 @@ ALL = slice(None)
 
 def window_slice(start: int, step: int, count: int) -> slice:
     """Positions start, start+step, ... (count of them), as a slice for strided access."""
-    return slice(start, start + step * (count - 1) + 1, step)
+    return slice(start, start + dilated_extent(count, step), step)

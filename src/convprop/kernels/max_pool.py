@@ -31,15 +31,16 @@ from ..shapes import (
     PoolGeometry,
     as_tuple,
     check_array,
+    dilated_extent,
     fmt,
     pool_geometry,
     pool_stride,
 )
-from .layout import ALL, at, crop_spatial, pad_spatial
+from .layout import ALL, at, crop_spatial, pad_spatial, pool_layouts
 from .max_pool_winners import forward as _forward
 from .max_pool_winners import inside as _inside
 from .max_pool_winners import maxima as _maxima
-from .pool import input_shape_of, layout, taps
+from .pool import input_shape_of, taps
 
 
 def _op(name: str, dims: int) -> str:
@@ -59,7 +60,7 @@ def _geometry(
     if dims is None:
         dims = max(x.ndim - 2, 1) if isinstance(x, np.ndarray) else 2
     op = _op(name, dims)
-    x = check_array(op, "input", x, dims + 2, layout(dims)[0])
+    x = check_array(op, "input", x, dims + 2, pool_layouts(dims)[0])
     g = pool_geometry(op, x.shape, kernel_size, stride, padding, dilation, ceil_mode)
     return op, g, x
 
@@ -183,7 +184,7 @@ def max_pool_switches_backward(
         ceil_mode,
         dims,
     )
-    grad_y = check_array(op, "grad_y", grad_y, len(shape), layout(len(shape) - 2)[1])
+    grad_y = check_array(op, "grad_y", grad_y, len(shape), pool_layouts(len(shape) - 2)[1])
     _check_switches(op, switches, g, shape[:2])
     if grad_y.shape != switches.shape:
         raise ValueError(
@@ -288,7 +289,7 @@ def max_pool_backward(
     """
     dims = dims or _dims_of("max_pool_backward", input_shape)
     op = _op("max_pool_backward", dims)
-    grad_y = check_array(op, "grad_y", grad_y, dims + 2, layout(dims)[1])
+    grad_y = check_array(op, "grad_y", grad_y, dims + 2, pool_layouts(dims)[1])
     shape = input_shape_of(op, input_shape, dims)
     if not isinstance(indices, np.ndarray) or min(shape[1:]) < 1:
         raise ValueError(f"{op}: indices must be an array and input_shape {fmt(shape)} non-empty")
@@ -332,7 +333,7 @@ def route(
 
 def _disjoint(kernel: tuple[int, ...], stride: tuple[int, ...], dilation: tuple[int, ...]) -> bool:
     """Whether no two windows share an input: stride >= D*(K-1)+1 along every axis."""
-    return all(s >= d * (k - 1) + 1 for k, s, d in zip(kernel, stride, dilation, strict=True))
+    return all(s >= dilated_extent(k, d) for k, s, d in zip(kernel, stride, dilation, strict=True))
 
 
 def flat_indices(switches: np.ndarray, g: PoolGeometry) -> np.ndarray:

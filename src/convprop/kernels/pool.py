@@ -16,21 +16,9 @@ from typing import Any
 import numpy as np
 
 from ..shapes import PoolGeometry, as_bool, as_int, check_array, fmt, pool_geometry
-from .layout import ALL, at, crop_spatial, pad_spatial, window_slice
+from .layout import ALL, at, crop_spatial, pad_spatial, pool_layouts, window_slice
 
 Tap = tuple[tuple[int, ...], tuple[slice, ...]]
-LAYOUTS = {
-    1: ("(N, C, L)", "(N, C, Lo)"),
-    2: ("(N, C, H, W)", "(N, C, Ho, Wo)"),
-    3: ("(N, C, D, H, W)", "(N, C, Do, Ho, Wo)"),
-}
-
-
-def layout(dims: int) -> tuple[str, str]:
-    """The input and output layouts named in error messages."""
-    return LAYOUTS.get(dims, ("(N, C, *size)", "(N, C, *out)"))
-
-
 # taps and max_pool_winners.inside are remembered per geometry, for the last GEOMETRIES ones:
 # a network has a few pooling geometries; the bound keeps a long run over many shapes finite
 GEOMETRIES = 64
@@ -56,7 +44,7 @@ def input_shape_of(op: str, input_shape: Any, dims: int) -> tuple[int, ...]:
     """input_shape as (N, C, *size) ints; the geometry checks that C and sizes are non-empty."""
     shape = tuple(as_int(op, "input_shape", s, 0) for s in input_shape)
     if len(shape) != dims + 2:
-        raise ValueError(f"{op}: input_shape must be {layout(dims)[0]}, got {fmt(shape)}")
+        raise ValueError(f"{op}: input_shape must be {pool_layouts(dims)[0]}, got {fmt(shape)}")
     return shape
 
 
@@ -112,7 +100,7 @@ def average_planned(
 ) -> tuple[np.ndarray, PoolGeometry, np.ndarray]:
     """avg_pool1d/2d/3d's checked forward, with the geometry and the divisors (shaped like
     the output's spatial part) that average_core_backward reuses."""
-    x = check_array(op, "input", x, dims + 2, layout(dims)[0])
+    x = check_array(op, "input", x, dims + 2, pool_layouts(dims)[0])
     args = (kernel_size, stride, padding, ceil_mode, divisor_override, dilation)
     g, div = _avg_geometry(op, x.shape, *args)
     xp = pad_spatial(x, g.pad)
@@ -155,7 +143,7 @@ def average_backward(
     dilation: Any = 1,
 ) -> np.ndarray:
     # dL/dX[r] = sum over windows i containing r of dL/dY[i] / divisor[i]
-    grad_y = check_array(op, "grad_y", grad_y, dims + 2, layout(dims)[1])
+    grad_y = check_array(op, "grad_y", grad_y, dims + 2, pool_layouts(dims)[1])
     shape = input_shape_of(op, input_shape, dims)
     args = (kernel_size, stride, padding, ceil_mode, divisor_override, dilation)
     g, div = _avg_geometry(op, shape, *args)

@@ -267,15 +267,13 @@ def _unpool_size(
 ) -> tuple[int, ...]:
     """PyTorch's _unpool_output_size: (L-1)*S - 2P + K per axis, or output_size (its
     spatial sizes, or N, C and those), each strictly within a stride of that default."""
-    from ..shapes import as_tuple, pool_stride
+    from ..shapes import as_tuple, pool_stride, transposed_size
 
     dims = len(sizes)
     k = as_tuple(op, "kernel_size", kernel_size, 1, dims)
     s = pool_stride(op, stride, k)
     p = as_tuple(op, "padding", padding, 0, dims)
-    default = tuple(
-        (n - 1) * si - 2 * pi + ki for n, ki, si, pi in zip(sizes, k, s, p, strict=True)
-    )
+    default = tuple(map(transposed_size, sizes, s, p, k))
     if output is None:
         return default
     if not isinstance(output, (tuple, list)):

@@ -23,6 +23,7 @@ import numpy as np
 from ..autograd import Tensor
 from ..nn import functional as F
 from ..nn.module import Module
+from ..shapes import dilated_extent
 
 Pairs = tuple[tuple[int, int], ...]
 
@@ -33,7 +34,7 @@ def same_pads(sizes: Any, kernel: Any, stride: Any, dilation: Any, upper: bool) 
     reference and onnxruntime do for Conv."""
     pairs = []
     for n, k, s, d in zip(sizes, kernel, stride, dilation, strict=True):
-        total = max((-(-n // s) - 1) * s + (k - 1) * d + 1 - n, 0)
+        total = max((-(-n // s) - 1) * s + dilated_extent(k, d) - n, 0)
         small, big = total // 2, total - total // 2
         pairs.append((small, big) if upper else (big, small))
     return tuple(pairs)
@@ -74,7 +75,7 @@ class Geometry:
         for axis, (n, k, s, d) in enumerate(
             zip(sizes, self.kernel, self.stride, self.dilation, strict=True)
         ):
-            span = (k - 1) * d + 1
+            span = dilated_extent(k, d)
             if self.auto_pad in ("SAME_UPPER", "SAME_LOWER"):
                 o = -(-n // s)
                 total = (o - 1) * s + span - n
@@ -231,7 +232,7 @@ class OnnxPool(Module):
             pads = tuple((max(b, 0), max(a, 0)) for b, a in pads)
         sizes = tuple(x.shape[2:])
         reach = [
-            (o - 1) * si + (ki - 1) * di + 1
+            (o - 1) * si + dilated_extent(ki, di)
             for o, si, ki, di in zip(outs, self.stride, self.kernel, self.dilation, strict=True)
         ]
         full = tuple(
