@@ -48,8 +48,7 @@ class Conv(Function):
         return y
 
     def backward(self, g: np.ndarray) -> tuple[np.ndarray | None, ...]:
-        # dL/dX = dL/dY fully convolved with W; dL/dW = X correlated with dL/dY; dL/db = sum dL/dY
-        # (the first layer's input needs no gradient: its col2im is skipped)
+        # see conv_core.planned_backward (the first layer's input needs no gradient: skipped)
         need_x, need_w = self.needs_input_grad[:2]
         gx, gw, gb = conv_core.planned_backward(self.plan, g, self.x, self.w, need_x, need_w)
         return (gx, gw, gb) if self.has_bias else (gx, gw)
@@ -79,7 +78,7 @@ class ConvTranspose(Function):
         return y
 
     def backward(self, g: np.ndarray) -> tuple[np.ndarray | None, ...]:
-        # dL/dx = conv(dL/dy, W); dL/dW = conv's weight gradient with the roles swapped
+        # see conv_core.transpose_planned_backward
         need_x, need_w = self.needs_input_grad[:2]
         gx, gw, gb = conv_core.transpose_planned_backward(
             self.plan, g, self.x, self.w, need_x, need_w

@@ -67,7 +67,6 @@ def conv2d_backward(
         dL/dX = dL/dY fully convolved with W     (= full correlation with the flipped W)
         dL/db = sum of dL/dY over N, H, W
     """
-    # dL/dX = dL/dY fully convolved with W; dL/dW = X correlated with dL/dY; dL/db = sum dL/dY
     return convolve_backward(
         "conv2d_backward",
         2,
@@ -94,7 +93,7 @@ def conv2d_input(
     *,
     algorithm: Algorithm = "auto",
 ) -> np.ndarray:
-    # dL/dX = dL/dY fully convolved with W (torch.nn.grad.conv2d_input's arguments)
+    # torch.nn.grad.conv2d_input's arguments; the gradient: im2col.conv_grad_input
     """Only the input gradient of conv2d, for a layer whose weight needs no gradient."""
     return input_grad(
         "conv2d_input",
@@ -121,7 +120,7 @@ def conv2d_weight(
     *,
     algorithm: Algorithm = "auto",
 ) -> np.ndarray:
-    # dL/dW = X correlated with dL/dY (torch.nn.grad.conv2d_weight's arguments)
+    # torch.nn.grad.conv2d_weight's arguments; the gradient: im2col.conv_grad_weight
     """Only the weight gradient of conv2d: the first layer of a network needs no dL/dX."""
     return weight_grad(
         "conv2d_weight",
@@ -182,8 +181,7 @@ def conv_transpose2d_backward(
     *,
     algorithm: Algorithm = "auto",
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    # y = conv2d^T(x; W)  =>  dL/dx = conv2d(dL/dy; W)             (the transpose of a transpose)
-    #                         dL/dW = conv2d's weight gradient with input dL/dy and output-grad x
+    # see conv_core.transpose_planned_backward
     """Gradients of conv_transpose2d: (grad_x, grad_weight, grad_bias)."""
     return transpose_convolve_backward(
         "conv_transpose2d_backward",

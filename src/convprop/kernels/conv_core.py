@@ -145,6 +145,11 @@ def convolve(
     return convolve_planned(op, dims, x, weight, bias, *args)[0]
 
 
+def bias_grad(grad_y: np.ndarray) -> np.ndarray:
+    """dL/db = the sum of dL/dY over the batch and every spatial axis, per channel."""
+    return grad_y.sum(axis=(0, *range(2, grad_y.ndim)))
+
+
 def planned_backward(
     plan: ConvPlan,
     grad_y: np.ndarray,
@@ -155,7 +160,7 @@ def planned_backward(
 ) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray]:
     """Unchecked: the gradients of a convolution whose forward made `plan` (grad_y shaped
     like its output); None for a gradient not needed (the first layer's input)."""
-    # dL/dX = dL/dY fully convolved with W; dL/dW = X correlated with dL/dY; dL/db = sum dL/dY
+    # dL/dX: im2col.conv_grad_input (and fft's, batch_inner's); dL/dW: im2col.conv_grad_weight
     g, impl = plan.geometry, plan.impl
     grad_x = grad_w = None
     if need_x:
@@ -164,7 +169,7 @@ def planned_backward(
         # with the true convolution the kernels saw rot180(W); rotate its gradient back
         gw = _oriented(chunking.grad_weight(impl, grad_y, x, g), plan.convention, "")
         grad_w = np.ascontiguousarray(gw)
-    return grad_x, grad_w, grad_y.sum(axis=(0, *range(2, grad_y.ndim)))
+    return grad_x, grad_w, bias_grad(grad_y)
 
 
 def convolve_backward(
@@ -180,7 +185,6 @@ def convolve_backward(
     algorithm: str,
     convention: str,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    # dL/dX = dL/dY fully convolved with W; dL/dW = X correlated with dL/dY; dL/db = sum dL/dY
     x, weight, _, checked_grad_y = _checked(op, x, weight, grad_y=grad_y, dims=dims)
     assert checked_grad_y is not None
     grad_y = checked_grad_y
@@ -249,7 +253,7 @@ def transpose_planned_backward(
     g, impl = plan.geometry, plan.impl
     grad_x = chunking.forward(impl, grad_y, weight, g) if need_x else None
     grad_w = chunking.grad_weight(impl, x, grad_y, g) if need_w else None
-    return grad_x, grad_w, grad_y.sum(axis=(0, *range(2, grad_y.ndim)))
+    return grad_x, grad_w, bias_grad(grad_y)
 
 
 def transpose_convolve_backward(
@@ -265,7 +269,6 @@ def transpose_convolve_backward(
     dilation: Any,
     algorithm: str,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    # y = conv^T(x; W)  =>  dL/dx = conv(dL/dy; W); dL/dW = conv's weight gradient, roles swapped
     x, weight, _, checked_grad_y = _checked(op, x, weight, grad_y=grad_y, dims=dims)
     assert checked_grad_y is not None
     grad_y = checked_grad_y
@@ -302,7 +305,7 @@ def input_grad(
     groups: int,
     algorithm: str,
 ) -> np.ndarray:
-    # dL/dX = dL/dY fully convolved with W (torch.nn.grad.convNd_input's arguments)
+    # torch.nn.grad.convNd_input's arguments; the gradient: im2col.conv_grad_input
     _, w_layout, y_layout = conv_layouts(dims)
     weight = check_array(op, "weight", weight, dims + 2, w_layout)
     grad_output = check_array(op, "grad_output", grad_output, dims + 2, y_layout)
@@ -325,7 +328,7 @@ def weight_grad(
     groups: int,
     algorithm: str,
 ) -> np.ndarray:
-    # dL/dW = X correlated with dL/dY (torch.nn.grad.convNd_weight's arguments)
+    # torch.nn.grad.convNd_weight's arguments; the gradient: im2col.conv_grad_weight
     x_layout, _, y_layout = conv_layouts(dims)
     input = check_array(op, "input", input, dims + 2, x_layout)
     grad_output = check_array(op, "grad_output", grad_output, dims + 2, y_layout)

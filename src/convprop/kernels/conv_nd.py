@@ -74,7 +74,6 @@ def conv1d_backward(
     algorithm: Algorithm = "auto",
     convention: Convention = "correlation",
 ) -> Grads:
-    # dL/dX = dL/dY fully convolved with W; dL/dW = X correlated with dL/dY; dL/db = sum dL/dY
     """(grad_x, grad_weight, grad_bias) of conv1d."""
     args = (stride, padding, dilation, groups, algorithm, convention)
     return convolve_backward("conv1d_backward", 1, grad_y, x, weight, *args)
@@ -92,7 +91,6 @@ def conv3d_backward(
     algorithm: Algorithm = "auto",
     convention: Convention = "correlation",
 ) -> Grads:
-    # dL/dX = dL/dY fully convolved with W; dL/dW = X correlated with dL/dY; dL/db = sum dL/dY
     """(grad_x, grad_weight, grad_bias) of conv3d."""
     args = (stride, padding, dilation, groups, algorithm, convention)
     return convolve_backward("conv3d_backward", 3, grad_y, x, weight, *args)
@@ -109,7 +107,7 @@ def conv1d_input(
     *,
     algorithm: Algorithm = "auto",
 ) -> np.ndarray:
-    # dL/dX = dL/dY fully convolved with W (torch.nn.grad.conv1d_input's arguments)
+    # torch.nn.grad.conv1d_input's arguments; the gradient: im2col.conv_grad_input
     args = (stride, padding, dilation, groups, algorithm)
     return input_grad("conv1d_input", 1, input_size, weight, grad_output, *args)
 
@@ -125,7 +123,7 @@ def conv3d_input(
     *,
     algorithm: Algorithm = "auto",
 ) -> np.ndarray:
-    # dL/dX = dL/dY fully convolved with W (torch.nn.grad.conv3d_input's arguments)
+    # torch.nn.grad.conv3d_input's arguments; the gradient: im2col.conv_grad_input
     args = (stride, padding, dilation, groups, algorithm)
     return input_grad("conv3d_input", 3, input_size, weight, grad_output, *args)
 
@@ -141,7 +139,7 @@ def conv1d_weight(
     *,
     algorithm: Algorithm = "auto",
 ) -> np.ndarray:
-    # dL/dW = X correlated with dL/dY (torch.nn.grad.conv1d_weight's arguments)
+    # torch.nn.grad.conv1d_weight's arguments; the gradient: im2col.conv_grad_weight
     args = (stride, padding, dilation, groups, algorithm)
     return weight_grad("conv1d_weight", 1, input, weight_size, grad_output, *args)
 
@@ -157,7 +155,7 @@ def conv3d_weight(
     *,
     algorithm: Algorithm = "auto",
 ) -> np.ndarray:
-    # dL/dW = X correlated with dL/dY (torch.nn.grad.conv3d_weight's arguments)
+    # torch.nn.grad.conv3d_weight's arguments; the gradient: im2col.conv_grad_weight
     args = (stride, padding, dilation, groups, algorithm)
     return weight_grad("conv3d_weight", 3, input, weight_size, grad_output, *args)
 
@@ -208,7 +206,7 @@ def conv_transpose1d_backward(
     *,
     algorithm: Algorithm = "auto",
 ) -> Grads:
-    # y = conv1d^T(x; W)  =>  dL/dx = conv1d(dL/dy; W); dL/dW with the roles swapped
+    # see conv_core.transpose_planned_backward
     args = (stride, padding, output_padding, groups, dilation, algorithm)
     return transpose_convolve_backward("conv_transpose1d_backward", 1, grad_y, x, weight, *args)
 
@@ -225,6 +223,6 @@ def conv_transpose3d_backward(
     *,
     algorithm: Algorithm = "auto",
 ) -> Grads:
-    # y = conv3d^T(x; W)  =>  dL/dx = conv3d(dL/dy; W); dL/dW with the roles swapped
+    # see conv_core.transpose_planned_backward
     args = (stride, padding, output_padding, groups, dilation, algorithm)
     return transpose_convolve_backward("conv_transpose3d_backward", 3, grad_y, x, weight, *args)
