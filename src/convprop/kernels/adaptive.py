@@ -16,7 +16,7 @@ import numpy as np
 
 from ..shapes import ArgumentTypeError, as_array, as_int, check_array, check_elements, fmt
 from .layout import ALL, at, pool_layouts
-from .max_pool import route
+from .max_pool import check_below, route
 
 Box = tuple[slice, ...]
 
@@ -124,10 +124,7 @@ def _check_indices(op: str, values: np.ndarray, indices: Any, plane: int) -> Non
             f"{op}: indices must be an array of the input's shape {fmt(values.shape)}, got "
             f"{fmt(getattr(indices, 'shape', ()))}"
         )
-    if not np.issubdtype(indices.dtype, np.integer):
-        raise ValueError(f"{op}: indices must be integers, got {indices.dtype}")
-    if indices.size and (indices.min() < 0 or indices.max() >= plane):
-        raise ValueError(f"{op}: indices must lie in [0, {plane}), the output plane's size")
+    check_below(op, "indices", indices, plane, f"lie in [0, {plane}), the output plane's size")
 
 
 def adaptive_max_pool_backward(

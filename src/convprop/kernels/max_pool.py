@@ -298,14 +298,9 @@ def max_pool_backward(
             f"{op}: grad_y {fmt(grad_y.shape)} and indices {fmt(indices.shape)} must share one "
             f"(N, C, *out) shape matching input_shape {fmt(shape)}"
         )
-    if not np.issubdtype(indices.dtype, np.integer):
-        raise ValueError(f"{op}: indices must be integers, got {indices.dtype}")
     plane = math.prod(shape[2:])
-    if indices.size and (indices.min() < 0 or indices.max() >= plane):
-        raise ValueError(
-            f"{op}: indices must lie in [0, {'H*W' if dims == 2 else 'the plane size'}) = "
-            f"[0, {plane}) for input_shape {fmt(shape)}"
-        )
+    where = f"[0, {'H*W' if dims == 2 else 'the plane size'}) = [0, {plane})"
+    check_below(op, "indices", indices, plane, f"lie in {where} for input_shape {fmt(shape)}")
     overlapping = kernel_size is None
     if kernel_size is not None:
         k = as_tuple(op, "kernel_size", kernel_size, 1, dims)
@@ -357,6 +352,15 @@ def flat_indices(switches: np.ndarray, g: PoolGeometry) -> np.ndarray:
     return np.take(offsets, switches) + origin
 
 
+def check_below(op: str, name: str, values: np.ndarray, limit: int, rule: str) -> None:
+    """The one rule of flat positions (indices) and taps (switches): integers in [0, limit);
+    `rule` finishes the range error, "{op}: {name} must {rule}"."""
+    if not np.issubdtype(values.dtype, np.integer):
+        raise ValueError(f"{op}: {name} must be integers, got {values.dtype}")
+    if values.size and (values.min() < 0 or values.max() >= limit):
+        raise ValueError(f"{op}: {name} must {rule}")
+
+
 def _check_switches(op: str, switches: Any, g: PoolGeometry, batch: tuple[int, ...]) -> None:
     expected = (*batch, *g.out_size)
     if not isinstance(switches, np.ndarray) or switches.shape != expected:
@@ -364,13 +368,9 @@ def _check_switches(op: str, switches: Any, g: PoolGeometry, batch: tuple[int, .
             f"{op}: switches must be an array of shape {fmt(expected)} (N, C, *out), got "
             f"{fmt(getattr(switches, 'shape', ()))}"
         )
-    if not np.issubdtype(switches.dtype, np.integer):
-        raise ValueError(f"{op}: switches must be integers, got {switches.dtype}")
     count = math.prod(g.kernel)
-    if switches.size and (switches.min() < 0 or switches.max() >= count):
-        raise ValueError(
-            f"{op}: switches must be taps in [0, kH*kW) = [0, {count}) for kernel {fmt(g.kernel)}"
-        )
+    rule = f"be taps in [0, kH*kW) = [0, {count}) for kernel {fmt(g.kernel)}"
+    check_below(op, "switches", switches, count, rule)
     for t, inside in enumerate(_inside(g)):  # None where every window sees tap t inside
         if inside is not None and (np.equal(switches, t) & ~inside).any():
             raise ValueError(
