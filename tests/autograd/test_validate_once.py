@@ -125,6 +125,104 @@ OPS = [
 ]
 
 
+def _unpool_indices(dims):
+    """Max-pool winners (kernel 2, stride 2) of a fixed input: max_unpool's indices."""
+    rng = np.random.default_rng(2)
+    x = Tensor(rng.standard_normal((2, 4, *(14,) * dims)))
+    return getattr(F, f"max_pool{dims}d")(x, 2, stride=2, return_indices=True)[1]
+
+
+def _pad_reference(x, pads, mode):
+    y = K.pad(x, pads, mode)
+    return [K.pad_backward(np.ones_like(y), pads, mode)]
+
+
+def _lp_reference(x, p, **params):
+    y, sums = K.lp_pool(x, p, 3, 2, **params)
+    return [K.lp_pool_backward(np.ones_like(y), x, sums, p, 3, 2, **params)]
+
+
+def _adaptive_max_reference(x, size):
+    y, idx = K.adaptive_max_pool(x, size)
+    return [K.adaptive_max_pool_backward(np.ones_like(y), idx, x.shape)]
+
+
+def _unpool_reference(x, dims):
+    idx = _unpool_indices(dims).data
+    y = K.max_unpool(x, idx, (14,) * dims)
+    return [K.max_unpool_backward(np.ones_like(y), idx)]
+
+
+# (name, op, reference): reference(x) is the input gradient of op(x).sum() computed with the
+# public (checked) backward kernels before anything is patched
+KERNEL_OPS = [
+    *(
+        (
+            f"lp_pool{d}d p={p}{' absolute' if absolute else ''}",
+            lambda x, d=d, p=p, a=absolute: getattr(F, f"lp_pool{d}d")(
+                x, p, 3, 2, ceil_mode=True, absolute=a
+            ),
+            lambda x, p=p, a=absolute: _lp_reference(x, p, ceil_mode=True, absolute=a),
+            d,
+        )
+        for d in (1, 2, 3)
+        for p, absolute in ((2, False), (1.5, True))
+    ),
+    *(
+        (
+            f"adaptive_avg_pool{d}d",
+            lambda x, d=d: getattr(F, f"adaptive_avg_pool{d}d")(x, 3),
+            lambda x: [
+                K.adaptive_avg_pool_backward(np.ones((2, 4, *(3,) * (x.ndim - 2))), x.shape)
+            ],
+            d,
+        )
+        for d in (1, 2, 3)
+    ),
+    *(
+        (
+            f"adaptive_max_pool{d}d",
+            lambda x, d=d: getattr(F, f"adaptive_max_pool{d}d")(x, 3),
+            lambda x: _adaptive_max_reference(x, 3),
+            d,
+        )
+        for d in (1, 2, 3)
+    ),
+    *(
+        (
+            f"max_unpool{d}d",
+            lambda x, d=d: getattr(F, f"max_unpool{d}d")(x, _unpool_indices(d), 2, 2),
+            lambda x, d=d: _unpool_reference(x, d),
+            d,
+        )
+        for d in (1, 2, 3)
+    ),
+    *(
+        (
+            f"pad{d}d {mode}",
+            lambda x, d=d, mode=mode: F.pad(x, (2, 1) * d, mode=mode),
+            lambda x, d=d, mode=mode: _pad_reference(x, ((2, 1),) * d, mode),
+            d,
+        )
+        for d in (1, 2, 3)
+        for mode in ("constant", "reflect", "replicate", "circular")
+    ),
+]
+
+
+@pytest.mark.parametrize("name, fn, reference, dims", KERNEL_OPS, ids=[op[0] for op in KERNEL_OPS])
+def test_each_kernel_ops_backward_calls_only_unchecked_cores(
+    monkeypatch, name, fn, reference, dims
+):
+    rng = np.random.default_rng(1)
+    x = Tensor(rng.standard_normal((2, 4, *(7,) * dims)), requires_grad=True)
+    expected = reference(x.data)
+    y = fn(x)
+    _refuse(monkeypatch)
+    y.sum().backward()  # raises if the backward validates again
+    np.testing.assert_array_equal(x.grad, expected[0])
+
+
 @pytest.mark.parametrize("name, fn, channels, dims", OPS, ids=[op[0] for op in OPS])
 def test_the_backward_of_each_op_calls_no_checked_entry_point(
     monkeypatch, name, fn, channels, dims

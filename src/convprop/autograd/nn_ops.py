@@ -9,7 +9,14 @@ import numpy as np
 
 from .. import kernels as K
 from ..kernels import conv_core, pool
+from ..kernels.adaptive import (
+    adaptive_avg_core_backward,
+    adaptive_max_core_backward,
+    max_unpool_core_backward,
+)
+from ..kernels.lp_pool import lp_pool_core_backward, lp_pool_planned
 from ..kernels.max_pool import flat_indices, max_pool_planned, route_switches, split_ties
+from ..kernels.padding import pad_core_backward, pad_planned
 from .function import Function
 
 # Each op validates once: its forward calls a checked kernel entry that returns the output
@@ -145,12 +152,13 @@ class Pad(Function):
     """F.pad's constant, reflect, replicate and circular modes."""
 
     def forward(self, x: np.ndarray, *, pads: Any, mode: str, value: float) -> np.ndarray:
-        self.pads, self.mode = pads, mode
-        return K.pad(x, pads, mode, value)
+        y, self.pads = pad_planned(x, pads, mode, value)
+        self.mode = mode
+        return y
 
     def backward(self, g: np.ndarray) -> tuple[np.ndarray]:
         # each padded cell's gradient goes back to the input cell it was read from
-        return (K.pad_backward(g, self.pads, self.mode),)
+        return (pad_core_backward(g, self.pads, self.mode),)
 
 
 class ReLU(Function):
@@ -250,7 +258,7 @@ class AdaptiveAvgPool(Function):
 
     def backward(self, g: np.ndarray) -> tuple[np.ndarray]:
         # each input of box i gets dL/dY[i] / (box i's volume)
-        return (K.adaptive_avg_pool_backward(g, self.shape),)
+        return (adaptive_avg_core_backward(g, self.shape),)
 
 
 class AdaptiveMaxPool(Function):
@@ -261,7 +269,7 @@ class AdaptiveMaxPool(Function):
 
     def backward(self, g: np.ndarray) -> tuple[np.ndarray]:
         # each gradient goes to its box's winner (summed where boxes share one)
-        return (K.adaptive_max_pool_backward(g, self.indices, self.shape),)
+        return (adaptive_max_core_backward(g, self.indices, self.shape),)
 
 
 class MaxUnpool(Function):
@@ -271,16 +279,15 @@ class MaxUnpool(Function):
 
     def backward(self, g: np.ndarray) -> tuple[np.ndarray, None]:
         # dL/dX[i] = dL/dY at the cell input i was placed in; indices get no gradient
-        return (K.max_unpool_backward(g, self.indices), None)
+        return (max_unpool_core_backward(g, self.indices), None)
 
 
 class LPPool(Function):
     def forward(self, x: np.ndarray, **params: Any) -> np.ndarray:
-        self.x, self.params = x, params
-        y, self.sums = K.lp_pool(x, **params)
+        y, self.sums, self.x, self.plan = lp_pool_planned(x, **params)
         return y
 
     def backward(self, g: np.ndarray) -> tuple[np.ndarray]:
         # y = S^(1/p), S = sum_window x^p: dL/dx = sum_windows dL/dy * S^(1/p-1) * x^(p-1)
         # (zero where S == 0, as PyTorch's autograd; see kernels/lp_pool.py)
-        return (K.lp_pool_backward(g, self.x, self.sums, **self.params),)
+        return (lp_pool_core_backward(g, self.x, self.sums, self.plan),)

@@ -83,12 +83,16 @@ def adaptive_avg_pool(x: np.ndarray, output_size: Any) -> np.ndarray:
 
 
 def adaptive_avg_pool_backward(grad_y: np.ndarray, input_shape: tuple[int, ...]) -> np.ndarray:
-    # dL/dX[r] = sum over boxes i holding r of dL/dY[i] / (box i's volume)
     op = "adaptive_avg_pool_backward"
     grad_y = as_array(op, "grad_y", grad_y)
     if grad_y.ndim < 3 or min(grad_y.shape[1:]) < 1:
         raise ValueError(f"{op}: grad_y must be a non-empty (N, C, *out), got {fmt(grad_y.shape)}")
-    input_shape = _input_shape(op, input_shape, grad_y)
+    return adaptive_avg_core_backward(grad_y, _input_shape(op, input_shape, grad_y))
+
+
+def adaptive_avg_core_backward(grad_y: np.ndarray, input_shape: tuple[int, ...]) -> np.ndarray:
+    """Unchecked: dL/dX of the (N, C, *size) input_shape, grad_y (N, C, *out)."""
+    # dL/dX[r] = sum over boxes i holding r of dL/dY[i] / (box i's volume)
     gx = np.zeros(input_shape, dtype=grad_y.dtype)
     dims = len(input_shape) - 2
     for i, box in boxes(tuple(input_shape[2:]), grad_y.shape[2:]):
@@ -137,7 +141,14 @@ def adaptive_max_pool_backward(
         raise ValueError(f"{op}: grad_y must be (N, C, *out), got {fmt(grad_y.shape)}")
     input_shape = _input_shape(op, input_shape, grad_y)
     _check_indices(op, grad_y, indices, math.prod(input_shape[2:]))
-    return route(grad_y, indices, tuple(input_shape), overlapping=True)
+    return adaptive_max_core_backward(grad_y, indices, tuple(input_shape))
+
+
+def adaptive_max_core_backward(
+    grad_y: np.ndarray, indices: np.ndarray, input_shape: tuple[int, ...]
+) -> np.ndarray:
+    """Unchecked: each box's gradient added at its winner's flat index (boxes may overlap)."""
+    return route(grad_y, indices, input_shape, overlapping=True)
 
 
 def max_unpool(x: np.ndarray, indices: np.ndarray, output_size: tuple[int, ...]) -> np.ndarray:
@@ -183,5 +194,11 @@ def max_unpool_backward(grad_y: np.ndarray, indices: np.ndarray) -> np.ndarray:
             f"{fmt(getattr(indices, 'shape', ()))}; grad_y {fmt(grad_y.shape)}"
         )
     _check_indices(op, indices, indices, math.prod(grad_y.shape[2:]))
+    return max_unpool_core_backward(grad_y, indices)
+
+
+def max_unpool_core_backward(grad_y: np.ndarray, indices: np.ndarray) -> np.ndarray:
+    """Unchecked: dL/dX[i] = dL/dY[indices[i]], indices (N, C, *size) already checked."""
+    n, c = grad_y.shape[:2]
     flat = grad_y.reshape(n, c, -1)
     return np.take_along_axis(flat, indices.reshape(n, c, -1), axis=2).reshape(indices.shape)

@@ -21,12 +21,13 @@ and finite: PyTorch also takes p = inf (max pooling of |x|) and negative p; refu
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from ..shapes import ArgumentTypeError, as_array, as_bool, as_tuple, fmt
-from .pool import average, average_backward
+from ..shapes import ArgumentTypeError, PoolGeometry, as_array, as_bool, as_tuple, fmt
+from .pool import average_backward, average_core_backward, average_planned
 
 
 def _sign(v: np.ndarray) -> np.ndarray:
@@ -58,6 +59,42 @@ def _volume(op: str, kernel_size: Any, dims: int) -> int:
     return math.prod(as_tuple(op, "kernel_size", kernel_size, 1, dims))
 
 
+@dataclass(frozen=True)
+class LPPlan:
+    """What lp_pool_core_backward reuses from the checked forward: the power, |x| or x,
+    the kernel's volume, the window geometry and each window's divisor."""
+
+    p: float
+    absolute: bool
+    volume: int
+    geometry: PoolGeometry
+    divisor: np.ndarray
+
+
+def lp_pool_planned(
+    x: np.ndarray,
+    norm_type: float,
+    kernel_size: Any,
+    stride: Any = None,
+    ceil_mode: bool = False,
+    *,
+    dilation: Any = 1,
+    absolute: bool = False,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, LPPlan]:
+    """lp_pool's checked forward: (Y, S, x as checked, the plan lp_pool_core_backward uses)."""
+    x, op = _input("lp_pool", "input", x)
+    dims, p = x.ndim - 2, _power(op, norm_type)
+    absolute = as_bool(op, "absolute", absolute)
+    args = (kernel_size, stride, 0, ceil_mode, True, None, dilation)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        powered = np.power(np.abs(x) if absolute else x, p)
+        mean, g, divisor = average_planned(op, dims, powered, *args)
+        volume = _volume(op, kernel_size, dims)
+        sums = mean * volume
+        y = np.power(_sign(sums) * np.maximum(np.abs(sums), 0), 1 / p)
+    return y.astype(x.dtype, copy=False), sums, x, LPPlan(p, absolute, volume, g, divisor)
+
+
 def lp_pool(
     x: np.ndarray,
     norm_type: float,
@@ -70,15 +107,47 @@ def lp_pool(
 ) -> tuple[np.ndarray, np.ndarray]:
     """(Y, S): Y = S^(1/p) with S = K * the window means of x^p (|x|^p when absolute),
     as PyTorch's lp_pool1d/2d/3d (no padding). Shape: (N, C, *size) -> (N, C, *out)."""
-    x, op = _input("lp_pool", "input", x)
-    dims, p = x.ndim - 2, _power(op, norm_type)
-    absolute = as_bool(op, "absolute", absolute)
+    args = (norm_type, kernel_size, stride, ceil_mode)
+    y, sums, _, _ = lp_pool_planned(x, *args, dilation=dilation, absolute=absolute)
+    return y, sums
+
+
+# Y = S^(1/p), S = K * mean_window x^p:
+# dL/dS = dL/dY * (1/p) * S^(1/p - 1), zero where S == 0 (PyTorch's relu(|S|) mask);
+# dL/dx[r] = sum over windows i holding r of dL/dS[i] * K / divisor[i] * p * x[r]^(p-1)
+# (with absolute: p * |x[r]|^(p-1) * sign(x[r])). NaNs go where PyTorch's autograd puts them.
+
+
+def _mean_grad(grad_y: np.ndarray, sums: np.ndarray, p: float, volume: int) -> np.ndarray:
+    """dL/d(window mean of x^p), in grad_y's dtype (call under np.errstate)."""
+    g_sums = grad_y * ((1 / p) * np.power(sums, 1 / p - 1))
+    g_mean = g_sums * volume * _sign(sums)
+    g_mean = np.where(np.abs(sums) <= 0, 0, g_mean) * _sign(sums)
+    return g_mean.astype(grad_y.dtype, copy=False)
+
+
+def _input_grad(
+    g_pow: np.ndarray, x: np.ndarray, p: float, absolute: bool, dtype: np.dtype[Any]
+) -> np.ndarray:
+    """dL/dx from dL/d(x^p) (call under np.errstate)."""
+    base = np.abs(x) if absolute else x
+    slope = p * np.power(base, p - 1)
+    if p != round(p):  # PyTorch: d(x^p)/dx is NaN at x = -inf for a fractional p
+        slope = np.where(np.isneginf(base), np.nan, slope)
+    gx = g_pow * slope
+    if absolute:
+        gx = gx * _sign(x)
+    return gx.astype(dtype, copy=False)
+
+
+def lp_pool_core_backward(
+    grad_y: np.ndarray, x: np.ndarray, sums: np.ndarray, plan: LPPlan
+) -> np.ndarray:
+    """Unchecked: dL/dx of lp_pool_planned's output, given its checked x, sums and plan."""
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        powered = np.power(np.abs(x) if absolute else x, p)
-        mean = average(op, dims, powered, kernel_size, stride, 0, ceil_mode, True, None, dilation)
-        sums = mean * _volume(op, kernel_size, dims)
-        y = np.power(_sign(sums) * np.maximum(np.abs(sums), 0), 1 / p)
-    return y.astype(x.dtype, copy=False), sums
+        g_mean = _mean_grad(grad_y, sums, plan.p, plan.volume)
+        g_pow = average_core_backward(g_mean, x.shape, plan.geometry, plan.divisor)
+        return _input_grad(g_pow, x, plan.p, plan.absolute, grad_y.dtype)
 
 
 def lp_pool_backward(
@@ -93,10 +162,7 @@ def lp_pool_backward(
     dilation: Any = 1,
     absolute: bool = False,
 ) -> np.ndarray:
-    # Y = S^(1/p), S = K * mean_window x^p:
-    # dL/dS = dL/dY * (1/p) * S^(1/p - 1), zero where S == 0 (PyTorch's relu(|S|) mask);
-    # dL/dx[r] = sum over windows i holding r of dL/dS[i] * K / divisor[i] * p * x[r]^(p-1)
-    # (with absolute: p * |x[r]|^(p-1) * sign(x[r])). NaNs go where PyTorch's autograd puts them.
+    """dL/dx of lp_pool: checked, then the formula above."""
     x, op = _input("lp_pool_backward", "input", x)
     dims, p = x.ndim - 2, _power(op, norm_type)
     absolute = as_bool(op, "absolute", absolute)
@@ -107,28 +173,8 @@ def lp_pool_backward(
             f"{op}: grad_y and sums must share the pooled shape (N, C, *out) of input; got "
             f"grad_y {fmt(grad_y.shape)}, sums {fmt(sums.shape)}, input {fmt(x.shape)}"
         )
-    base = np.abs(x) if absolute else x
+    args = (x.shape, kernel_size, stride, 0, ceil_mode, True, None, dilation)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        g_sums = grad_y * ((1 / p) * np.power(sums, 1 / p - 1))
-        g_mean = g_sums * _volume(op, kernel_size, dims) * _sign(sums)
-        g_mean = np.where(np.abs(sums) <= 0, 0, g_mean) * _sign(sums)
-        g_pow = average_backward(
-            op,
-            dims,
-            g_mean.astype(grad_y.dtype, copy=False),
-            x.shape,
-            kernel_size,
-            stride,
-            0,
-            ceil_mode,
-            True,
-            None,
-            dilation,
-        )
-        slope = p * np.power(base, p - 1)
-        if p != round(p):  # PyTorch: d(x^p)/dx is NaN at x = -inf for a fractional p
-            slope = np.where(np.isneginf(base), np.nan, slope)
-        gx = g_pow * slope
-        if absolute:
-            gx = gx * _sign(x)
-    return gx.astype(grad_y.dtype, copy=False)
+        g_mean = _mean_grad(grad_y, sums, p, _volume(op, kernel_size, dims))
+        g_pow = average_backward(op, dims, g_mean, *args)
+        return _input_grad(g_pow, x, p, absolute, grad_y.dtype)

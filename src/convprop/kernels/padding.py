@@ -70,8 +70,8 @@ def check(op: str, mode: str, sizes: tuple[int, ...], pads: Pads) -> None:
             )
 
 
-def pad(x: np.ndarray, pads: Pads, mode: str = "constant", value: float = 0.0) -> np.ndarray:
-    """x (N, C, *size) padded by pads[i] = (before, after) along spatial axis i."""
+def pad_planned(x: np.ndarray, pads: Pads, mode: str, value: float) -> tuple[np.ndarray, Pads]:
+    """pad's checked forward, with the (before, after) pairs pad_core_backward reuses."""
     x = as_array("pad", "input", x)
     pads = _pairs("pad", pads, x)
     check("pad", mode, x.shape[2:], pads)
@@ -81,16 +81,21 @@ def pad(x: np.ndarray, pads: Pads, mode: str = "constant", value: float = 0.0) -
     if not real or isinstance(value, (bool, np.bool_)):
         raise ArgumentTypeError(f"pad: value must be a real number, got {value!r}")
     if mode == "constant":
-        return pad_spatial(x, pads, value)
+        return pad_spatial(x, pads, value), pads
     out = x
     for axis, (b, a) in enumerate(pads):
         if b or a:
             out = np.take(out, source(mode, x.shape[2 + axis], b, a), axis=2 + axis)
-    return out
+    return out, pads
+
+
+def pad(x: np.ndarray, pads: Pads, mode: str = "constant", value: float = 0.0) -> np.ndarray:
+    """x (N, C, *size) padded by pads[i] = (before, after) along spatial axis i."""
+    return pad_planned(x, pads, mode, value)[0]
 
 
 def pad_backward(grad_y: np.ndarray, pads: Pads, mode: str = "constant") -> np.ndarray:
-    # dL/dx[s] = sum over the padded cells p that read s of dL/dy[p]   (constant: the centre)
+    """dL/dx of pad(x, pads, mode): checked, then pad_core_backward."""
     grad_y = as_array("pad_backward", "grad_y", grad_y)
     pads = _pairs("pad_backward", pads, grad_y)
     sizes = tuple(n - b - a for n, (b, a) in zip(grad_y.shape[2:], pads, strict=True))
@@ -99,6 +104,13 @@ def pad_backward(grad_y: np.ndarray, pads: Pads, mode: str = "constant") -> np.n
             f"pad_backward: padding {pads} leaves no input of grad_y {fmt(grad_y.shape)}"
         )
     check("pad_backward", mode, sizes, pads)
+    return pad_core_backward(grad_y, pads, mode)
+
+
+def pad_core_backward(grad_y: np.ndarray, pads: Pads, mode: str) -> np.ndarray:
+    """Unchecked: dL/dx of pad(x, pads, mode), pads the checked (before, after) pairs."""
+    # dL/dx[s] = sum over the padded cells p that read s of dL/dy[p]   (constant: the centre)
+    sizes = tuple(n - b - a for n, (b, a) in zip(grad_y.shape[2:], pads, strict=True))
     g = grad_y
     for axis in reversed(range(len(pads))):
         b, a = pads[axis]
