@@ -120,9 +120,14 @@ def add_train_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def choose_dataset(args: argparse.Namespace, saved: str | None = None) -> str:
-    """--dataset, else the checkpoint's, else mnist when --data is given, else digits."""
-    dataset = args.dataset or saved or ("mnist" if args.data else DEFAULTS["dataset"])
+def choose_dataset(
+    args: argparse.Namespace, saved: str | None = None, *, data_first: bool = False
+) -> str:
+    """--dataset, else the checkpoint's, else mnist when --data is given, else digits;
+    data_first (evaluate): --data means mnist even over the checkpoint's dataset."""
+    from_data = "mnist" if args.data else None
+    implied = (from_data or saved) if data_first else (saved or from_data)
+    dataset = args.dataset or implied or DEFAULTS["dataset"]
     if dataset == "digits" and args.data:
         raise ValueError("--data DIR is for --dataset mnist; the digits need no files")
     return str(dataset)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .cli_settings import DEFAULTS, check_applies, resolve
+from .cli_settings import DEFAULTS, check_applies, choose_dataset, resolve
 from .data import DataLoader
 from .train import (
     EpochResult,
@@ -157,9 +157,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     the kind the checkpoint's model was trained on."""
     model, meta = restore(args.checkpoint)
     config = meta["config"]
-    dataset = args.dataset or ("mnist" if args.data else config["dataset"])
-    if dataset == "digits" and args.data:
-        raise ValueError("--data DIR is for --dataset mnist; the digits need no files")
+    dataset = choose_dataset(args, config["dataset"], data_first=True)
     check_applies(args, dataset)
     check_inputs(args.checkpoint, config, dataset)
     settings = {

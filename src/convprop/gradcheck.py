@@ -240,20 +240,17 @@ def _dot_report(
     num = float(np.sum(v * (plus - minus) / (2 * eps)))
     ana = 0.0 if jtv is None else float(np.sum(np.asarray(jtv) * u))
     err = abs(num - ana)
-    slopes = (float(np.sum(v * (y64 - minus)) / eps), float(np.sum(v * (plus - y64)) / eps))
-    bounds = np.array(slopes[0]), np.array(slopes[1])
-    inside = bool(_between_slopes(np.array(ana), *bounds, atol, rtol))
-    where = "<v, J u> vs <J^T v, u>"
+    slopes = _dot_slopes(v, y64, plus, minus, eps)
+    inside = _dot_inside(ana, slopes, atol, rtol)
+    where, shown = "<v, J u> vs <J^T v, u>", ana
     if kinked and inside and jtv is not None:
         # a random direction's slopes leave a wide range; moving every element at once
         # keeps the kinks' elements together (a tie's gradients must add up)
-        ones = np.ones(inputs[k].shape)
-        plus, minus = _steps(fn, inputs, k, ones, eps)
-        slopes = (float(np.sum(v * (y64 - minus)) / eps), float(np.sum(v * (plus - y64)) / eps))
-        ana = float(np.sum(np.asarray(jtv)))
-        bounds = np.array(slopes[0]), np.array(slopes[1])
-        inside = bool(_between_slopes(np.array(ana), *bounds, atol, rtol))
-        where = "<v, J 1> vs <J^T v, 1>, every element moved at once"
+        plus, minus = _steps(fn, inputs, k, np.ones(inputs[k].shape), eps)
+        slopes, together = _dot_slopes(v, y64, plus, minus, eps), float(np.sum(jtv))
+        inside = _dot_inside(together, slopes, atol, rtol)
+        if not inside:
+            where, shown = "<v, J 1> vs <J^T v, 1>, every element moved at once", together
     return InputReport(
         k,
         "dot-product",
@@ -261,11 +258,23 @@ def _dot_report(
         _rel(np.array([num]), np.array([ana]), atol),
         where,
         num,
-        ana,
+        shown,
         inside if kinked else err <= atol + rtol * abs(num),
         (f"every one of {tries} random directions",) if kinked else (),
         slopes if kinked and not inside else None,
     )
+
+
+def _dot_slopes(
+    v: np.ndarray, y: np.ndarray, plus: np.ndarray, minus: np.ndarray, eps: float
+) -> tuple[float, float]:
+    """The one-sided slopes of <v, f> along the step: left and right."""
+    return float(np.sum(v * (y - minus)) / eps), float(np.sum(v * (plus - y)) / eps)
+
+
+def _dot_inside(ana: float, slopes: tuple[float, float], atol: float, rtol: float) -> bool:
+    lo, hi = np.array(slopes[0]), np.array(slopes[1])
+    return bool(_between_slopes(np.array(ana), lo, hi, atol, rtol))
 
 
 def _from_autograd(

@@ -116,6 +116,7 @@ def _max_pool(op: str, dims: int) -> Callable[..., Any]:
         ties: str = "first",
     ) -> Any:
         x, added = _batched(op, input, dims)
+        return_indices = as_bool(op, "return_indices", return_indices)  # before the work
         params = dict(
             kernel_size=kernel_size,
             stride=stride,
@@ -126,7 +127,7 @@ def _max_pool(op: str, dims: int) -> Callable[..., Any]:
         y, fn = ops.MaxPool.apply_with(x, ties=ties, **params)
         assert isinstance(fn, ops.MaxPool)
         y = _unbatched(y, added)
-        if not as_bool(op, "return_indices", return_indices):
+        if not return_indices:
             return y
         indices = fn.indices
         return y, Tensor(indices[0] if added else indices)
@@ -225,10 +226,11 @@ def _adaptive_avg(op: str, dims: int) -> Callable[..., Tensor]:
 def _adaptive_max(op: str, dims: int) -> Callable[..., Any]:
     def adaptive_max_pool(input: Tensor, output_size: Any, return_indices: bool = False) -> Any:
         x, added = _batched(op, input, dims)
+        return_indices = as_bool(op, "return_indices", return_indices)  # before the work
         y, fn = ops.AdaptiveMaxPool.apply_with(x, output_size=output_size)
         assert isinstance(fn, ops.AdaptiveMaxPool)
         y = _unbatched(y, added)
-        if not as_bool(op, "return_indices", return_indices):
+        if not return_indices:
             return y
         return y, Tensor(fn.indices[0] if added else fn.indices)
 
