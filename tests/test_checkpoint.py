@@ -10,7 +10,8 @@ import textwrap
 import numpy as np
 import pytest
 
-from convprop import checkpoint, models, optim
+from convprop import models, optim
+from convprop.formats import checkpoint
 
 
 class Payload:
@@ -90,7 +91,7 @@ def test_a_process_killed_mid_save_leaves_the_previous_checkpoint(tmp_path):
         f"""
         import os, time
         import numpy as np
-        from convprop import checkpoint
+        from convprop.formats import checkpoint
 
         def stuck_fsync(fd):
             print("saving", flush=True)

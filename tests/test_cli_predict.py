@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_digits as sklearn_digits
 
-from convprop import checkpoint
 from convprop.cli import main
 from convprop.data import load_digits
 from convprop.data.digits import CONTRACT
 from convprop.data.images import read_image
+from convprop.formats import checkpoint
 
 
 @pytest.fixture(scope="module")
@@ -136,7 +136,7 @@ def test_onnx_export_takes_the_same_raw_pixels_as_predict(trained, tmp_path, cap
     import onnxruntime
 
     import onnx
-    from convprop.cli_predict import model_inputs, restore
+    from convprop.cli.predict import model_inputs, restore
     from convprop.train import predict
 
     ckpt, images, labels = trained

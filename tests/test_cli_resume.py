@@ -6,8 +6,9 @@ import math
 
 import pytest
 
-from convprop import checkpoint, optim
+from convprop import optim
 from convprop.cli import main
+from convprop.formats import checkpoint
 
 from .helpers import MNIST_DIR, needs_mnist
 

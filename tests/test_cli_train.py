@@ -5,10 +5,10 @@ import json
 import numpy as np
 import pytest
 
-from convprop import checkpoint
 from convprop.cli import main
 from convprop.data import digits as digits_module
 from convprop.data import load_digits
+from convprop.formats import checkpoint
 
 
 def _train(tmp_path, name, *extra):

@@ -6,7 +6,7 @@ import pytest
 from convprop import GradcheckError, GradcheckKinkWarning, gradcheck
 from convprop import kernels as K
 from convprop.gradcheck import check_gradients
-from convprop.kernel_checks import grid
+from convprop.gradcheck.grid import grid
 
 CASES = list(grid())
 

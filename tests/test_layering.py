@@ -16,13 +16,13 @@ SRC = Path(convprop.__file__).parent
 # The parts, highest first. A part imports only parts on the lines below its own: never one
 # on its own line, never one above.
 LAYERS: list[tuple[str, ...]] = [
-    ("cli",),  # cli*.py and __main__: argument parsing and printing only
+    ("cli",),  # cli/ and __main__: argument parsing and printing only
     ("package",),  # convprop/__init__.py: the public re-exports
     ("explain", "report", "train"),
-    ("models", "onnx", "distributed", "saliency"),
+    ("models", "formats", "distributed", "saliency"),
     ("nn", "optim", "data", "gradcheck"),
-    ("functions",),  # the differentiable CNN ops' own folder (DESIGN.md), when it comes
-    ("autograd",),  # Tensor, Function, Parameter; nn_ops, the CNN ops over the kernels
+    ("functions",),  # the differentiable CNN ops: validate once, keep the plan for backward
+    ("autograd",),  # the engine: Tensor, Function, Parameter, element-wise ops
     ("kernels",),  # pure functions on arrays: no Tensor, no state
     ("shapes",),  # shapes.py, arguments.py: geometries, size formulas, argument checks
     ("base",),  # memo, rng, _threads, _optional: helpers that import nothing of ours
@@ -50,13 +50,9 @@ MODULES = {
     "_optional": "base",
     "shapes": "shapes",
     "arguments": "shapes",
-    "gradcheck": "gradcheck",
-    "gradcheck_result": "gradcheck",
-    "kernel_checks": "gradcheck",
     "models": "models",
-    "safetensors_io": "onnx",  # models in and out
+    "onnx": "formats",  # convprop.onnx: the public names of formats/onnx
     "saliency": "saliency",
-    "checkpoint": "train",
     "__main__": "cli",
 }
 
@@ -170,7 +166,7 @@ def test_the_reader_sees_every_kind_of_import() -> None:
         "if TYPE_CHECKING:\n"
         "    from ..optim import SGD\n"
         "def later():\n"
-        "    from ..cli_shape import walk\n"
+        "    from ..cli.shape import walk\n"
     )
     found = {name for _, name in imports(source, "convprop.explain.shape", False)}
     assert found == {
@@ -179,11 +175,11 @@ def test_the_reader_sees_every_kind_of_import() -> None:
         "convprop.shapes",
         "convprop.explain.stack",
         "convprop.optim",
-        "convprop.cli_shape",
+        "convprop.cli.shape",
     }
     package = imports("from . import __version__\n", "convprop.cli", False)
     assert [part_of(name) for _, name in package] == ["package"]
-    assert [part_of(n) for n in ("convprop.cli_train", "convprop.nn.module")] == ["cli", "nn"]
+    assert [part_of(n) for n in ("convprop.cli.train", "convprop.nn.module")] == ["cli", "nn"]
 
 
 def test_the_rules_forbid_what_the_issue_forbids() -> None:

@@ -98,7 +98,7 @@ def test_the_plot_has_one_real_scale_names_and_says_no_signal():
 
 
 def test_the_command_says_no_signal_and_titles_maps_with_file_names(tmp_path, capsys, monkeypatch):
-    from convprop import cli_predict
+    from convprop.cli import predict as cli_predict
     from convprop.report import figures
 
     model = _model(30.0)  # saturated: every map is rounding noise

@@ -6,9 +6,9 @@ from . import (
     nn,
 )
 from .autograd import Tensor, no_grad
+from .formats.safetensors import load_safetensors
 from .gradcheck import GradcheckError, GradcheckKinkWarning, GradcheckResult, gradcheck
 from .rng import manual_seed
-from .safetensors_io import load_safetensors
 from .shapes import output_size
 
 __version__ = "0.1.0"

@@ -157,8 +157,8 @@ def test_broadcast_copies_buffers_and_only_rank_0_is_main():
 
 
 def test_ranks_other_than_0_print_nothing_and_write_nothing(tmp_path, capsys):
-    from convprop.cli_settings import add_train_options
-    from convprop.cli_train import _train
+    from convprop.cli.settings import add_train_options
+    from convprop.cli.train import _train
 
     parser = argparse.ArgumentParser()
     add_train_options(parser)

@@ -17,7 +17,7 @@ import torch
 import onnx
 from convprop import Tensor, nn
 from convprop import onnx as conv_onnx
-from convprop.onnx.layers import BatchNormalization
+from convprop.formats.onnx.layers import BatchNormalization
 from onnx import TensorProto, helper, numpy_helper
 
 from .oracles import onnxruntime as _onnxruntime

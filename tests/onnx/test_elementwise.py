@@ -45,7 +45,7 @@ def test_exported_checkpoint_loads_and_agrees_with_onnxruntime_and_predict(tmp_p
 
     from sklearn.datasets import load_digits
 
-    from convprop.cli_predict import restore
+    from convprop.cli.predict import restore
     from convprop.data.digits import CONTRACT
 
     digits = load_digits().images[:6, None].astype(np.float32)  # raw pixels, 0..16
@@ -185,7 +185,7 @@ def test_reshaping_constants_and_residual_adds_are_refused_by_node(proto, messag
 def test_the_layer_checks_shapes_when_it_runs(tmp_path):
     """Where shape inference knows nothing of the running tensor, the layer refuses a
     constant that would change its shape when it runs, naming the node."""
-    from convprop.onnx.layers import Elementwise
+    from convprop.formats.onnx.layers import Elementwise
 
     c = np.random.default_rng(4).uniform(1, 2, (3, 1, 1)).astype(np.float32)
     layer = Elementwise("Sub", c, True, "s1")

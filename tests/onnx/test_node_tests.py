@@ -1,5 +1,5 @@
 """ONNX's own node tests (onnx.backend.test.case.node, shipped in the onnx package) for
-every operator convprop.onnx.load claims: each case must give ONNX's expected outputs or
+every operator convprop.formats.onnx.load claims: each case must give ONNX's expected outputs or
 be refused with a ValueError naming the node and the attribute (REFUSED, a reason each).
 A case whose data input is not float32/float64 (the uint8, int8... variants) must be refused
 as such: convprop's kernels and Tensors compute in floating point.

@@ -261,7 +261,7 @@ def test_export_command_writes_a_file_that_evaluates_the_same(tmp_path, capsys):
     out = tmp_path / "model.onnx"
     assert main(["export", str(ckpt), "--onnx", str(out)]) == 0
     assert f"wrote {out}" in capsys.readouterr().out
-    from convprop.cli_predict import restore
+    from convprop.cli.predict import restore
     from convprop.data.digits import CONTRACT
 
     model, _ = restore(str(ckpt))  # the ONNX model normalises raw 0..16 pixels itself

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from ..autograd import Tensor
-from ..autograd.nn_ops import PAD_MODES
+from ..functions import PAD_MODES
 from ..shapes import resolve_padding
 from . import functional_conv as FC
 from ._checks import as_bool, as_int, as_tuple, check_groups, parameter, pool_arguments

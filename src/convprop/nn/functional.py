@@ -6,9 +6,9 @@ import math
 
 import numpy as np
 
+from .. import functions as ops
 from ..arguments import MAX_INT, as_float, as_int, fmt
 from ..autograd import Tensor
-from ..autograd import nn_ops as ops
 from ..rng import generator
 from .functional_conv import (
     adaptive_avg_pool1d,

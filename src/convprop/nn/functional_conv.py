@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from .. import functions as ops
 from ..autograd import Tensor
-from ..autograd import nn_ops as ops
 from ..shapes import MAX_INT, ArgumentTypeError, as_bool, as_int, fmt
 
 

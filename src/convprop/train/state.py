@@ -9,8 +9,9 @@ from typing import Any
 
 import numpy as np
 
-from .. import checkpoint, rng
+from .. import rng
 from ..data import DataLoader
+from ..formats import checkpoint
 from ..models import MODELS
 from ..nn import Module
 from ..optim import Optimizer

@@ -20,10 +20,10 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd import Tensor
-from ..nn import functional as F
-from ..nn.module import Module
-from ..shapes import dilated_extent
+from ...autograd import Tensor
+from ...nn import functional as F
+from ...nn.module import Module
+from ...shapes import dilated_extent
 
 Pairs = tuple[tuple[int, int], ...]
 

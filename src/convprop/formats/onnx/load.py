@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import _optional, nn
+from ... import _optional, nn
 from . import layers as L
 from .convert import conv, elementwise, linear, pool
 from .fold import fold

@@ -7,8 +7,8 @@ import argparse
 
 import numpy as np
 
-from .data.contract import checkpoint_contract
-from .train import model_inputs, predict, restore
+from ..data.contract import checkpoint_contract
+from ..train import model_inputs, predict, restore
 
 
 def run_predict(args: argparse.Namespace) -> int:
@@ -22,7 +22,7 @@ def run_predict(args: argparse.Namespace) -> int:
 
 def run_saliency(args: argparse.Namespace) -> int:
     """|dL/dX| of each image for the model's prediction; --plot draws image and map."""
-    from .saliency import saliency_maps, without_signal
+    from ..saliency import saliency_maps, without_signal
 
     model, meta = restore(args.checkpoint)
     images = model_inputs(args.images, checkpoint_contract(meta["config"]))
@@ -35,8 +35,8 @@ def run_saliency(args: argparse.Namespace) -> int:
             found = f"no signal ({why}); {found} is rounding"
         print(f"{path}: predicted {c} (p={p[c]:.3f}); {found}")
     if args.plot:
-        from .explain.plots import save
-        from .report.figures import saliency
+        from ..explain.plots import save
+        from ..report.figures import saliency
 
         print(f"plot: {save(saliency(model, images, names=args.images), args.plot)}")
     return 0
@@ -46,7 +46,7 @@ def run_export(args: argparse.Namespace) -> int:
     """convprop export CHECKPOINT --onnx OUT.onnx: the model with the checkpoint's input
     normalisation as Sub and Div nodes in front, so it takes the same raw pixels as
     `convprop predict`; the contract is written into the model's metadata too."""
-    from .onnx import export
+    from ..formats.onnx import export
 
     model, meta = restore(args.checkpoint)
     config = meta["config"]

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .cli_shape import add_stack_options
+from .shape import add_stack_options
 
 
 def pair(text: str) -> tuple[int, int]:
@@ -81,12 +81,12 @@ def add_explain_parser(sub: Any) -> None:
 
 def run_explain(args: argparse.Namespace) -> int:
     try:
-        from .explain.text import fit
+        from ..explain.text import fit
 
         lines, figure = _explain(args)
         print("\n".join(fit(lines)))
         if args.plot:
-            from .explain.plots import save
+            from ..explain.plots import save
 
             print(f"plot: {save(figure(), args.plot)}")
     except (ValueError, ImportError) as e:  # ImportError: matplotlib missing for --plot
@@ -96,11 +96,11 @@ def run_explain(args: argparse.Namespace) -> int:
 
 
 def _explain(args: argparse.Namespace) -> tuple[list[str], Any]:
-    from .explain import plots
+    from ..explain import plots
 
     if args.what == "conv":
-        from .explain.conv import ConvSetup
-        from .explain.conv_story import explain
+        from ..explain.conv import ConvSetup
+        from ..explain.conv_story import explain
 
         setup = ConvSetup(
             args.input,
@@ -117,15 +117,15 @@ def _explain(args: argparse.Namespace) -> tuple[list[str], Any]:
         stories = _pool_stories(args)
         lines = [line for s in stories for line in [*s.lines, ""]][:-1]
         return lines, lambda: plots.pool_figure(stories)
-    from .cli_shape import build_layers, parse_input
-    from .explain.shape import explain as explain_shape
+    from ..explain.shape import explain as explain_shape
+    from .shape import build_layers, parse_input
 
     story = explain_shape(*parse_input(args.input), build_layers(args))
     return story.lines, lambda: plots.shape_figure(story)
 
 
 def _pool_stories(args: argparse.Namespace) -> list[Any]:
-    from .explain.pool import COURSE_X, PoolSetup, course_scenarios, tell
+    from ..explain.pool import COURSE_X, PoolSetup, course_scenarios, tell
 
     kind = "max" if args.what == "maxpool" else "avg"
     ties = getattr(args, "ties", "first")

@@ -13,11 +13,11 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ..autograd import Tensor
-from ..kernels.padding import source
-from ..nn import functional as F
-from ..nn.layers import BatchNorm2d
-from ..nn.module import Module, Parameter
+from ...autograd import Tensor
+from ...kernels.padding import source
+from ...nn import functional as F
+from ...nn.layers import BatchNorm2d
+from ...nn.module import Module, Parameter
 from .pool import Pairs, same_pads
 
 

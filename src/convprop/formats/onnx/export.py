@@ -20,9 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from .. import _optional, nn
-from ..autograd import Tensor, no_grad
-from ..shapes import as_tuple, pool_stride, resolve_padding
+from ... import _optional, nn
+from ...autograd import Tensor, no_grad
+from ...shapes import as_tuple, pool_stride, resolve_padding
 from .layers import Elementwise
 
 MIN_OPSET = 22

@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from ._optional import safetensors_numpy
-from .nn import Module
+from .._optional import safetensors_numpy
+from ..nn import Module
 
 
 def load_safetensors(model: Module, path: str | Path, strict: bool = True) -> Module:

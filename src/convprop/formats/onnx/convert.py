@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import nn
+from ... import nn
 from . import layers as L
 from .node import Node
 from .pool import Geometry, OnnxPool, guarded

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .explain.stack import Layer, walk
+from ..explain.stack import Layer, walk
 
 __all__ = ["Layer", "add_stack_options", "build_layers", "parse_input", "run_shape", "walk"]
 
@@ -80,7 +80,7 @@ def run_shape(args: argparse.Namespace) -> int:
     except ValueError as e:
         print(f"convprop shape: error: {e}", file=sys.stderr)
         return 2
-    from .explain.text import fit
+    from ..explain.text import fit
 
     print("\n".join(fit([*lines, f"output: {h}x{w}x{c}"])))
     return 0

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import textwrap
 
-from .explain.text import fit, terminal_width
-from .kernel_checks import grid
+from ..explain.text import fit, terminal_width
+from ..gradcheck.grid import grid
 
 COLUMNS = (("kernel", 18, "<"), ("max rel error", 13, ">"), ("kinks", 5, ">"), ("pass", 4, "<"))
 

@@ -8,8 +8,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from . import __version__
-from .cli_shape import add_stack_options
+from .. import __version__
+from .shape import add_stack_options
 
 
 class _Formatter(argparse.HelpFormatter):
@@ -77,11 +77,11 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--quick", action="store_true", help="a smaller grid")
 
-    from .cli_explain import add_explain_parser
+    from .explain import add_explain_parser
 
     add_explain_parser(sub)
 
-    from .cli_settings import add_data_options, add_train_options
+    from .settings import add_data_options, add_train_options
 
     train = sub.add_parser(
         "train",
@@ -146,18 +146,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     if args.command == "shape":
-        from .cli_shape import run_shape
+        from .shape import run_shape
 
         return run_shape(args)
     if args.command == "explain":
-        from .cli_explain import run_explain
+        from .explain import run_explain
 
         return run_explain(args)
     if args.command == "gradcheck":
-        from .cli_gradcheck import run_gradcheck
+        from .gradcheck import run_gradcheck
 
         return run_gradcheck(quick=args.quick)
-    from . import cli_predict, cli_train
+    from . import predict as cli_predict
+    from . import train as cli_train
 
     runner = {
         "train": cli_train.run_train,

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from .gradcheck_result import (
+from .result import (
     GradcheckError,
     GradcheckKinkWarning,
     GradcheckResult,
@@ -281,7 +281,7 @@ def _from_autograd(
     fn: Callable[..., Any], tensors: Sequence[Any]
 ) -> tuple[CheckedFn, list[np.ndarray]]:
     """Wrap a function of Tensors as fn(*arrays) -> (y, vjp), vjp by Tensor.backward."""
-    from .autograd import Tensor
+    from ..autograd import Tensor
 
     flags = [isinstance(t, Tensor) and t.requires_grad for t in tensors]
 
@@ -321,7 +321,7 @@ def check_gradients(
     full Jacobian is compared; otherwise the dot-product test. Elements whose step makes
     the one-sided slopes jump by more than kink_tol are kinks, reported, not compared.
     """
-    from .autograd import Tensor
+    from ..autograd import Tensor
 
     if any(isinstance(a, Tensor) for a in inputs):
         fn, arrays = _from_autograd(fn, inputs)

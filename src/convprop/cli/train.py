@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .cli_settings import DEFAULTS, check_applies, choose_dataset, resolve
-from .data import DataLoader
-from .train import (
+from ..data import DataLoader
+from ..train import (
     EpochResult,
     Progress,
     Resumed,
@@ -17,6 +16,7 @@ from .train import (
     load_data,
     restore,
 )
+from .settings import DEFAULTS, check_applies, choose_dataset, resolve
 
 
 class Interrupted(Exception):
@@ -41,7 +41,7 @@ def run_train(args: argparse.Namespace) -> int:
     writes files; an error on any rank aborts the job)."""
     if not args.distributed:
         return _train(args, 0, 1)
-    from . import distributed
+    from .. import distributed
 
     rank, size = distributed.init()
     try:
@@ -71,7 +71,7 @@ def _launch(args: argparse.Namespace) -> str:
     """How the run was started, for the resume hint: 'mpirun -np 2 ' or ''."""
     if not args.distributed:
         return ""
-    from . import distributed
+    from .. import distributed
 
     return f"mpirun -np {distributed.world().size} "
 
@@ -124,7 +124,7 @@ def _run(args: argparse.Namespace, rank: int, size: int, progress: Progress) -> 
             )
     recorder = None
     if args.report:
-        from .report import TrainingRecorder
+        from ..report import TrainingRecorder
 
         recorder = TrainingRecorder(trainer.model)
     results = trainer.run(progress=main and not args.no_progress, on_step=recorder)
@@ -142,7 +142,7 @@ def _run(args: argparse.Namespace, rank: int, size: int, progress: Progress) -> 
     trainer.write_metrics(args.metrics)
     say(f"metrics written to {args.metrics}")
     if recorder is not None:
-        from .report import write_report
+        from ..report import write_report
 
         test = trainer.test_set.arrays[0], trainer.test_set.arrays[1]
         path = write_report(

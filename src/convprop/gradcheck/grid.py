@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from . import kernels as K
-from .gradcheck import CheckedFn, InputReport, check_gradients
+from .. import kernels as K
+from .check import CheckedFn, InputReport, check_gradients
 
 
 def conv2d_fn(**options: Any) -> CheckedFn:

