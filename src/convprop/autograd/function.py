@@ -27,26 +27,29 @@ class Function:
     backward: Callable[[np.ndarray], tuple[np.ndarray | None, ...]]
 
     @classmethod
-    def apply(cls, *inputs: Tensor, **params: Any) -> Tensor:
-        return cls.apply_with(*inputs, **params)[0]
-
-    @classmethod
-    def apply_with(cls, *inputs: Any, **params: Any) -> tuple[Tensor, Function]:
-        """The output and the Function itself, for what its forward saved (pooling indices)."""
+    def apply(cls, *inputs: Any, _fn: Function | None = None, **params: Any) -> Tensor:
+        """Run the forward on the inputs' arrays; link the output when a gradient is needed.
+        (One frame on every layer's path: apply_with passes its own instance as _fn.)"""
         for t in inputs:  # O(1) per input: the kind, never the data
             if t is None or isinstance(t, (str, bytes)):
                 raise ArgumentTypeError(
                     f"{cls.__name__}: inputs must be Tensors or arrays, got {type(t).__name__}"
                 )
         inputs = tuple(t if isinstance(t, Tensor) else Tensor(t) for t in inputs)  # arrays too
-        fn = cls()
+        fn = cls() if _fn is None else _fn
         fn.needs_input_grad = tuple(t.requires_grad for t in inputs)
         out = Tensor(fn.forward(*(t.data for t in inputs), **params))
-        if is_grad_enabled() and any(t.requires_grad for t in inputs):
+        if is_grad_enabled() and any(fn.needs_input_grad):
             out.requires_grad = True
             out._ctx = fn
             fn.parents = inputs
-        return out, fn
+        return out
+
+    @classmethod
+    def apply_with(cls, *inputs: Any, **params: Any) -> tuple[Tensor, Function]:
+        """The output and the Function itself, for what its forward saved (pooling indices)."""
+        fn = cls()
+        return cls.apply(*inputs, _fn=fn, **params), fn
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
