@@ -25,7 +25,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("autograd",),  # the engine: Tensor, Function, Parameter, element-wise ops
     ("kernels",),  # pure functions on arrays: no Tensor, no state
     ("shapes",),  # shapes.py, arguments.py: geometries, size formulas, argument checks
-    ("base",),  # memo, rng, _threads, _optional: helpers that import nothing of ours
+    ("base",),  # rng, _threads, _optional: helpers that import nothing of ours
 ]
 
 # The arrows issue 15 names, never to exist even where the lines above would allow them.
@@ -44,7 +44,6 @@ NEVER: set[tuple[str, str]] = {
 
 # Top-level modules that are not a folder of their own, and the part each belongs to.
 MODULES = {
-    "memo": "base",
     "rng": "base",
     "_threads": "base",
     "_optional": "base",

@@ -30,7 +30,6 @@ from .arguments import check_elements as check_elements
 from .arguments import check_same_dtype as check_same_dtype
 from .arguments import fmt as fmt
 from .arguments import shapes_in_errors as shapes_in_errors
-from .memo import memoized
 
 PaddingArg = int | str | tuple[Any, ...]  # an int, "same"/"valid", or per-axis ints or pairs
 
@@ -98,7 +97,7 @@ def resolve_padding(
                 raise ValueError(
                     f"{op}: padding='same' requires stride 1 (as in PyTorch), got stride {stride}"
                 )
-            totals = [d * (k - 1) for k, d in zip(kernel, dilation, strict=True)]
+            totals = [dilated_extent(k, d) - 1 for k, d in zip(kernel, dilation, strict=True)]
             return tuple((t // 2, t - t // 2) for t in totals)
         raise ValueError(
             f"{op}: padding must be an int, one per dimension, 'valid' or 'same', got {padding!r}"
@@ -187,7 +186,6 @@ def _split(op: str, x_shape: tuple[int, ...], w_shape: tuple[int, ...]) -> tuple
     )
 
 
-@memoized
 def conv_geometry(
     op: str,
     x_shape: tuple[int, ...],
@@ -280,7 +278,6 @@ class PoolGeometry:
         return tuple(sides)
 
 
-@memoized
 def pool_geometry(
     op: str,
     x_shape: tuple[int, ...],
@@ -336,7 +333,6 @@ def pool_geometry(
 pool2d_geometry = pool_geometry  # the 2-D name the callers and tests know
 
 
-@memoized
 def conv_transpose_geometry(
     op: str,
     x_shape: tuple[int, ...],

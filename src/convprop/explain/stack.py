@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..shapes import conv2d_geometry, output_size, pool2d_geometry
+from ..shapes import conv2d_geometry, dilated_extent, output_size, pool2d_geometry
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class Layer:
     @property
     def span(self) -> int:
         """F' = D*(F-1) + 1: the cells one (dilated) window spans."""
-        return self.dilation * (self.kernel - 1) + 1
+        return dilated_extent(self.kernel, self.dilation)
 
 
 def _formula(axis: str, size: int, layer: Layer, pad: tuple[int, int], out: int) -> str:
