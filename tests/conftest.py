@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from .oracle_record import COUNT, LARGEST
+from .oracle.record import COUNT, LARGEST
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import json
 
 from convprop.cli import main
 
-from .helpers import MNIST_DIR, needs_mnist
+from ..helpers import MNIST_DIR, needs_mnist
 
 
 @needs_mnist

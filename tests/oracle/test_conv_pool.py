@@ -17,8 +17,8 @@ F = torch.nn.functional
 
 from convprop import kernels as K  # noqa: E402
 
-from .helpers import TOLERANCE, max_error  # noqa: E402
-from .oracle_record import record  # noqa: E402
+from ..helpers import TOLERANCE, max_error  # noqa: E402
+from .record import record  # noqa: E402
 
 ALGORITHMS = ["im2col", "fft", "auto", "direct"]
 

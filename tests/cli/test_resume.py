@@ -10,7 +10,7 @@ from convprop import optim
 from convprop.cli import main
 from convprop.formats import checkpoint
 
-from .helpers import MNIST_DIR, needs_mnist
+from ..helpers import MNIST_DIR, needs_mnist
 
 
 def _train(tmp_path, *extra, name="c"):

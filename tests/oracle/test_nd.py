@@ -10,8 +10,8 @@ import torch
 
 from convprop import kernels as K
 
-from .helpers import TOLERANCE, max_error
-from .oracle_record import record
+from ..helpers import TOLERANCE, max_error
+from .record import record
 
 F = torch.nn.functional
 

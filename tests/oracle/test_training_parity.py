@@ -9,7 +9,7 @@ from convprop import Tensor, models, optim
 from convprop.data import load_mnist
 from convprop.nn import functional as F
 
-from .helpers import MNIST_DIR, needs_mnist
+from ..helpers import MNIST_DIR, needs_mnist
 
 TOLERANCE = {np.float64: 1e-8, np.float32: 1e-4}
 
