@@ -1,4 +1,4 @@
-"""explain/pool_story.py: every route line and every divisor says what PyTorch computes."""
+"""explain/pool.py (its text): every route line and every divisor says what PyTorch computes."""
 
 import re
 
