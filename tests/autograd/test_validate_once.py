@@ -10,7 +10,7 @@ import pytest
 import convprop.kernels as K
 from convprop import models, optim, shapes
 from convprop.autograd import Tensor
-from convprop.kernels import select
+from convprop.kernels.conv import select
 from convprop.nn import functional as F
 
 VALIDATORS = ("conv_geometry", "conv_transpose_geometry", "pool_geometry")

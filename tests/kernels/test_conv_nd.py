@@ -49,7 +49,7 @@ CASES = [(1, c) for c in GRID_1D] + [(3, c) for c in GRID_3D]
 @pytest.mark.parametrize("algorithm", ["im2col", "fft", "batch_inner", "auto"])
 @pytest.mark.parametrize("dims, case", CASES, ids=str)
 def test_every_algorithm_equals_the_reference_loops(dims, case, algorithm, dtype, monkeypatch):
-    from convprop.kernels import batch_inner
+    from convprop.kernels.conv import batch_inner
 
     wide = algorithm == "batch_inner"
     monkeypatch.setattr(batch_inner, "WIDTH_LIMIT", 10**6 if wide else 0)

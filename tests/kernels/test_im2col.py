@@ -4,8 +4,8 @@ layouts; col2im is im2col's adjoint."""
 import numpy as np
 import pytest
 
-from convprop.kernels import batch_inner
-from convprop.kernels.im2col import col2im, im2col
+from convprop.kernels.conv import batch_inner
+from convprop.kernels.conv.im2col import col2im, im2col
 from convprop.shapes import conv2d_geometry
 
 from .check_algorithm import assert_matches_reference
@@ -72,8 +72,8 @@ def test_col2im_is_the_adjoint_of_im2col(rng, stride, padding, dilation):
 )
 def test_both_input_gradient_routes_equal_the_reference(rng, padding, dilation, groups):
     """Stride 1 picks the flipped-filter correlation or col2im by size; both must be exact."""
-    from convprop.kernels import reference
-    from convprop.kernels.im2col import _grad_input_by_col2im, grad_input_as_correlation
+    from convprop.kernels.conv import reference
+    from convprop.kernels.conv.im2col import _grad_input_by_col2im, grad_input_as_correlation
 
     x = rng.standard_normal((2, 4, 7, 6))
     w = rng.standard_normal((8, 4 // groups, 3, 2))

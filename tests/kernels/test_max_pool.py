@@ -11,8 +11,8 @@ from convprop.kernels import (
     max_pool2d_indices,
     max_pool2d_switches,
     max_pool2d_switches_backward,
-    reference,
 )
+from convprop.kernels.pool import reference
 from convprop.shapes import pool2d_geometry
 
 from ..helpers import assert_close

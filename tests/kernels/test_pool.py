@@ -8,8 +8,8 @@ from convprop.kernels import (
     avg_pool2d_backward,
     max_pool2d,
     max_pool2d_backward,
-    reference,
 )
+from convprop.kernels.pool import reference
 from convprop.shapes import pool2d_geometry
 
 from ..helpers import assert_close

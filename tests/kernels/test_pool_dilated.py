@@ -9,7 +9,7 @@ import torch.nn.functional as TF
 
 from convprop import Tensor, gradcheck
 from convprop import kernels as K
-from convprop.kernels import reference as R
+from convprop.kernels.pool import reference as R
 from convprop.nn import functional as F
 from convprop.shapes import pool_geometry
 

@@ -8,7 +8,7 @@ import torch.nn.functional as TF
 
 from convprop import gradcheck
 from convprop import kernels as K
-from convprop.kernels import reference
+from convprop.kernels.pool import reference
 from convprop.shapes import pool_geometry
 
 from ..helpers import assert_close

@@ -9,7 +9,7 @@ import pytest
 from scipy import signal
 
 from convprop.kernels import conv2d, conv2d_backward
-from convprop.kernels.reference import course_convolve, course_grad_input, course_grad_weight
+from convprop.kernels.conv.reference import course_convolve, course_grad_input, course_grad_weight
 
 ALGORITHMS = ["direct", "im2col", "fft"]
 

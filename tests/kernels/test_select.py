@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from convprop.kernels import choose, fft, im2col
+from convprop.kernels import choose
+from convprop.kernels.conv import fft, im2col
 from convprop.shapes import conv2d_geometry
 
 
@@ -23,7 +24,7 @@ def test_explicit_algorithms_are_honoured():
 
 def test_benchmark_mode_measures_once_per_geometry_and_stays_exact(rng, monkeypatch):
     from convprop import kernels
-    from convprop.kernels import select
+    from convprop.kernels.conv import select
 
     calls = []
     measure = select._measure

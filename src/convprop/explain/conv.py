@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..kernels import reference
+from ..kernels.conv import reference
 from ..shapes import ConvGeometry, conv2d_geometry
 
 Pair = tuple[int, int]

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd.function import Function
-from ..kernels import conv_core
+from ..kernels.conv import core as conv_core
 from .dims import spatial_dims
 
 

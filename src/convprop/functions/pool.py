@@ -9,14 +9,14 @@ import numpy as np
 
 from .. import kernels as K
 from ..autograd.function import Function
-from ..kernels import pool
-from ..kernels.adaptive import (
+from ..kernels.pool import avg as pool
+from ..kernels.pool.adaptive import (
     adaptive_avg_core_backward,
     adaptive_max_core_backward,
     max_unpool_core_backward,
 )
-from ..kernels.lp_pool import lp_pool_core_backward, lp_pool_planned
-from ..kernels.max_pool import flat_indices, max_pool_planned, route_switches, split_ties
+from ..kernels.pool.lp import lp_pool_core_backward, lp_pool_planned
+from ..kernels.pool.max import flat_indices, max_pool_planned, route_switches, split_ties
 from .dims import spatial_dims
 
 

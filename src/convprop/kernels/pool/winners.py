@@ -11,9 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from ..shapes import PoolGeometry
-from .layout import ALL, at, pad_spatial
-from .pool import GEOMETRIES, Tap, taps
+from ...shapes import PoolGeometry
+from ..layout import ALL, at, pad_spatial
+from .avg import GEOMETRIES, Tap, taps
 
 PACKED_TAPS = 16  # up to this many taps the winner comes from a packed bit mask
 

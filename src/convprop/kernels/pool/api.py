@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from .max_pool import (
+from .avg import average, average_backward
+from .max import (
     max_pool,
     max_pool_backward,
     max_pool_grad,
@@ -23,7 +24,6 @@ from .max_pool import (
     max_pool_switches,
     max_pool_switches_backward,
 )
-from .pool import average, average_backward
 
 Pooled = tuple[np.ndarray, np.ndarray]
 

@@ -20,9 +20,9 @@ import math
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from ..shapes import ConvGeometry
-from .layout import ALL, at, window_slice
-from .workspace import scratch
+from ...shapes import ConvGeometry
+from ..layout import ALL, at, window_slice
+from ..workspace import scratch
 
 WIDTH_LIMIT = 16  # outputs narrower than this use the batch-inner layout
 

@@ -20,8 +20,8 @@ from types import ModuleType
 
 import numpy as np
 
-from ..shapes import ConvGeometry, dilated_extent
-from .layout import ALL, at, crop_spatial, pad_spatial, window_slice
+from ...shapes import ConvGeometry, dilated_extent
+from ..layout import ALL, at, crop_spatial, pad_spatial, window_slice
 
 
 @functools.cache

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from ..shapes import (
+from ...shapes import (
     ArgumentTypeError,
     PoolGeometry,
     as_tuple,
@@ -36,11 +36,11 @@ from ..shapes import (
     pool_geometry,
     pool_stride,
 )
-from .layout import ALL, at, crop_spatial, pad_spatial, pool_layouts
-from .max_pool_winners import forward as _forward
-from .max_pool_winners import inside as _inside
-from .max_pool_winners import maxima as _maxima
-from .pool import input_shape_of, taps
+from ..layout import ALL, at, crop_spatial, pad_spatial, pool_layouts
+from .avg import input_shape_of, taps
+from .winners import forward as _forward
+from .winners import inside as _inside
+from .winners import maxima as _maxima
 
 
 def _op(name: str, dims: int) -> str:

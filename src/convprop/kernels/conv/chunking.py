@@ -21,9 +21,10 @@ from types import ModuleType
 
 import numpy as np
 
-from .. import arguments
-from ..shapes import ConvGeometry
-from . import im2col, workspace
+from ... import arguments
+from ...shapes import ConvGeometry
+from .. import workspace
+from . import im2col
 
 
 def bytes_per_image(impl: ModuleType, g: ConvGeometry, dtype: np.dtype) -> int:

@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from ..shapes import ArgumentTypeError, as_array, as_int, check_array, check_elements, fmt
-from .layout import ALL, at, pool_layouts
-from .max_pool import check_below, route
+from ...shapes import ArgumentTypeError, as_array, as_int, check_array, check_elements, fmt
+from ..layout import ALL, at, pool_layouts
+from .max import check_below, route
 
 Box = tuple[slice, ...]
 

@@ -27,7 +27,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ..shapes import (
+from ...shapes import (
     ConvGeometry,
     as_int,
     check_array,
@@ -36,8 +36,8 @@ from ..shapes import (
     conv_transpose_geometry,
     fmt,
 )
+from ..layout import conv_layouts
 from . import chunking
-from .layout import conv_layouts
 from .select import choose
 
 Convention = Literal["correlation", "convolution"]

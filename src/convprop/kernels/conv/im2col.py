@@ -20,10 +20,10 @@ from collections.abc import Callable
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from ..shapes import ConvGeometry
+from ...shapes import ConvGeometry
+from ..layout import ALL, at, crop_spatial, pad_spatial, window_slice
+from ..workspace import scratch
 from . import batch_inner
-from .layout import ALL, at, crop_spatial, pad_spatial, window_slice
-from .workspace import scratch
 
 
 def im2col(x: np.ndarray, g: ConvGeometry, scratch_name: str | None = None) -> np.ndarray:

@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from ..shapes import PoolGeometry, as_bool, as_int, check_array, fmt, pool_geometry
-from .layout import ALL, at, crop_spatial, pad_spatial, pool_layouts, window_slice
+from ...shapes import PoolGeometry, as_bool, as_int, check_array, fmt, pool_geometry
+from ..layout import ALL, at, crop_spatial, pad_spatial, pool_layouts, window_slice
 
 Tap = tuple[tuple[int, ...], tuple[slice, ...]]
 # taps and max_pool_winners.inside are remembered per geometry, for the last GEOMETRIES ones:

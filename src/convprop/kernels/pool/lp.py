@@ -26,8 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from ..shapes import ArgumentTypeError, PoolGeometry, as_array, as_bool, as_tuple, fmt
-from .pool import average_backward, average_core_backward, average_planned
+from ...shapes import ArgumentTypeError, PoolGeometry, as_array, as_bool, as_tuple, fmt
+from .avg import average_backward, average_core_backward, average_planned
 
 
 def _sign(v: np.ndarray) -> np.ndarray:

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .conv_core import (
+from .core import (
     Convention,
     convolve,
     convolve_backward,

@@ -25,7 +25,7 @@ from typing import Literal
 
 import numpy as np
 
-from ..shapes import ConvGeometry
+from ...shapes import ConvGeometry
 from . import fft, im2col, reference
 
 Algorithm = Literal["auto", "direct", "im2col", "fft"]
