@@ -75,7 +75,7 @@ def bench_layer(name, x_shape, w_shape, padding, algorithms, repeats):
         b = median_seconds(
             lambda a=algorithm: K.conv2d_backward(gy, x, w, padding=padding, algorithm=a), reps
         )
-        chosen = K.choose("auto", _geometry(x, w, padding)).__name__.rsplit(".", 1)[-1]
+        chosen = K.choose("auto", _geometry(x, w, padding)).name
         label = f"auto ({chosen})" if algorithm == "auto" else algorithm
         rows.append(
             dict(
@@ -107,7 +107,7 @@ def main() -> None:
 
     print(f"float32; torch {torch.__version__} with {torch.get_num_threads()} threads; medians")
     layers = LAYERS + (MORE_LAYERS if args.all else [])
-    algorithms = ["im2col", "fft", "auto"] + ([] if args.no_direct else ["direct"])
+    algorithms = ["im2col", "batch_inner", "fft", "auto"] + ([] if args.no_direct else ["direct"])
     rows = []
     header = (
         f"{'layer':<32} {'algorithm':<16} {'fwd ms':>9} {'x torch':>8} {'bwd ms':>9} {'x torch':>8}"

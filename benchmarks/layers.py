@@ -120,7 +120,7 @@ def conv_case(name, x_shape, w_shape, stride, padding, repeats, ceiling):
     gflops = (3 * flops) / (f + b) / 1e9  # forward plus two gradient passes
     return dict(
         case=name,
-        algorithm=K.choose("auto", g).__name__.rsplit(".", 1)[-1],
+        algorithm=K.choose("auto", g).name,
         forward_ms=f * 1e3,
         backward_ms=b * 1e3,
         forward_ratio=f / t_fwd,

@@ -1,20 +1,25 @@
-"""kernels/chunking.py: under a small workspace limit, same results and bounded memory."""
+"""kernels/conv/chunking.py: under a small workspace limit, same results and bounded memory."""
 
+import dataclasses
 import tracemalloc
 
 import numpy as np
 import pytest
 
+from convprop.arguments import MAX_ELEMENTS
 from convprop.kernels import (
+    ALGORITHMS,
     conv2d,
     conv2d_backward,
     conv_transpose2d,
     conv_transpose2d_backward,
     workspace,
 )
+from convprop.kernels.conv import chunking
+from convprop.shapes import conv2d_geometry
 
 
-@pytest.mark.parametrize("algorithm", ["im2col", "fft"])
+@pytest.mark.parametrize("algorithm", ["im2col", "batch_inner", "fft"])
 def test_chunked_results_equal_unchunked(rng, monkeypatch, algorithm):
     x = rng.standard_normal((5, 4, 9, 8))
     w = rng.standard_normal((6, 2, 3, 3))
@@ -55,3 +60,49 @@ def test_the_limit_bounds_peak_memory(rng, monkeypatch):
     monkeypatch.setattr(workspace, "limit_bytes", 2**20)
     bounded = _peak(lambda: conv2d(x, w, padding=2, algorithm="im2col"))
     assert bounded < unbounded / 4
+
+
+def _spying(record, batches):
+    """record with its forward recording each chunk's batch size, and 1000 bytes per image."""
+
+    def forward(x, w, g):
+        batches.append((record.name, x.shape[0], g.batch))
+        return record.forward(x, w, g)
+
+    return dataclasses.replace(record, forward=forward, bytes_per_image=lambda g, dtype: 1000)
+
+
+def test_chunks_follow_the_records_bytes_per_image(rng, monkeypatch):
+    x, w = rng.standard_normal((5, 2, 6, 6)), rng.standard_normal((3, 2, 3, 3))
+    g = conv2d_geometry("t", x.shape, w.shape)
+    batches = []
+    record = _spying(ALGORITHMS["im2col"], batches)
+    monkeypatch.setattr(workspace, "limit_bytes", 2500)  # two images of 1000 bytes a chunk
+    y = chunking.forward(record, x, w, g)
+    assert batches == [("im2col", 2, 2), ("im2col", 2, 2), ("im2col", 1, 1)]
+    np.testing.assert_allclose(y, ALGORITHMS["direct"].forward(x, w, g), atol=1e-12)
+
+
+def test_a_nonfinite_operand_takes_the_records_detour(rng):
+    x, w = rng.standard_normal((2, 2, 6, 6)), rng.standard_normal((3, 2, 3, 3))
+    x[1, 0, 2, 3] = np.nan
+    g = conv2d_geometry("t", x.shape, w.shape)
+    batches = []
+    detour = _spying(ALGORITHMS["im2col"], batches)
+    fft = dataclasses.replace(_spying(ALGORITHMS["fft"], batches), nonfinite_detour=detour)
+    y = chunking.forward(fft, x, w, g)
+    assert [name for name, _, _ in batches] == ["im2col"]
+    np.testing.assert_array_equal(np.isnan(y), np.isnan(ALGORITHMS["direct"].forward(x, w, g)))
+    batches.clear()
+    chunking.forward(fft, np.nan_to_num(x), w, g)
+    assert [name for name, _, _ in batches] == ["fft"]
+
+
+def test_one_image_beyond_max_elements_is_refused_naming_the_record(rng):
+    x, w = rng.standard_normal((2, 2, 6, 6)), rng.standard_normal((3, 2, 3, 3))
+    g = conv2d_geometry("t", x.shape, w.shape)
+    huge = dataclasses.replace(
+        ALGORITHMS["batch_inner"], bytes_per_image=lambda g, dtype: 8 * (MAX_ELEMENTS + 1)
+    )
+    with pytest.raises(ValueError, match=r"one image's batch_inner workspace would take"):
+        chunking.forward(huge, x, w, g)

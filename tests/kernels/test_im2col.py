@@ -1,4 +1,4 @@
-"""kernels/im2col.py and batch_inner.py: equal to the reference on the grid, in both column
+"""kernels/conv/im2col.py and batch_inner.py: equal to the reference on the grid, in both column
 layouts; col2im is im2col's adjoint."""
 
 import numpy as np
@@ -12,16 +12,18 @@ from .check_algorithm import assert_matches_reference
 from .conv_grid import GRID, grid_id
 
 
-@pytest.fixture(params=["nchw", "batch_inner"])
+@pytest.fixture(params=["im2col", "batch_inner"])
 def layout(request, monkeypatch):
-    """Force one column layout: the width rule would pick batch_inner for every grid case."""
-    monkeypatch.setattr(batch_inner, "WIDTH_LIMIT", 0 if request.param == "nchw" else 10**6)
+    """One column layout, by its record's name: "im2col" would follow the width rule to
+    batch_inner for every grid case, so the rule is switched off for NCHW's columns."""
+    if request.param == "im2col":
+        monkeypatch.setattr(batch_inner, "WIDTH_LIMIT", 0)
     return request.param
 
 
 @pytest.mark.parametrize("case", GRID, ids=grid_id)
 def test_im2col_equals_reference(case, layout):
-    assert_matches_reference(case, "im2col")
+    assert_matches_reference(case, layout)
 
 
 def test_layout_rule_picks_batch_inner_for_small_images_only():
@@ -81,6 +83,9 @@ def test_both_input_gradient_routes_equal_the_reference(rng, padding, dilation, 
     gy = rng.standard_normal(g.y_shape)
     want = reference.conv_grad_input(gy, w, g)
     np.testing.assert_allclose(grad_input_as_correlation(gy, w, g), want, atol=1e-12)
+    # the correlation in either column layout (batch_inner's forward as the stride-1 core)
+    batched = grad_input_as_correlation(gy, w, g, batch_inner.conv_forward)
+    np.testing.assert_allclose(batched, want, atol=1e-12)
     np.testing.assert_allclose(_grad_input_by_col2im(gy, w, g), want, atol=1e-12)
 
 

@@ -1,30 +1,111 @@
-"""kernels/select.py: the documented rule for algorithm="auto"."""
+"""kernels/conv/select.py: the Algorithm records and the documented rule for algorithm="auto"."""
+
+import dataclasses
 
 import numpy as np
 import pytest
 
-from convprop.kernels import choose
-from convprop.kernels.conv import fft, im2col
-from convprop.shapes import conv2d_geometry
+from convprop.kernels import ALGORITHMS, choose
+from convprop.kernels.conv import batch_inner, fft, im2col, reference, select
+from convprop.kernels.conv.select import Algorithm
+from convprop.shapes import conv2d_geometry, conv_geometry
+
+LENET_CONV2 = conv2d_geometry("t", (64, 6, 14, 14), (16, 6, 5, 5))
+WIDE = conv2d_geometry("t", (8, 64, 56, 56), (64, 64, 3, 3), padding=1)
 
 
 @pytest.mark.parametrize(
     "kernel, stride, expected",
-    [(1, 1, im2col), (3, 1, im2col), (5, 1, im2col), (7, 1, fft), (11, 1, fft), (7, 2, im2col)],
+    [
+        (1, 1, "im2col"),
+        (3, 1, "im2col"),
+        (5, 1, "im2col"),
+        (7, 1, "fft"),
+        (11, 1, "fft"),
+        (7, 2, "batch_inner"),  # 13 outputs wide: narrower than WIDTH_LIMIT
+    ],
 )
 def test_auto_rule(kernel, stride, expected):
     g = conv2d_geometry("t", (2, 3, 32, 32), (4, 3, kernel, kernel), stride)
-    assert choose("auto", g) is expected
+    assert choose("auto", g) is ALGORITHMS[expected]
+
+
+def test_auto_picks_batch_inner_for_lenets_conv2_and_im2col_for_a_wide_layer():
+    assert choose("auto", LENET_CONV2) is ALGORITHMS["batch_inner"]
+    assert choose("auto", WIDE) is ALGORITHMS["im2col"]
+    single = conv2d_geometry("t", (1, 6, 14, 14), (16, 6, 5, 5))  # one image: nothing to gain
+    assert choose("auto", single) is ALGORITHMS["im2col"]
 
 
 def test_explicit_algorithms_are_honoured():
     g = conv2d_geometry("t", (2, 3, 32, 32), (4, 3, 3, 3))
-    assert choose("fft", g) is fft and choose("im2col", g) is im2col
+    assert choose("fft", g) is ALGORITHMS["fft"] and choose("im2col", g) is ALGORITHMS["im2col"]
+    assert choose("direct", g) is ALGORITHMS["direct"]
+    assert choose("batch_inner", WIDE) is ALGORITHMS["batch_inner"]
+    # "im2col" names the family: its columns go batch-innermost where that layout wins
+    assert choose("im2col", LENET_CONV2) is ALGORITHMS["batch_inner"]
+
+
+def test_the_records_hold_their_modules_primitives():
+    modules = {"direct": reference, "im2col": im2col, "batch_inner": batch_inner, "fft": fft}
+    assert set(ALGORITHMS) == set(modules)
+    for name, record in ALGORITHMS.items():
+        assert isinstance(record, Algorithm) and record.name == name
+        module = modules[name]
+        assert record.forward is module.conv_forward
+        assert record.grad_input is module.conv_grad_input
+        assert record.grad_weight is module.conv_grad_weight
+    assert ALGORITHMS["fft"].nonfinite_detour is ALGORITHMS["im2col"]
+    assert all(r.nonfinite_detour is None for n, r in ALGORITHMS.items() if n != "fft")
+
+
+@pytest.mark.parametrize(
+    "x_shape, w_shape, stride, padding, dilation, groups",
+    [
+        ((2, 4, 9), (6, 2, 3), 2, 1, 2, 2),
+        ((2, 3, 8, 7), (4, 3, 3, 2), (2, 1), ((0, 2), (1, 0)), 1, 1),
+        ((1, 4, 5, 4, 6), (8, 1, 2, 3, 2), 1, "same", (1, 2, 1), 4),
+    ],
+)
+def test_every_record_supports_every_option(x_shape, w_shape, stride, padding, dilation, groups):
+    g = conv_geometry("t", x_shape, w_shape, stride, padding, dilation, groups)
+    assert all(record.supports(g) for record in ALGORITHMS.values())
+
+
+def test_bytes_per_image_follow_each_algorithms_temporaries():
+    g = WIDE  # 8x64x56x56, 64 3x3 filters, padding 1
+    taps, out, padded = 9, 56 * 56, 58 * 58
+    for dtype in (np.float32, np.float64):
+        item = np.dtype(dtype).itemsize
+        assert ALGORITHMS["direct"].bytes_per_image(g, dtype) == 0
+        # the stride-1 input gradient's columns (64*58*58 per tap) outgrow the forward's
+        assert ALGORITHMS["im2col"].bytes_per_image(g, dtype) == item * taps * 64 * padded
+        inner = item * (64 * taps * out + 64 * padded)
+        assert ALGORITHMS["batch_inner"].bytes_per_image(g, dtype) == inner
+        spectra = 3 * 2 * item * (64 + 64) * 58 * (58 // 2 + 1)
+        assert ALGORITHMS["fft"].bytes_per_image(g, dtype) == spectra
+    strided = conv2d_geometry("t", (2, 64, 56, 56), (64, 64, 3, 3), 2, 1)
+    assert ALGORITHMS["im2col"].bytes_per_image(strided, np.float32) == 4 * taps * 64 * 28 * 28
+
+
+def test_an_unsupported_geometry_is_refused_naming_the_op(monkeypatch):
+    never = Algorithm("never", *(ALGORITHMS["direct"].forward,) * 3, lambda g, d: 0, lambda g: 0)
+    monkeypatch.setitem(select.ALGORITHMS, "never", never)
+    with pytest.raises(ValueError, match=r"^conv3d: algorithm 'never' does not support"):
+        choose("never", WIDE, "conv3d")
+
+
+def test_an_unknown_name_lists_every_accepted_one():
+    with pytest.raises(ValueError) as info:
+        choose("winograd", WIDE, "conv2d")
+    assert str(info.value) == (
+        "conv2d: algorithm must be one of 'auto', 'direct', 'im2col', 'batch_inner', 'fft', "
+        "got 'winograd'"
+    )
 
 
 def test_benchmark_mode_measures_once_per_geometry_and_stays_exact(rng, monkeypatch):
     from convprop import kernels
-    from convprop.kernels.conv import select
 
     calls = []
     measure = select._measure
@@ -37,7 +118,7 @@ def test_benchmark_mode_measures_once_per_geometry_and_stays_exact(rng, monkeypa
         kernels.conv2d_backward(np.ones_like(first), x, w, padding=1)
         assert len(calls) == 1  # measured once, remembered after
         g = conv2d_geometry("t", x.shape, w.shape, 1, 1)
-        assert choose("auto", g, dtype=x.dtype) in (im2col, fft)
+        assert choose("auto", g, dtype=x.dtype) in select.CANDIDATES
         np.testing.assert_allclose(
             first, kernels.conv2d(x, w, padding=1, algorithm="direct"), atol=1e-12
         )
@@ -45,4 +126,46 @@ def test_benchmark_mode_measures_once_per_geometry_and_stays_exact(rng, monkeypa
     finally:
         kernels.benchmark_mode(False)
     g = conv2d_geometry("t", x.shape, w.shape, 1, 1)
-    assert choose("auto", g) is im2col and not select._winners  # back to the rule, forgotten
+    assert choose("auto", g) is ALGORITHMS["batch_inner"] and not select._winners  # the rule
+
+
+def test_benchmark_mode_times_batch_inner_too(monkeypatch):
+    """Every candidate that supports the geometry is timed, and the fastest wins: here a
+    clock that each forward advances by its record's cost makes batch_inner the fastest."""
+    clock = [0.0]
+    cost = {"im2col": 3.0, "batch_inner": 1.0, "fft": 2.0}
+    timed = []
+
+    def spying(record):
+        def forward(x, w, g):
+            timed.append(record.name)
+            clock[0] += cost[record.name]
+            return record.forward(x, w, g)
+
+        return dataclasses.replace(record, forward=forward)
+
+    spies = tuple(spying(r) for r in select.CANDIDATES)
+    monkeypatch.setattr(select, "CANDIDATES", spies)
+    monkeypatch.setattr(select.time, "perf_counter", lambda: clock[0])
+    g = conv2d_geometry("t", (4, 2, 6, 6), (3, 2, 3, 3))
+    assert select._measure(g, np.dtype(np.float64)).name == "batch_inner"
+    assert sorted(set(timed)) == ["batch_inner", "fft", "im2col"]
+    unsupported = dataclasses.replace(spies[1], supports=lambda g: False)
+    monkeypatch.setattr(select, "CANDIDATES", (spies[0], unsupported, spies[2]))
+    timed.clear()
+    assert select._measure(g, np.dtype(np.float64)).name == "fft"
+    assert "batch_inner" not in timed
+
+
+def test_benchmark_mode_remembers_a_bounded_number_of_geometries(monkeypatch):
+    monkeypatch.setattr(select, "WINNERS", 3)
+    monkeypatch.setattr(select, "_measure", lambda g, dtype: ALGORITHMS["im2col"])
+    select.benchmark_mode(True)
+    try:
+        for n in range(1, 6):
+            choose("auto", conv2d_geometry("t", (n, 1, 4, 4), (1, 1, 2, 2)), dtype=np.float32)
+        assert len(select._winners) == 3
+        assert [g.batch for g, _ in select._winners] == [3, 4, 5]  # the oldest dropped
+    finally:
+        select.benchmark_mode(False)
+    assert not select._winners

@@ -16,7 +16,7 @@ from .core import (
     transpose_convolve_backward,
     weight_grad,
 )
-from .select import Algorithm
+from .select import AlgorithmName
 
 
 def conv2d(
@@ -28,7 +28,7 @@ def conv2d(
     dilation: Any = 1,
     groups: int = 1,
     *,
-    algorithm: Algorithm = "auto",
+    algorithm: AlgorithmName = "auto",
     convention: Convention = "correlation",
 ) -> np.ndarray:
     """2-D convolution over an NCHW batch (cross-correlation, as PyTorch, by default).
@@ -57,7 +57,7 @@ def conv2d_backward(
     dilation: Any = 1,
     groups: int = 1,
     *,
-    algorithm: Algorithm = "auto",
+    algorithm: AlgorithmName = "auto",
     convention: Convention = "correlation",
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Gradients of conv2d: (grad_x, grad_weight, grad_bias), shaped like x, weight, (C_out,).
@@ -91,7 +91,7 @@ def conv2d_input(
     dilation: Any = 1,
     groups: int = 1,
     *,
-    algorithm: Algorithm = "auto",
+    algorithm: AlgorithmName = "auto",
 ) -> np.ndarray:
     # torch.nn.grad.conv2d_input's arguments; the gradient: im2col.conv_grad_input
     """Only the input gradient of conv2d, for a layer whose weight needs no gradient."""
@@ -118,7 +118,7 @@ def conv2d_weight(
     dilation: Any = 1,
     groups: int = 1,
     *,
-    algorithm: Algorithm = "auto",
+    algorithm: AlgorithmName = "auto",
 ) -> np.ndarray:
     # torch.nn.grad.conv2d_weight's arguments; the gradient: im2col.conv_grad_weight
     """Only the weight gradient of conv2d: the first layer of a network needs no dL/dX."""
@@ -146,7 +146,7 @@ def conv_transpose2d(
     groups: int = 1,
     dilation: Any = 1,
     *,
-    algorithm: Algorithm = "auto",
+    algorithm: AlgorithmName = "auto",
 ) -> np.ndarray:
     """Transposed convolution: the adjoint of conv2d in its input (PyTorch's definition).
 
@@ -179,7 +179,7 @@ def conv_transpose2d_backward(
     groups: int = 1,
     dilation: Any = 1,
     *,
-    algorithm: Algorithm = "auto",
+    algorithm: AlgorithmName = "auto",
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     # see conv_core.transpose_planned_backward
     """Gradients of conv_transpose2d: (grad_x, grad_weight, grad_bias)."""

@@ -23,7 +23,7 @@ from .core import (
     transpose_convolve_backward,
     weight_grad,
 )
-from .select import Algorithm
+from .select import AlgorithmName
 
 Grads = tuple[np.ndarray, np.ndarray, np.ndarray]
 
@@ -37,7 +37,7 @@ def conv1d(
     dilation: Any = 1,
     groups: int = 1,
     *,
-    algorithm: Algorithm = "auto",
+    algorithm: AlgorithmName = "auto",
     convention: Convention = "correlation",
 ) -> np.ndarray:
     """1-D convolution of (N, C, L) signals; see the module docstring for shapes."""
@@ -54,7 +54,7 @@ def conv3d(
     dilation: Any = 1,
     groups: int = 1,
     *,
-    algorithm: Algorithm = "auto",
+    algorithm: AlgorithmName = "auto",
     convention: Convention = "correlation",
 ) -> np.ndarray:
     """3-D convolution of (N, C, D, H, W) volumes; see the module docstring for shapes."""
@@ -71,7 +71,7 @@ def conv1d_backward(
     dilation: Any = 1,
     groups: int = 1,
     *,
-    algorithm: Algorithm = "auto",
+    algorithm: AlgorithmName = "auto",
     convention: Convention = "correlation",
 ) -> Grads:
     """(grad_x, grad_weight, grad_bias) of conv1d."""
@@ -88,7 +88,7 @@ def conv3d_backward(
     dilation: Any = 1,
     groups: int = 1,
     *,
-    algorithm: Algorithm = "auto",
+    algorithm: AlgorithmName = "auto",
     convention: Convention = "correlation",
 ) -> Grads:
     """(grad_x, grad_weight, grad_bias) of conv3d."""
@@ -105,7 +105,7 @@ def conv1d_input(
     dilation: Any = 1,
     groups: int = 1,
     *,
-    algorithm: Algorithm = "auto",
+    algorithm: AlgorithmName = "auto",
 ) -> np.ndarray:
     # torch.nn.grad.conv1d_input's arguments; the gradient: im2col.conv_grad_input
     args = (stride, padding, dilation, groups, algorithm)
@@ -121,7 +121,7 @@ def conv3d_input(
     dilation: Any = 1,
     groups: int = 1,
     *,
-    algorithm: Algorithm = "auto",
+    algorithm: AlgorithmName = "auto",
 ) -> np.ndarray:
     # torch.nn.grad.conv3d_input's arguments; the gradient: im2col.conv_grad_input
     args = (stride, padding, dilation, groups, algorithm)
@@ -137,7 +137,7 @@ def conv1d_weight(
     dilation: Any = 1,
     groups: int = 1,
     *,
-    algorithm: Algorithm = "auto",
+    algorithm: AlgorithmName = "auto",
 ) -> np.ndarray:
     # torch.nn.grad.conv1d_weight's arguments; the gradient: im2col.conv_grad_weight
     args = (stride, padding, dilation, groups, algorithm)
@@ -153,7 +153,7 @@ def conv3d_weight(
     dilation: Any = 1,
     groups: int = 1,
     *,
-    algorithm: Algorithm = "auto",
+    algorithm: AlgorithmName = "auto",
 ) -> np.ndarray:
     # torch.nn.grad.conv3d_weight's arguments; the gradient: im2col.conv_grad_weight
     args = (stride, padding, dilation, groups, algorithm)
@@ -170,7 +170,7 @@ def conv_transpose1d(
     groups: int = 1,
     dilation: Any = 1,
     *,
-    algorithm: Algorithm = "auto",
+    algorithm: AlgorithmName = "auto",
 ) -> np.ndarray:
     """Transposed 1-D convolution: the adjoint of conv1d in its input."""
     args = (stride, padding, output_padding, groups, dilation, algorithm)
@@ -187,7 +187,7 @@ def conv_transpose3d(
     groups: int = 1,
     dilation: Any = 1,
     *,
-    algorithm: Algorithm = "auto",
+    algorithm: AlgorithmName = "auto",
 ) -> np.ndarray:
     """Transposed 3-D convolution: the adjoint of conv3d in its input."""
     args = (stride, padding, output_padding, groups, dilation, algorithm)
@@ -204,7 +204,7 @@ def conv_transpose1d_backward(
     groups: int = 1,
     dilation: Any = 1,
     *,
-    algorithm: Algorithm = "auto",
+    algorithm: AlgorithmName = "auto",
 ) -> Grads:
     # see conv_core.transpose_planned_backward
     args = (stride, padding, output_padding, groups, dilation, algorithm)
@@ -221,7 +221,7 @@ def conv_transpose3d_backward(
     groups: int = 1,
     dilation: Any = 1,
     *,
-    algorithm: Algorithm = "auto",
+    algorithm: AlgorithmName = "auto",
 ) -> Grads:
     # see conv_core.transpose_planned_backward
     args = (stride, padding, output_padding, groups, dilation, algorithm)

@@ -6,8 +6,8 @@ floats per run, and the copy, not the GEMM, takes the time. Transposing the inpu
 (C*kH*kW, Ho*Wo*N) feed one GEMM of the whole batch, and col2im adds long runs too.
 Measured on LeNet's conv2 (64x6x14x14, 16 5x5 filters): forward 0.52 against 0.80 ms,
 weight gradient 0.77 against 1.32 ms, input gradient 0.76 against 1.87 ms. For wide
-images the two transposes cost more than they save, so im2col.py uses this only when
-the output is narrower than WIDTH_LIMIT.
+images the two transposes cost more than they save, so select.py chooses this only when
+the output is narrower than WIDTH_LIMIT (and the batch holds more than one image).
 
 Columns: cols[c, a, b, i, j, n] = Xp[n, c, i*S + a*D, j*S + b*D] in 2-D; any number of
 spatial dimensions works alike (the rule looks at the last one).
@@ -30,6 +30,13 @@ WIDTH_LIMIT = 16  # outputs narrower than this use the batch-inner layout
 def preferred(g: ConvGeometry) -> bool:
     """Small images over a batch: short NCHW rows, so the batch-inner layout wins."""
     return g.out_size[-1] < WIDTH_LIMIT and g.batch > 1
+
+
+def bytes_per_image(g: ConvGeometry, dtype: np.dtype) -> int:
+    """One image's share of the temporaries: its columns (or their gradient) and its zero-padded
+    (C, *padded size) copy (or the input gradient's)."""
+    columns = g.in_channels * math.prod(g.kernel) * math.prod(g.out_size)
+    return np.dtype(dtype).itemsize * (columns + g.in_channels * math.prod(g.padded_size))
 
 
 def _to_batch_last(a: np.ndarray) -> tuple[int, ...]:

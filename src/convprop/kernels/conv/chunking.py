@@ -8,49 +8,36 @@ MAX_ELEMENTS elements is refused before anything is allocated.
 
 The FFT mixes every input value into every output: one NaN or Inf would turn the whole
 output NaN, where the definition (and PyTorch) puts it only in the windows that read
-it. So when the FFT is asked for and an operand is not finite (one np.sum over each
-operand, whose result is non-finite whenever a value is; a finite overflow only costs a
-detour), the primitive runs on im2col, which places non-finite values exactly.
+it. So when an algorithm names a nonfinite_detour (the FFT's is im2col) and an operand is
+not finite (one np.sum over each operand, whose result is non-finite whenever a value is;
+a finite overflow only costs a detour), the primitive runs on the detour, which places
+non-finite values exactly.
+
+Everything here asks the Algorithm record (select.py): its primitives, its workspace per
+image, its detour; never a module's name.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-from types import ModuleType
 
 import numpy as np
 
 from ... import arguments
 from ...shapes import ConvGeometry
 from .. import workspace
-from . import im2col
+from .select import Algorithm, Primitive
 
 
-def bytes_per_image(impl: ModuleType, g: ConvGeometry, dtype: np.dtype) -> int:
-    """The largest temporary one image needs in any of impl's three primitives."""
-    item = np.dtype(dtype).itemsize
-    taps, padded, out = math.prod(g.kernel), math.prod(g.padded_size), math.prod(g.out_size)
-    if impl.__name__.endswith("im2col"):
-        columns = g.in_channels * out
-        flipped = g.out_channels * padded  # the stride-1 input gradient's columns, if used
-        if all(s == 1 for s in g.stride) and flipped <= 2 * columns:
-            columns = max(columns, flipped)
-        return item * taps * columns
-    if impl.__name__.endswith("fft"):
-        # spectra of input and output channels, complex, plus the product: about 3 copies
-        half = padded // g.padded_size[-1] * (g.padded_size[-1] // 2 + 1)
-        return 3 * 2 * item * (g.in_channels + g.out_channels) * half
-    return 0  # the reference loops allocate nothing per image beyond the output
-
-
-def _exact(impl: ModuleType, a: np.ndarray, b: np.ndarray) -> ModuleType:
-    """impl, or im2col where impl is the FFT and a or b holds a NaN or an infinity."""
-    if impl.__name__.endswith("fft") and not (
+def _exact(algorithm: Algorithm, a: np.ndarray, b: np.ndarray) -> Algorithm:
+    """algorithm, or its nonfinite_detour where it has one and a or b holds a NaN or an Inf."""
+    detour = algorithm.nonfinite_detour
+    if detour is not None and not (
         math.isfinite(float(np.sum(a))) and math.isfinite(float(np.sum(b)))
     ):
-        return im2col
-    return impl
+        return detour
+    return algorithm
 
 
 def _chunks(g: ConvGeometry, per_image: int) -> list[slice]:
@@ -58,12 +45,13 @@ def _chunks(g: ConvGeometry, per_image: int) -> list[slice]:
     return [slice(i, min(i + size, g.batch)) for i in range(0, g.batch, size)]
 
 
-def _per_image(impl: ModuleType, g: ConvGeometry, dtype: np.dtype) -> int:
-    """bytes_per_image, refused beyond MAX_ELEMENTS elements (a chunk holds one image)."""
-    per_image = bytes_per_image(impl, g, dtype)
+def _per_image(algorithm: Algorithm, g: ConvGeometry, dtype: np.dtype) -> int:
+    """The record's bytes per image, refused beyond MAX_ELEMENTS elements (a chunk holds one
+    image)."""
+    per_image = algorithm.bytes_per_image(g, dtype)
     if per_image > arguments.MAX_ELEMENTS * np.dtype(dtype).itemsize:
         raise ValueError(
-            f"convolution: one image's {impl.__name__.rsplit('.', 1)[-1]} workspace would take "
+            f"convolution: one image's {algorithm.name} workspace would take "
             f"{per_image} bytes, more than MAX_ELEMENTS ({arguments.MAX_ELEMENTS}) elements; "
             f"input {arguments.fmt(g.x_shape)}, weight {arguments.fmt(g.w_shape)}"
         )
@@ -75,17 +63,14 @@ def _sub(g: ConvGeometry, part: slice) -> ConvGeometry:
 
 
 def _per_chunk(
-    impl: ModuleType,
-    primitive: str,
+    run: Primitive,
+    parts: list[slice],
     batched: np.ndarray,
     w: np.ndarray,
     g: ConvGeometry,
     out_shape: tuple[int, ...],
 ) -> np.ndarray:
-    """primitive(batched, w) with batched and the result split along the batch."""
-    impl = _exact(impl, batched, w)
-    run = getattr(impl, primitive)
-    parts = _chunks(g, _per_image(impl, g, batched.dtype))
+    """run(batched, w) with batched and the result split along the batch."""
     # NaN and Inf are data here, placed where the definition puts them, as PyTorch does it
     # without a word: NumPy's "invalid value encountered in matmul" would only be noise
     with np.errstate(invalid="ignore", over="ignore"):
@@ -97,21 +82,25 @@ def _per_chunk(
     return out
 
 
-def forward(impl: ModuleType, x: np.ndarray, w: np.ndarray, g: ConvGeometry) -> np.ndarray:
-    return _per_chunk(impl, "conv_forward", x, w, g, g.y_shape)
+def forward(algorithm: Algorithm, x: np.ndarray, w: np.ndarray, g: ConvGeometry) -> np.ndarray:
+    algorithm = _exact(algorithm, x, w)
+    parts = _chunks(g, _per_image(algorithm, g, x.dtype))
+    return _per_chunk(algorithm.forward, parts, x, w, g, g.y_shape)
 
 
-def grad_input(impl: ModuleType, gy: np.ndarray, w: np.ndarray, g: ConvGeometry) -> np.ndarray:
-    return _per_chunk(impl, "conv_grad_input", gy, w, g, g.x_shape)
+def grad_input(algorithm: Algorithm, gy: np.ndarray, w: np.ndarray, g: ConvGeometry) -> np.ndarray:
+    algorithm = _exact(algorithm, gy, w)
+    parts = _chunks(g, _per_image(algorithm, g, gy.dtype))
+    return _per_chunk(algorithm.grad_input, parts, gy, w, g, g.x_shape)
 
 
-def grad_weight(impl: ModuleType, gy: np.ndarray, x: np.ndarray, g: ConvGeometry) -> np.ndarray:
-    impl = _exact(impl, gy, x)
-    parts = _chunks(g, _per_image(impl, g, x.dtype))
+def grad_weight(algorithm: Algorithm, gy: np.ndarray, x: np.ndarray, g: ConvGeometry) -> np.ndarray:
+    algorithm = _exact(algorithm, gy, x)
+    parts = _chunks(g, _per_image(algorithm, g, x.dtype))
     with np.errstate(invalid="ignore", over="ignore"):
         if len(parts) <= 1:
-            return impl.conv_grad_weight(gy, x, g)
+            return algorithm.grad_weight(gy, x, g)
         gw = np.zeros(g.w_shape, dtype=x.dtype)
         for part in parts:
-            gw += impl.conv_grad_weight(gy[part], x[part], _sub(g, part))
+            gw += algorithm.grad_weight(gy[part], x[part], _sub(g, part))
     return gw

@@ -22,7 +22,6 @@ primitives without checking anything again.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from types import ModuleType
 from typing import Any, Literal
 
 import numpy as np
@@ -38,7 +37,7 @@ from ...shapes import (
 )
 from ..layout import conv_layouts
 from . import chunking
-from .select import choose
+from .select import Algorithm, choose
 
 Convention = Literal["correlation", "convolution"]
 
@@ -92,10 +91,10 @@ def _oriented(weight: np.ndarray, convention: str, op: str) -> np.ndarray:
 @dataclass(frozen=True)
 class ConvPlan:
     """What a checked forward settled and its backward reuses: the geometry, the chosen
-    algorithm's module and the (validated) convention. Holds no arrays."""
+    Algorithm record and the (validated) convention. Holds no arrays."""
 
     geometry: ConvGeometry
-    impl: ModuleType
+    algorithm: Algorithm
     convention: str = "correlation"
 
 
@@ -122,9 +121,9 @@ def convolve_planned(
     x, weight, bias, _ = _checked(op, x, weight, bias, dims=dims)
     g = conv_geometry(op, x.shape, weight.shape, stride, padding, dilation, groups)
     _check_bias(op, bias, g.out_channels, weight)
-    impl = choose(algorithm, g, op, x.dtype)
-    y = chunking.forward(impl, x, _oriented(weight, convention, op), g)
-    return _add_bias(y, bias), ConvPlan(g, impl, convention)
+    chosen = choose(algorithm, g, op, x.dtype)
+    y = chunking.forward(chosen, x, _oriented(weight, convention, op), g)
+    return _add_bias(y, bias), ConvPlan(g, chosen, convention)
 
 
 def convolve(
@@ -161,13 +160,13 @@ def planned_backward(
     """Unchecked: the gradients of a convolution whose forward made `plan` (grad_y shaped
     like its output); None for a gradient not needed (the first layer's input)."""
     # dL/dX: im2col.conv_grad_input (and fft's, batch_inner's); dL/dW: im2col.conv_grad_weight
-    g, impl = plan.geometry, plan.impl
+    g, chosen = plan.geometry, plan.algorithm
     grad_x = grad_w = None
     if need_x:
-        grad_x = chunking.grad_input(impl, grad_y, _oriented(weight, plan.convention, ""), g)
+        grad_x = chunking.grad_input(chosen, grad_y, _oriented(weight, plan.convention, ""), g)
     if need_w:
         # with the true convolution the kernels saw rot180(W); rotate its gradient back
-        gw = _oriented(chunking.grad_weight(impl, grad_y, x, g), plan.convention, "")
+        gw = _oriented(chunking.grad_weight(chosen, grad_y, x, g), plan.convention, "")
         grad_w = np.ascontiguousarray(gw)
     return grad_x, grad_w, bias_grad(grad_y)
 
@@ -190,9 +189,9 @@ def convolve_backward(
     grad_y = checked_grad_y
     g = conv_geometry(op, x.shape, weight.shape, stride, padding, dilation, groups)
     _check_grad_y(op, grad_y, g.y_shape)
-    impl = choose(algorithm, g, op, x.dtype)
+    chosen = choose(algorithm, g, op, x.dtype)
     _oriented(weight, convention, op)  # refuses an unknown convention, naming op
-    plan = ConvPlan(g, impl, convention)
+    plan = ConvPlan(g, chosen, convention)
     grad_x, grad_w, grad_b = planned_backward(plan, grad_y, x, weight)
     assert grad_x is not None and grad_w is not None
     return grad_x, grad_w, grad_b
@@ -218,7 +217,7 @@ def transpose_convolve_planned(
     )
     _check_bias(op, bias, g.in_channels, weight)
     plan = ConvPlan(g, choose(algorithm, g, op, x.dtype))
-    return _add_bias(chunking.grad_input(plan.impl, x, weight, g), bias), plan
+    return _add_bias(chunking.grad_input(plan.algorithm, x, weight, g), bias), plan
 
 
 def transpose_convolve(
@@ -250,9 +249,9 @@ def transpose_planned_backward(
     """Unchecked: the gradients of a transposed convolution whose forward made `plan`."""
     # y = conv^T(x; W)  =>  dL/dx = conv(dL/dy; W)                  (the transpose of a transpose)
     #                       dL/dW = conv's weight gradient with input dL/dy and output-grad x
-    g, impl = plan.geometry, plan.impl
-    grad_x = chunking.forward(impl, grad_y, weight, g) if need_x else None
-    grad_w = chunking.grad_weight(impl, x, grad_y, g) if need_w else None
+    g, chosen = plan.geometry, plan.algorithm
+    grad_x = chunking.forward(chosen, grad_y, weight, g) if need_x else None
+    grad_w = chunking.grad_weight(chosen, x, grad_y, g) if need_w else None
     return grad_x, grad_w, bias_grad(grad_y)
 
 

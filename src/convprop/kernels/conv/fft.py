@@ -16,6 +16,7 @@ index in any of the three sums wraps around.
 from __future__ import annotations
 
 import functools
+import math
 from types import ModuleType
 
 import numpy as np
@@ -34,6 +35,13 @@ def _scipy_fft() -> ModuleType:
 
 def _fft_size(g: ConvGeometry) -> tuple[int, ...]:
     return tuple(_scipy_fft().next_fast_len(n, real=True) for n in g.padded_size)
+
+
+def bytes_per_image(g: ConvGeometry, dtype: np.dtype) -> int:
+    """Spectra of one image's input and output channels, complex, plus their product: about
+    three copies of (C_in + C_out) half-spectra."""
+    half = math.prod(g.padded_size[:-1]) * (g.padded_size[-1] // 2 + 1)
+    return 3 * 2 * np.dtype(dtype).itemsize * (g.in_channels + g.out_channels) * half
 
 
 def _axes(size: tuple[int, ...]) -> tuple[int, ...]:

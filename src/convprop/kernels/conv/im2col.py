@@ -23,7 +23,6 @@ from numpy.lib.stride_tricks import as_strided
 from ...shapes import ConvGeometry
 from ..layout import ALL, at, crop_spatial, pad_spatial, window_slice
 from ..workspace import scratch
-from . import batch_inner
 
 
 def im2col(x: np.ndarray, g: ConvGeometry, scratch_name: str | None = None) -> np.ndarray:
@@ -54,6 +53,16 @@ def im2col(x: np.ndarray, g: ConvGeometry, scratch_name: str | None = None) -> n
     cols = scratch(scratch_name, windows.shape, x.dtype)
     np.copyto(cols, windows)
     return cols
+
+
+def bytes_per_image(g: ConvGeometry, dtype: np.dtype) -> int:
+    """The largest temporary one image needs: its columns, or the stride-1 input gradient's
+    columns (C_out*prod(padded size) per tap) where conv_grad_input takes that route."""
+    columns = g.in_channels * math.prod(g.out_size)
+    flipped = g.out_channels * math.prod(g.padded_size)
+    if all(s == 1 for s in g.stride) and flipped <= 2 * columns:
+        columns = max(columns, flipped)
+    return np.dtype(dtype).itemsize * math.prod(g.kernel) * columns
 
 
 def _pointwise(g: ConvGeometry) -> bool:
@@ -93,16 +102,12 @@ def _grouped_columns(x: np.ndarray, g: ConvGeometry) -> np.ndarray:
 
 def conv_forward(x: np.ndarray, weight: np.ndarray, g: ConvGeometry) -> np.ndarray:
     """Y = W @ cols, one GEMM per (image, group)."""
-    if batch_inner.preferred(g):
-        return batch_inner.conv_forward(x, weight, g)
     y = np.matmul(_grouped_weight(weight, g), _grouped_columns(x, g))
     return y.reshape(g.y_shape)
 
 
 def conv_grad_weight(grad_y: np.ndarray, x: np.ndarray, g: ConvGeometry) -> np.ndarray:
     # dL/dW = sum_n dL/dY_n @ cols_n^T   (the correlation of X with dL/dY, one GEMM)
-    if batch_inner.preferred(g):
-        return batch_inner.conv_grad_weight(grad_y, x, g)
     cols = _grouped_columns(x, g)
     dy = grad_y.reshape(g.batch, g.groups, g.out_channels // g.groups, math.prod(g.out_size))
     # computed as (cols_n @ dL/dY_n^T)^T: the same products, 10-45% faster in OpenBLAS
@@ -117,8 +122,6 @@ def conv_grad_input(grad_y: np.ndarray, weight: np.ndarray, g: ConvGeometry) -> 
     # col2im(W^T @ dL/dY). The correlation's columns hold C_out*Hp*Wp values per tap and
     # col2im's C_in*Ho*Wo, scattered at about twice the cost of a gather (measured: 35 vs
     # 58 ms on 8x64x56x56 with 64 3x3 filters; 2.3 vs 1.4 ms on LeNet's conv2).
-    if batch_inner.preferred(g):
-        return batch_inner.conv_grad_input(grad_y, weight, g)
     gather = g.out_channels * math.prod(g.padded_size)
     scatter = 2 * g.in_channels * math.prod(g.out_size)
     # the correlation also multiplies W by dY's zero padding, which a NaN or infinite weight
@@ -155,8 +158,8 @@ def grad_input_as_correlation(
         kernel=g.kernel,
         stride=(1,) * g.dims,
         pad=tuple(
-            (d * (k - 1), p - o)
-            for d, k, p, o in zip(g.dilation, g.kernel, g.padded_size, g.out_size, strict=True)
+            (e - 1, p - o)
+            for e, p, o in zip(g.dilated_kernel, g.padded_size, g.out_size, strict=True)
         ),
         dilation=g.dilation,
         out_size=g.padded_size,

@@ -1,10 +1,20 @@
-"""Which algorithm runs a convolution when algorithm="auto", and why.
+"""The algorithms as records, and which one runs a convolution when algorithm="auto".
+
+Each algorithm is an `Algorithm` record: its three primitives (forward, grad_input,
+grad_weight, each unchecked on arrays of the geometry's shapes), the workspace one image
+needs (chunking.py splits the batch by it) and the geometries it supports. ALGORITHMS holds
+them by name: "direct" (the reference loops), "im2col" (columns in NCHW order),
+"batch_inner" (im2col with the batch innermost) and "fft".
 
 The rule, fitted to `python -m benchmarks.conv_layer --all` (2 cores, float32):
 
 * im2col+GEMM is the default: for the 1x1 to 5x5 kernels of almost every CNN its
   GEMM does the work in one call, and the FFT's transforms and complex products cost
   more (a 3x3 layer of 64 channels: FFT about 5x slower than im2col).
+* Its columns put the batch innermost (batch_inner) when the output is narrower than
+  batch_inner.WIDTH_LIMIT and the batch holds more than one image: short NCHW rows make
+  the copy, not the GEMM, take the time (LeNet's conv2: 0.52 against 0.80 ms forward).
+  An explicit algorithm="im2col" follows this layout rule too.
 * fft runs when the kernel has at least 7x7 = 49 taps (in any number of dimensions: a
   49-tap 1-D filter or a 4x4x4 3-D one too) and the stride is 1: columns grow
   with kH*kW while the FFT's cost barely depends on the kernel size. Measured on
@@ -20,69 +30,159 @@ from __future__ import annotations
 
 import math
 import time
-from types import ModuleType
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 
-from ...shapes import ConvGeometry
-from . import fft, im2col, reference
+from ...shapes import ConvGeometry, fmt
+from . import batch_inner, fft, im2col, reference
 
-Algorithm = Literal["auto", "direct", "im2col", "fft"]
+AlgorithmName = Literal["auto", "direct", "im2col", "batch_inner", "fft"]
+Primitive = Callable[[np.ndarray, np.ndarray, ConvGeometry], np.ndarray]
 
-ALGORITHMS: dict[str, ModuleType] = {"direct": reference, "im2col": im2col, "fft": fft}
+
+def every_geometry(g: ConvGeometry) -> bool:
+    """Any stride, padding, dilation, groups and number of spatial dimensions."""
+    return True
+
+
+@dataclass(frozen=True)
+class Algorithm:
+    """One way to compute a convolution, and what the library needs to know to run it.
+
+    forward(x, W, g) -> Y, grad_input(dL/dY, W, g) -> dL/dX, grad_weight(dL/dY, X, g) ->
+    dL/dW: unchecked, arrays of g's shapes (the correlation convention, no bias).
+    bytes_per_image(g, dtype): the largest temporary one image needs in any of the three.
+    supports(g): whether it computes geometry g. nonfinite_detour: the algorithm that runs
+    instead when an operand holds a NaN or an infinity (the FFT spreads one over its whole
+    output; the definition, and PyTorch, keep it in the windows that read it).
+    """
+
+    name: str
+    forward: Primitive
+    grad_input: Primitive
+    grad_weight: Primitive
+    bytes_per_image: Callable[[ConvGeometry, np.dtype], int]
+    supports: Callable[[ConvGeometry], bool] = every_geometry
+    nonfinite_detour: Algorithm | None = None
+
+
+def _no_workspace(g: ConvGeometry, dtype: np.dtype) -> int:
+    return 0  # the reference loops allocate nothing per image beyond the output
+
+
+DIRECT = Algorithm(
+    "direct",
+    reference.conv_forward,
+    reference.conv_grad_input,
+    reference.conv_grad_weight,
+    _no_workspace,
+)
+IM2COL = Algorithm(
+    "im2col",
+    im2col.conv_forward,
+    im2col.conv_grad_input,
+    im2col.conv_grad_weight,
+    im2col.bytes_per_image,
+)
+BATCH_INNER = Algorithm(
+    "batch_inner",
+    batch_inner.conv_forward,
+    batch_inner.conv_grad_input,
+    batch_inner.conv_grad_weight,
+    batch_inner.bytes_per_image,
+)
+FFT = Algorithm(
+    "fft",
+    fft.conv_forward,
+    fft.conv_grad_input,
+    fft.conv_grad_weight,
+    fft.bytes_per_image,
+    nonfinite_detour=IM2COL,
+)
+
+ALGORITHMS: dict[str, Algorithm] = {a.name: a for a in (DIRECT, IM2COL, BATCH_INNER, FFT)}
+CANDIDATES = (IM2COL, BATCH_INNER, FFT)  # what benchmark_mode times
 
 FFT_MIN_TAPS = 49  # kH*kW at and above which a stride-1 layer goes to the FFT
+WINNERS = 256  # benchmark_mode remembers the winners of the last WINNERS geometries
+
+
+def _im2col_layout(g: ConvGeometry) -> Algorithm:
+    """im2col in the column layout that suits g: batch innermost for narrow outputs."""
+    return BATCH_INNER if batch_inner.preferred(g) else IM2COL
+
+
+def rule(g: ConvGeometry) -> Algorithm:
+    """The documented rule above."""
+    if math.prod(g.kernel) >= FFT_MIN_TAPS and all(s == 1 for s in g.stride):
+        return FFT
+    return _im2col_layout(g)
 
 
 _measuring = False
-_winners: dict[tuple[ConvGeometry, np.dtype], str] = {}
+_winners: OrderedDict[tuple[ConvGeometry, np.dtype], Algorithm] = OrderedDict()
 
 
 def benchmark_mode(enabled: bool = True) -> None:
-    """Like cuDNN's benchmark mode: with it on, algorithm="auto" times im2col and fft once
-    per geometry and dtype (forward plus both gradients, on random data of those shapes)
-    and remembers the faster; turning it off returns to the rule above and forgets."""
+    """Like cuDNN's benchmark mode: with it on, algorithm="auto" times im2col, batch_inner
+    and fft (those that support the geometry) once per geometry and dtype (forward plus
+    both gradients, on random data of those shapes) and remembers the fastest; turning it
+    off returns to the rule above and forgets."""
     global _measuring
     _measuring = bool(enabled)
     if not _measuring:
         _winners.clear()
 
 
-def _measure(g: ConvGeometry, dtype: np.dtype) -> str:
+def _measure(g: ConvGeometry, dtype: np.dtype) -> Algorithm:
     rng = np.random.default_rng(0)
     x = rng.standard_normal(g.x_shape).astype(dtype)
     w = rng.standard_normal(g.w_shape).astype(dtype)
     gy = rng.standard_normal(g.y_shape).astype(dtype)
     seconds = {}
-    for name in ("im2col", "fft"):
-        module = ALGORITHMS[name]
+    for algorithm in (a for a in CANDIDATES if a.supports(g)):
         best = float("inf")
         for _ in range(2):  # the first run pays for first touches; keep the better
             start = time.perf_counter()
-            module.conv_forward(x, w, g)
-            module.conv_grad_input(gy, w, g)
-            module.conv_grad_weight(gy, x, g)
+            algorithm.forward(x, w, g)
+            algorithm.grad_input(gy, w, g)
+            algorithm.grad_weight(gy, x, g)
             best = min(best, time.perf_counter() - start)
-        seconds[name] = best
+        seconds[algorithm] = best
     return min(seconds, key=seconds.__getitem__)
+
+
+def _measured(g: ConvGeometry, dtype: np.dtype) -> Algorithm:
+    """The winner for (g, dtype), measured the first time; the last WINNERS kept."""
+    key = (g, dtype)
+    if key in _winners:
+        _winners.move_to_end(key)
+    else:
+        _winners[key] = _measure(g, dtype)
+        if len(_winners) > WINNERS:
+            _winners.popitem(last=False)
+    return _winners[key]
 
 
 def choose(
     algorithm: str, g: ConvGeometry, op: str = "conv2d", dtype: np.dtype | type = np.float32
-) -> ModuleType:
-    """The module implementing `algorithm` for geometry g (forward and both gradients)."""
-    if algorithm == "auto" and _measuring:
-        key = (g, np.dtype(dtype))
-        if key not in _winners:
-            _winners[key] = _measure(g, np.dtype(dtype))
-        algorithm = _winners[key]
-    elif algorithm == "auto":
-        large = math.prod(g.kernel) >= FFT_MIN_TAPS and all(s == 1 for s in g.stride)
-        algorithm = "fft" if large else "im2col"
-    try:
-        return ALGORITHMS[algorithm]
-    except KeyError:
+) -> Algorithm:
+    """The Algorithm record that runs `algorithm` for geometry g (forward and both gradients)."""
+    if algorithm == "auto":
+        return _measured(g, np.dtype(dtype)) if _measuring else rule(g)
+    if algorithm == "im2col":
+        return _im2col_layout(g)
+    found = ALGORITHMS.get(algorithm) if isinstance(algorithm, str) else None
+    if found is None:
+        names = ", ".join(repr(n) for n in ("auto", *ALGORITHMS))
+        raise ValueError(f"{op}: algorithm must be one of {names}, got {algorithm!r}")
+    if not found.supports(g):
         raise ValueError(
-            f"{op}: algorithm must be one of 'auto', 'direct', 'im2col', 'fft', got {algorithm!r}"
-        ) from None
+            f"{op}: algorithm {algorithm!r} does not support this geometry: input "
+            f"{fmt(g.x_shape)}, weight {fmt(g.w_shape)}, stride {g.stride}, dilation {g.dilation}"
+        )
+    return found
