@@ -1,33 +1,39 @@
 """Convolution: the checked entry points, the algorithms and the choice among them."""
 
 from .api import (
-    conv2d,
-    conv2d_backward,
-    conv2d_input,
-    conv2d_weight,
-    conv_transpose2d,
-    conv_transpose2d_backward,
-)
-from .api_nd import (
+    conv,
     conv1d,
     conv1d_backward,
     conv1d_input,
     conv1d_weight,
+    conv2d,
+    conv2d_backward,
+    conv2d_input,
+    conv2d_weight,
     conv3d,
     conv3d_backward,
     conv3d_input,
     conv3d_weight,
+    conv_backward,
+    conv_input,
+    conv_transpose,
     conv_transpose1d,
     conv_transpose1d_backward,
+    conv_transpose2d,
+    conv_transpose2d_backward,
     conv_transpose3d,
     conv_transpose3d_backward,
+    conv_transpose_backward,
+    conv_weight,
 )
-from .select import ALGORITHMS, benchmark_mode, choose
+from .select import ALGORITHMS, Algorithm, benchmark_mode, choose
 
 __all__ = [
     "ALGORITHMS",
+    "Algorithm",
     "benchmark_mode",
     "choose",
+    "conv",
     "conv1d",
     "conv1d_backward",
     "conv1d_input",
@@ -40,10 +46,15 @@ __all__ = [
     "conv3d_backward",
     "conv3d_input",
     "conv3d_weight",
+    "conv_backward",
+    "conv_input",
+    "conv_transpose",
     "conv_transpose1d",
     "conv_transpose1d_backward",
     "conv_transpose2d",
     "conv_transpose2d_backward",
     "conv_transpose3d",
     "conv_transpose3d_backward",
+    "conv_transpose_backward",
+    "conv_weight",
 ]

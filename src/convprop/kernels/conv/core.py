@@ -1,22 +1,20 @@
-"""Convolution's validation and dispatch for any number of spatial dimensions.
+"""Convolution's checks, plans and planned cores, for any number of spatial dimensions.
 
-conv1d, conv2d and conv3d (and their transposes and gradients) are thin wrappers over
-the functions here, which check the arrays, build the geometry, pick the algorithm,
-apply the convention and the bias, and run the algorithm's three primitives:
+The entry points (api.py) are "check + geometry + choose" and then the chosen Algorithm
+record's primitives (select.py), run by chunking.py in batch chunks:
 
-    conv_forward(x, W)        Y
-    conv_grad_input(dY, W)    dL/dX  (the adjoint of the forward in X)
-    conv_grad_weight(dY, X)   dL/dW  (the adjoint of the forward in W)
+    forward(x, W)        Y
+    grad_input(dY, W)    dL/dX  (the adjoint of the forward in X)
+    grad_weight(dY, X)   dL/dW  (the adjoint of the forward in W)
 
 Everything is built from those three, as JAX's transpose rules do: conv_transpose *is*
-conv_grad_input, and its gradients are conv_forward and conv_grad_weight with the roles
-of input and output swapped.
+grad_input, and its gradients are forward and grad_weight with the roles of input and
+output swapped.
 
-Each checked function is "check + geometry + choose" and then an unchecked core. The
-differentiable ops validate once: convolve_planned (and transpose_convolve_planned) return
-the output with a ConvPlan (the geometry, the chosen algorithm, the convention), and their
-backward hands that plan to planned_backward (transpose_planned_backward), which runs the
-primitives without checking anything again.
+The differentiable ops validate once: convolve_planned (and transpose_convolve_planned)
+return the output with a ConvPlan (the geometry, the chosen Algorithm, the convention), and
+their backward hands that plan to planned_backward (transpose_planned_backward), which
+runs the primitives without checking anything again.
 """
 
 from __future__ import annotations
@@ -117,31 +115,14 @@ def convolve_planned(
     algorithm: str,
     convention: str,
 ) -> tuple[np.ndarray, ConvPlan]:
-    """The forward of conv1d/2d/3d (validation, bias, convention, dispatch) and its plan."""
+    """conv1d/2d/3d's checked forward (validation, bias, convention, the algorithm) and its
+    plan."""
     x, weight, bias, _ = _checked(op, x, weight, bias, dims=dims)
     g = conv_geometry(op, x.shape, weight.shape, stride, padding, dilation, groups)
     _check_bias(op, bias, g.out_channels, weight)
     chosen = choose(algorithm, g, op, x.dtype)
     y = chunking.forward(chosen, x, _oriented(weight, convention, op), g)
     return _add_bias(y, bias), ConvPlan(g, chosen, convention)
-
-
-def convolve(
-    op: str,
-    dims: int,
-    x: np.ndarray,
-    weight: np.ndarray,
-    bias: np.ndarray | None,
-    stride: Any,
-    padding: Any,
-    dilation: Any,
-    groups: int,
-    algorithm: str,
-    convention: str,
-) -> np.ndarray:
-    """The forward of conv1d/2d/3d: validation, bias, convention, dispatch."""
-    args = (stride, padding, dilation, groups, algorithm, convention)
-    return convolve_planned(op, dims, x, weight, bias, *args)[0]
 
 
 def bias_grad(grad_y: np.ndarray) -> np.ndarray:
@@ -159,7 +140,7 @@ def planned_backward(
 ) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray]:
     """Unchecked: the gradients of a convolution whose forward made `plan` (grad_y shaped
     like its output); None for a gradient not needed (the first layer's input)."""
-    # dL/dX: im2col.conv_grad_input (and fft's, batch_inner's); dL/dW: im2col.conv_grad_weight
+    # dL/dX and dL/dW: the record's grad_input and grad_weight (formulas: reference.py)
     g, chosen = plan.geometry, plan.algorithm
     grad_x = grad_w = None
     if need_x:
@@ -210,7 +191,8 @@ def transpose_convolve_planned(
     dilation: Any,
     algorithm: str,
 ) -> tuple[np.ndarray, ConvPlan]:
-    """The forward of conv_transpose1d/2d/3d (a convolution's input gradient) and its plan."""
+    """conv_transpose1d/2d/3d's checked forward (a convolution's input gradient) and its
+    plan."""
     x, weight, bias, _ = _checked(op, x, weight, bias, dims=dims)
     g = conv_transpose_geometry(
         op, x.shape, weight.shape, stride, padding, output_padding, groups, dilation
@@ -218,24 +200,6 @@ def transpose_convolve_planned(
     _check_bias(op, bias, g.in_channels, weight)
     plan = ConvPlan(g, choose(algorithm, g, op, x.dtype))
     return _add_bias(chunking.grad_input(plan.algorithm, x, weight, g), bias), plan
-
-
-def transpose_convolve(
-    op: str,
-    dims: int,
-    x: np.ndarray,
-    weight: np.ndarray,
-    bias: np.ndarray | None,
-    stride: Any,
-    padding: Any,
-    output_padding: Any,
-    groups: int,
-    dilation: Any,
-    algorithm: str,
-) -> np.ndarray:
-    """The forward of conv_transpose1d/2d/3d: the input gradient of a convolution."""
-    args = (stride, padding, output_padding, groups, dilation, algorithm)
-    return transpose_convolve_planned(op, dims, x, weight, bias, *args)[0]
 
 
 def transpose_planned_backward(
@@ -304,7 +268,7 @@ def input_grad(
     groups: int,
     algorithm: str,
 ) -> np.ndarray:
-    # torch.nn.grad.convNd_input's arguments; the gradient: im2col.conv_grad_input
+    # torch.nn.grad.convNd_input's arguments; the gradient: the record's grad_input
     _, w_layout, y_layout = conv_layouts(dims)
     weight = check_array(op, "weight", weight, dims + 2, w_layout)
     grad_output = check_array(op, "grad_output", grad_output, dims + 2, y_layout)
@@ -327,7 +291,7 @@ def weight_grad(
     groups: int,
     algorithm: str,
 ) -> np.ndarray:
-    # torch.nn.grad.convNd_weight's arguments; the gradient: im2col.conv_grad_weight
+    # torch.nn.grad.convNd_weight's arguments; the gradient: the record's grad_weight
     x_layout, _, y_layout = conv_layouts(dims)
     input = check_array(op, "input", input, dims + 2, x_layout)
     grad_output = check_array(op, "grad_output", grad_output, dims + 2, y_layout)

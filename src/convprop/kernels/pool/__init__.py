@@ -1,4 +1,5 @@
-"""Pooling: max, average, LP and adaptive pooling and max unpooling, forward and backward."""
+"""Pooling: max, average, LP and adaptive pooling and max unpooling, forward and backward;
+the N-d functions and PyTorch's 1d/2d/3d names (api.py's table)."""
 
 from .adaptive import (
     adaptive_avg_pool,
@@ -11,6 +12,8 @@ from .adaptive import (
 from .api import (
     avg_pool1d,
     avg_pool1d_backward,
+    avg_pool2d,
+    avg_pool2d_backward,
     avg_pool3d,
     avg_pool3d_backward,
     max_pool1d,
@@ -24,7 +27,7 @@ from .api import (
     max_pool3d,
     max_pool3d_backward,
 )
-from .avg import avg_pool2d, avg_pool2d_backward
+from .avg import avg_pool, avg_pool_backward
 from .lp import lp_pool, lp_pool_backward
 from .max import (
     max_pool,
@@ -40,12 +43,14 @@ __all__ = [
     "adaptive_avg_pool_backward",
     "adaptive_max_pool",
     "adaptive_max_pool_backward",
+    "avg_pool",
     "avg_pool1d",
     "avg_pool1d_backward",
     "avg_pool2d",
     "avg_pool2d_backward",
     "avg_pool3d",
     "avg_pool3d_backward",
+    "avg_pool_backward",
     "lp_pool",
     "lp_pool_backward",
     "max_pool",

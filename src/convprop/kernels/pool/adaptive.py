@@ -1,5 +1,5 @@
 """Adaptive pooling (any output size, any number of spatial dimensions) and max unpooling,
-forward and backward, as PyTorch defines them (LP pooling: lp_pool.py).
+forward and backward, as PyTorch defines them (LP pooling: lp.py).
 
 Adaptive window i along an axis of length L with `out` outputs covers
 [floor(i*L/out), ceil((i+1)*L/out)): neighbouring windows may overlap by one cell, and
@@ -16,7 +16,7 @@ import numpy as np
 
 from ...shapes import ArgumentTypeError, as_array, as_int, check_array, check_elements, fmt
 from ..layout import ALL, at, pool_layouts
-from .max import check_below, route
+from .windows import check_below, route
 
 Box = tuple[slice, ...]
 

@@ -1,21 +1,17 @@
-"""Max pooling with PyTorch's dimension-named functions (max_pool1d/2d/3d and the 2-D
-switch helpers), and avg_pool1d/3d: thin wrappers over max_pool.py's and pool.py's
-N-dimensional code.
+"""PyTorch's dimension-named pooling kernels, made from the N-d functions by one table
+(family.fixed): max_pool1d/2d/3d and their backwards, the 2-D switch helpers, and
+avg_pool1d/2d/3d with their backwards. Each is max.py's or avg.py's function with `dims`
+fixed, so that it refuses an input of another rank, naming itself.
 
-Shape: x (N, C, *size) -> y (N, C, *out) with out = floor((size + 2P - D*(K-1) - 1)/S) + 1
-per axis (ceil with ceil_mode; the last window must start inside the input or the
-leading padding). indices are flat positions in each input plane: c in 1-D, r*W + c in
-2-D, (d*H + r)*W + c in 3-D, as PyTorch's return_indices. Ties go to the first maximum in
-row-major window order; a NaN always wins.
+indices are flat positions in each input plane: c in 1-D, r*W + c in 2-D, (d*H + r)*W + c
+in 3-D, as PyTorch's return_indices. Ties go to the first maximum in row-major window
+order; a NaN always wins.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-import numpy as np
-
-from .avg import average, average_backward
+from ..family import F, fixed
+from .avg import avg_pool, avg_pool_backward
 from .max import (
     max_pool,
     max_pool_backward,
@@ -25,209 +21,83 @@ from .max import (
     max_pool_switches_backward,
 )
 
-Pooled = tuple[np.ndarray, np.ndarray]
+MAX_POOL = """{n}-D max pooling with the winners' positions: (y, indices).
+
+Shape:
+    x: (N, C, {x}) -> y, indices: (N, C, {y}) with
+    {out} = floor(({size} + 2P - D*({ksize}-1) - 1) / S) + 1 (ceil with ceil_mode; the last
+    window must start inside the input or the leading padding).{likewise}
+
+indices are flat positions {flat} in each input plane, as PyTorch's return_indices.
+Ties go to the first maximum in row-major window order; a NaN always wins.
+"""
+
+MAX_POOL_BACKWARD = """Route each gradient of max_pool{n}d to its window's recorded winner
+(indices), summing where windows share one; given kernel_size (and stride, dilation),
+windows that cannot overlap are assigned in one pass.
+"""
+
+MAX_POOL_SWITCHES = """max_pool{n}d recording each window's winning tap (a*kW + b in 2-D, unsigned
+ints) instead of flat indices: smaller, and its backward needs no scatter.
+"""
+
+MAX_POOL_INDICES = """PyTorch's flat indices {flat} from max_pool{n}d_switches' taps."""
+
+MAX_POOL_SWITCHES_BACKWARD = """Route each gradient of max_pool{n}d_switches to its window's
+winning tap (its switch): no scatter where windows cannot overlap."""
+
+MAX_POOL_GRAD = """max_pool{n}d's input gradient from the input, ties "first" (PyTorch) or
+"split" (shared evenly among a window's maxima)."""
+
+AVG_POOL = """{n}-D average pooling.
+
+Shape:
+    x: (N, C, {x}) -> y: (N, C, {y}) with
+    {out} = floor(({size} + 2P - D*({ksize}-1) - 1) / S) + 1 (ceil with ceil_mode, as
+    max_pool{n}d).{likewise}
+
+The divisor is the window's volume, counting zero padding (count_include_pad=True) or
+not, clipped where ceil_mode lets a window hang past the padded input; or
+divisor_override (avg_pool2d and avg_pool3d: PyTorch's avg_pool1d has none). All as
+PyTorch. dilation (keyword only, not PyTorch's): taps D apart, the divisor counting those
+that land in the padded input (or the input), as ONNX's AveragePool.
+"""
+
+AVG_POOL_BACKWARD = """Gradient of avg_pool{n}d: each window's dL/dY shared equally by its
+inputs, over its divisor (see avg_pool{n}d), for an input of shape input_shape."""
+
+NO_DIVISOR: dict[int, tuple[str, ...]] = {
+    1: ("divisor_override",)
+}  # PyTorch's avg_pool1d has no divisor_override
 
 
-def max_pool1d(
-    x: np.ndarray,
-    kernel_size: Any,
-    stride: Any = None,
-    padding: Any = 0,
-    dilation: Any = 1,
-    ceil_mode: bool = False,
-) -> Pooled:
-    """(y, indices) of 1-D max pooling over (N, C, L)."""
-    return max_pool(x, kernel_size, stride, padding, dilation, ceil_mode, dims=1)
-
-
-def max_pool2d(
-    x: np.ndarray,
-    kernel_size: Any,
-    stride: Any = None,
-    padding: Any = 0,
-    dilation: Any = 1,
-    ceil_mode: bool = False,
-) -> Pooled:
-    """Max pooling with the winners' positions.
-
-    Shape:
-        x: (N, C, H, W) -> y, indices: (N, C, Ho, Wo) with
-        Ho = floor((H + 2P - D*(K-1) - 1) / S) + 1 (ceil with ceil_mode; the last window
-        must start inside the input or the leading padding).
-
-    indices are flat positions r*W + c in each input plane, as PyTorch's return_indices.
-    Ties go to the first maximum in row-major window order; a NaN always wins.
-    """
-    return max_pool(x, kernel_size, stride, padding, dilation, ceil_mode, dims=2)
-
-
-def max_pool3d(
-    x: np.ndarray,
-    kernel_size: Any,
-    stride: Any = None,
-    padding: Any = 0,
-    dilation: Any = 1,
-    ceil_mode: bool = False,
-) -> Pooled:
-    """(y, indices) of 3-D max pooling over (N, C, D, H, W)."""
-    return max_pool(x, kernel_size, stride, padding, dilation, ceil_mode, dims=3)
-
-
-def _backward(dims: int) -> Any:
-    def backward(
-        grad_y: np.ndarray,
-        indices: np.ndarray,
-        input_shape: Any,
-        *,
-        kernel_size: Any = None,
-        stride: Any = None,
-        dilation: Any = 1,
-    ) -> np.ndarray:
-        # dL/dX[winner of window i] += dL/dY[i]; inputs that never win get 0.
-        return max_pool_backward(
-            grad_y,
-            indices,
-            input_shape,
-            kernel_size=kernel_size,
-            stride=stride,
-            dilation=dilation,
-            dims=dims,
-        )
-
-    backward.__name__ = f"max_pool{dims}d_backward"
-    backward.__doc__ = (
-        f"Route each gradient of max_pool{dims}d to its window's recorded winner (indices), "
-        "summing where windows share one; given kernel_size (and stride, dilation), "
-        "windows that cannot overlap are assigned in one pass."
+def _family(nd: F, name: str, doc: str, drop: dict[int, tuple[str, ...]]) -> tuple[F, F, F]:
+    """nd's 1-D, 2-D and 3-D members, named name.format(d)."""
+    one, two, three = (
+        fixed(nd, name.format(d), d, doc, __name__, drop=drop.get(d, ())) for d in (1, 2, 3)
     )
-    return backward
+    return one, two, three
 
 
-max_pool1d_backward = _backward(1)
-max_pool2d_backward = _backward(2)
-max_pool3d_backward = _backward(3)
-
-
-def max_pool2d_switches(
-    x: np.ndarray,
-    kernel_size: Any,
-    stride: Any = None,
-    padding: Any = 0,
-    dilation: Any = 1,
-    ceil_mode: bool = False,
-) -> Pooled:
-    """max_pool2d recording each window's winning tap a*kW + b (unsigned ints) instead of
-    flat indices: smaller, and its backward needs no scatter."""
-    return max_pool_switches(x, kernel_size, stride, padding, dilation, ceil_mode, dims=2)
-
-
-def max_pool2d_indices(
-    switches: np.ndarray,
-    input_shape: Any,
-    kernel_size: Any,
-    stride: Any = None,
-    padding: Any = 0,
-    dilation: Any = 1,
-    ceil_mode: bool = False,
-) -> np.ndarray:
-    """PyTorch's flat indices r*W + c from max_pool2d_switches' taps."""
-    args = (kernel_size, stride, padding, dilation, ceil_mode)
-    return max_pool_indices(switches, input_shape, *args, dims=2)
-
-
-def max_pool2d_switches_backward(
-    grad_y: np.ndarray,
-    switches: np.ndarray,
-    input_shape: Any,
-    kernel_size: Any,
-    stride: Any = None,
-    padding: Any = 0,
-    dilation: Any = 1,
-    ceil_mode: bool = False,
-) -> np.ndarray:
-    # dL/dX[tap t of window (i, j)] += dL/dY[i, j] where switches[i, j] == t; others get 0
-    args = (kernel_size, stride, padding, dilation, ceil_mode)
-    return max_pool_switches_backward(grad_y, switches, input_shape, *args, dims=2)
-
-
-def max_pool2d_grad(
-    x: np.ndarray,
-    grad_y: np.ndarray,
-    kernel_size: Any,
-    stride: Any = None,
-    padding: Any = 0,
-    dilation: Any = 1,
-    ceil_mode: bool = False,
-    *,
-    ties: str = "first",
-) -> np.ndarray:
-    # first: dL/dX[first maximum of window (i, j)] += dL/dY[i, j]
-    # split: dL/dX[each of the m maxima of window (i, j)] += dL/dY[i, j] / m
-    """max_pool2d's input gradient from the input, ties "first" (PyTorch) or "split"."""
-    args = (kernel_size, stride, padding, dilation, ceil_mode)
-    return max_pool_grad(x, grad_y, *args, ties=ties, dims=2)
-
-
-def avg_pool1d(
-    x: np.ndarray,
-    kernel_size: Any,
-    stride: Any = None,
-    padding: Any = 0,
-    ceil_mode: bool = False,
-    count_include_pad: bool = True,
-    *,
-    dilation: Any = 1,
-) -> np.ndarray:
-    """1-D average pooling over (N, C, L) (PyTorch's avg_pool1d has no divisor_override);
-    dilation as avg_pool2d's keyword."""
-    args = (kernel_size, stride, padding, ceil_mode, count_include_pad, None)
-    return average("avg_pool1d", 1, x, *args, dilation)
-
-
-def avg_pool3d(
-    x: np.ndarray,
-    kernel_size: Any,
-    stride: Any = None,
-    padding: Any = 0,
-    ceil_mode: bool = False,
-    count_include_pad: bool = True,
-    divisor_override: int | None = None,
-    *,
-    dilation: Any = 1,
-) -> np.ndarray:
-    """3-D average pooling over (N, C, D, H, W); divisors and dilation as avg_pool2d's."""
-    args = (kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
-    return average("avg_pool3d", 3, x, *args, dilation)
-
-
-def avg_pool1d_backward(
-    grad_y: np.ndarray,
-    input_shape: Any,
-    kernel_size: Any,
-    stride: Any = None,
-    padding: Any = 0,
-    ceil_mode: bool = False,
-    count_include_pad: bool = True,
-    *,
-    dilation: Any = 1,
-) -> np.ndarray:
-    # dL/dX[r] = sum over windows i containing r of dL/dY[i] / divisor[i]
-    args = (kernel_size, stride, padding, ceil_mode, count_include_pad, None)
-    return average_backward("avg_pool1d_backward", 1, grad_y, input_shape, *args, dilation)
-
-
-def avg_pool3d_backward(
-    grad_y: np.ndarray,
-    input_shape: Any,
-    kernel_size: Any,
-    stride: Any = None,
-    padding: Any = 0,
-    ceil_mode: bool = False,
-    count_include_pad: bool = True,
-    divisor_override: int | None = None,
-    *,
-    dilation: Any = 1,
-) -> np.ndarray:
-    # dL/dX[r] = sum over windows i containing r of dL/dY[i] / divisor[i]
-    args = (kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
-    return average_backward("avg_pool3d_backward", 3, grad_y, input_shape, *args, dilation)
+# the table: each N-d function, its members' names and their docstring
+max_pool1d, max_pool2d, max_pool3d = _family(max_pool, "max_pool{}d", MAX_POOL, {})
+max_pool1d_backward, max_pool2d_backward, max_pool3d_backward = _family(
+    max_pool_backward, "max_pool{}d_backward", MAX_POOL_BACKWARD, {}
+)
+avg_pool1d, avg_pool2d, avg_pool3d = _family(avg_pool, "avg_pool{}d", AVG_POOL, NO_DIVISOR)
+avg_pool1d_backward, avg_pool2d_backward, avg_pool3d_backward = _family(
+    avg_pool_backward, "avg_pool{}d_backward", AVG_POOL_BACKWARD, NO_DIVISOR
+)
+# the switch helpers: PyTorch has no such functions, and convprop names only the 2-D ones
+max_pool2d_switches = fixed(
+    max_pool_switches, "max_pool2d_switches", 2, MAX_POOL_SWITCHES, __name__
+)
+max_pool2d_indices = fixed(max_pool_indices, "max_pool2d_indices", 2, MAX_POOL_INDICES, __name__)
+max_pool2d_switches_backward = fixed(
+    max_pool_switches_backward,
+    "max_pool2d_switches_backward",
+    2,
+    MAX_POOL_SWITCHES_BACKWARD,
+    __name__,
+)
+max_pool2d_grad = fixed(max_pool_grad, "max_pool2d_grad", 2, MAX_POOL_GRAD, __name__)

@@ -1,6 +1,6 @@
-"""Average pooling, forward and backward, as kH*kW strided slices of the padded input,
-and the window taps that max pooling (max_pool.py) shares. Any number of spatial
-dimensions: avg_pool1d/2d/3d are the same code.
+"""Average pooling, forward and backward, as kH*kW strided slices of the padded input, over
+any number of spatial dimensions: avg_pool takes it from the array (or `dims`), and
+avg_pool1d/2d/3d (api.py) are avg_pool with it fixed.
 
 Pooling has no weights. Average pooling gives every input of a window an equal share,
 the gradient divided by the window's divisor. ``dilation`` (a keyword; PyTorch's average
@@ -15,37 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from ...shapes import PoolGeometry, as_bool, as_int, check_array, fmt, pool_geometry
-from ..layout import ALL, at, crop_spatial, pad_spatial, pool_layouts, window_slice
-
-Tap = tuple[tuple[int, ...], tuple[slice, ...]]
-# taps and max_pool_winners.inside are remembered per geometry, for the last GEOMETRIES ones:
-# a network has a few pooling geometries; the bound keeps a long run over many shapes finite
-GEOMETRIES = 64
-
-
-@functools.lru_cache(maxsize=GEOMETRIES)
-def taps(g: PoolGeometry) -> tuple[Tap, ...]:
-    """(tap, cells): tap (a, b) of every window as one strided slice per axis of the padded
-    input, in row-major window order (slices only, no arrays; the last GEOMETRIES kept)."""
-    return tuple(
-        (
-            tap,
-            tuple(
-                window_slice(a * d, s, o)
-                for a, d, s, o in zip(tap, g.dilation, g.stride, g.out_size, strict=True)
-            ),
-        )
-        for tap in np.ndindex(*g.kernel)
-    )
-
-
-def input_shape_of(op: str, input_shape: Any, dims: int) -> tuple[int, ...]:
-    """input_shape as (N, C, *size) ints; the geometry checks that C and sizes are non-empty."""
-    shape = tuple(as_int(op, "input_shape", s, 0) for s in input_shape)
-    if len(shape) != dims + 2:
-        raise ValueError(f"{op}: input_shape must be {pool_layouts(dims)[0]}, got {fmt(shape)}")
-    return shape
+from ...shapes import PoolGeometry, as_bool, check_array, fmt, pool_geometry
+from ..family import spatial_dims
+from ..layout import ALL, at, crop_spatial, pad_spatial, pool_layouts
+from .windows import input_shape_of, padded_shape, taps
 
 
 def _divisor(
@@ -98,7 +71,7 @@ def average_planned(
     divisor_override: int | None,
     dilation: Any = 1,
 ) -> tuple[np.ndarray, PoolGeometry, np.ndarray]:
-    """avg_pool1d/2d/3d's checked forward, with the geometry and the divisors (shaped like
+    """avg_pool's checked forward, named op, with the geometry and the divisors (shaped like
     the output's spatial part) that average_core_backward reuses."""
     x = check_array(op, "input", x, dims + 2, pool_layouts(dims)[0])
     args = (kernel_size, stride, padding, ceil_mode, divisor_override, dilation)
@@ -110,23 +83,6 @@ def average_planned(
     divisor = _divisor(g, as_bool(op, "count_include_pad", count_include_pad), div, x.dtype)
     total /= divisor
     return total, g, divisor
-
-
-def average(
-    op: str,
-    dims: int,
-    x: np.ndarray,
-    kernel_size: Any,
-    stride: Any,
-    padding: Any,
-    ceil_mode: bool,
-    count_include_pad: bool,
-    divisor_override: int | None,
-    dilation: Any = 1,
-) -> np.ndarray:
-    """avg_pool1d/2d/3d: each window's sum over its divisor."""
-    args = (kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
-    return average_planned(op, dims, x, *args, dilation)[0]
 
 
 def average_backward(
@@ -142,7 +98,7 @@ def average_backward(
     divisor_override: int | None,
     dilation: Any = 1,
 ) -> np.ndarray:
-    # dL/dX[r] = sum over windows i containing r of dL/dY[i] / divisor[i]
+    """The checked backward of avg_pool (and of lp_pool's mean), named op: average_core_backward."""
     grad_y = check_array(op, "grad_y", grad_y, dims + 2, pool_layouts(dims)[1])
     shape = input_shape_of(op, input_shape, dims)
     args = (kernel_size, stride, padding, ceil_mode, divisor_override, dilation)
@@ -162,14 +118,13 @@ def average_core_backward(
     """Unchecked: dL/dX of the (N, C, *size) input `shape`, given each window's divisor."""
     # dL/dX[r] = sum over windows i containing r of dL/dY[i] / divisor[i]
     share = grad_y / divisor
-    padded = tuple(n + b + a for n, (b, a) in zip(shape[2:], g.pad, strict=True))
-    gxp = np.zeros((*shape[:2], *padded), dtype=grad_y.dtype)
+    gxp = np.zeros(padded_shape(shape, g), dtype=grad_y.dtype)
     for _, cells in taps(g):
         gxp[at(ALL, ALL, cells)] += share
     return np.ascontiguousarray(crop_spatial(gxp, g.pad))
 
 
-def avg_pool2d(
+def avg_pool(
     x: np.ndarray,
     kernel_size: Any,
     stride: Any = None,
@@ -179,25 +134,18 @@ def avg_pool2d(
     divisor_override: int | None = None,
     *,
     dilation: Any = 1,
+    dims: int | None = None,
 ) -> np.ndarray:
-    """Average pooling.
-
-    Shape:
-        x: (N, C, H, W) -> y: (N, C, Ho, Wo), Ho = floor((H + 2P - K) / S) + 1 (see max_pool2d).
-
-    The divisor is the window's area, counting zero padding (count_include_pad=True) or
-    not, clipped where ceil_mode lets a window hang past the padded input; or
-    divisor_override. All as PyTorch. avg_pool1d and avg_pool3d (pool_nd.py) are alike.
-    dilation (keyword only, not PyTorch's): taps D apart, the divisor counting those that
-    land in the padded input (or the input), as ONNX's AveragePool.
-    """
+    """Average pooling over x.ndim - 2 spatial dimensions (or `dims`): each window's sum over
+    its divisor; avg_pool1d/2d/3d's docstrings give the shapes and the divisor's rules."""
+    dims = dims or spatial_dims(x)
     args = (kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
-    return average("avg_pool2d", 2, x, *args, dilation)
+    return average_planned(f"avg_pool{dims}d", dims, x, *args, dilation)[0]
 
 
-def avg_pool2d_backward(
+def avg_pool_backward(
     grad_y: np.ndarray,
-    input_shape: tuple[int, ...],
+    input_shape: Any,
     kernel_size: Any,
     stride: Any = None,
     padding: Any = 0,
@@ -206,7 +154,9 @@ def avg_pool2d_backward(
     divisor_override: int | None = None,
     *,
     dilation: Any = 1,
+    dims: int | None = None,
 ) -> np.ndarray:
-    # dL/dX[r, c] = sum over windows (i, j) containing (r, c) of dL/dY[i, j] / divisor[i, j]
+    """dL/dX of avg_pool for an input of shape input_shape (dims from grad_y)."""
+    dims = dims or spatial_dims(grad_y)
     args = (kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
-    return average_backward("avg_pool2d_backward", 2, grad_y, input_shape, *args, dilation)
+    return average_backward(f"avg_pool{dims}d_backward", dims, grad_y, input_shape, *args, dilation)

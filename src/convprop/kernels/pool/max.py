@@ -10,12 +10,12 @@ routes each upstream gradient to its window's winner:
 * from flat indices, one fancy-index assignment; where windows overlap (either way),
   np.bincount sums the gradients of a shared winner (1.5x faster than per-tap adds).
 
-max_pool_winners.py finds each window's maximum and first winner, without a loop over
-windows.
+winners.py finds each window's maximum and first winner, without a loop over windows;
+windows.py holds the taps and the flat-index rules max pooling shares.
 
 Everything here works over any number of spatial dimensions (the `max_pool_*`
-functions take it from the input); the 2-D names are PyTorch's, and pool_nd.py has
-max_pool1d and max_pool3d.
+functions take it from the input, or `dims`); PyTorch's names, max_pool1d/2d/3d and the
+2-D switch helpers, are these with `dims` fixed (api.py).
 """
 
 from __future__ import annotations
@@ -36,8 +36,9 @@ from ...shapes import (
     pool_geometry,
     pool_stride,
 )
+from ..family import spatial_dims
 from ..layout import ALL, at, crop_spatial, pad_spatial, pool_layouts
-from .avg import input_shape_of, taps
+from .windows import check_below, input_shape_of, padded_shape, route, taps
 from .winners import forward as _forward
 from .winners import inside as _inside
 from .winners import maxima as _maxima
@@ -58,7 +59,7 @@ def _geometry(
     dims: int | None = None,
 ) -> tuple[str, PoolGeometry, np.ndarray]:
     if dims is None:
-        dims = max(x.ndim - 2, 1) if isinstance(x, np.ndarray) else 2
+        dims = spatial_dims(x)
     op = _op(name, dims)
     x = check_array(op, "input", x, dims + 2, pool_layouts(dims)[0])
     g = pool_geometry(op, x.shape, kernel_size, stride, padding, dilation, ceil_mode)
@@ -201,8 +202,7 @@ def route_switches(
     if not _disjoint(g.kernel, g.stride, g.dilation):
         # windows share inputs: np.bincount sums them (measured 1.5x faster than per-tap adds)
         return route(grad_y, flat_indices(switches, g), shape, overlapping=True)
-    padded = tuple(n + b + a for n, (b, a) in zip(shape[2:], g.pad, strict=True))
-    gxp = np.zeros((*shape[:2], *padded), dtype=grad_y.dtype)
+    gxp = np.zeros(padded_shape(shape, g), dtype=grad_y.dtype)
     finite = bool(np.isfinite(grad_y).all())  # else grad * 0 would be NaN: select instead
     won = np.empty(switches.shape, dtype=bool)
     for t, (_, cells) in enumerate(taps(g)):
@@ -309,23 +309,6 @@ def max_pool_backward(
     return route(grad_y, indices, shape, overlapping)
 
 
-def route(
-    grad_y: np.ndarray, indices: np.ndarray, shape: tuple[int, ...], overlapping: bool
-) -> np.ndarray:
-    """Values placed at their flat indices in zero (N, C, *shape[2:]) planes: assigned when
-    no two share an index, else summed by np.bincount (an unbuffered ufunc scatter measured
-    5x-75x slower). Max pooling's backward, and adaptive pooling's and unpooling's too."""
-    planes, plane = shape[0] * shape[1], math.prod(shape[2:])
-    windows = math.prod(indices.shape[2:])
-    flat = (indices.reshape(planes, windows) + np.arange(planes)[:, None] * plane).ravel()
-    if not overlapping:
-        out = np.zeros(planes * plane, dtype=grad_y.dtype)
-        out[flat] = grad_y.ravel()  # every input wins at most one window
-        return out.reshape(shape)
-    gx = np.bincount(flat, weights=grad_y.ravel(), minlength=planes * plane)
-    return gx.astype(grad_y.dtype, copy=False).reshape(shape)
-
-
 def _disjoint(kernel: tuple[int, ...], stride: tuple[int, ...], dilation: tuple[int, ...]) -> bool:
     """Whether no two windows share an input: stride >= D*(K-1)+1 along every axis."""
     return all(s >= dilated_extent(k, d) for k, s, d in zip(kernel, stride, dilation, strict=True))
@@ -350,15 +333,6 @@ def flat_indices(switches: np.ndarray, g: PoolGeometry) -> np.ndarray:
         dtype=np.int64,
     )
     return np.take(offsets, switches) + origin
-
-
-def check_below(op: str, name: str, values: np.ndarray, limit: int, rule: str) -> None:
-    """The one rule of flat positions (indices) and taps (switches): integers in [0, limit);
-    `rule` finishes the range error, "{op}: {name} must {rule}"."""
-    if not np.issubdtype(values.dtype, np.integer):
-        raise ValueError(f"{op}: {name} must be integers, got {values.dtype}")
-    if values.size and (values.min() < 0 or values.max() >= limit):
-        raise ValueError(f"{op}: {name} must {rule}")
 
 
 def _check_switches(op: str, switches: Any, g: PoolGeometry, batch: tuple[int, ...]) -> None:

@@ -13,7 +13,7 @@ import numpy as np
 
 from ...shapes import PoolGeometry
 from ..layout import ALL, at, pad_spatial
-from .avg import GEOMETRIES, Tap, taps
+from .windows import GEOMETRIES, Tap, taps
 
 PACKED_TAPS = 16  # up to this many taps the winner comes from a packed bit mask
 
