@@ -134,7 +134,6 @@ def _check_indices(op: str, values: np.ndarray, indices: Any, plane: int) -> Non
 def adaptive_max_pool_backward(
     grad_y: np.ndarray, indices: np.ndarray, input_shape: tuple[int, ...]
 ) -> np.ndarray:
-    # dL/dX[winner of box i] += dL/dY[i]   (boxes may overlap: summed)
     op = "adaptive_max_pool_backward"
     grad_y = as_array(op, "grad_y", grad_y)
     if grad_y.ndim < 3:
@@ -148,6 +147,7 @@ def adaptive_max_core_backward(
     grad_y: np.ndarray, indices: np.ndarray, input_shape: tuple[int, ...]
 ) -> np.ndarray:
     """Unchecked: each box's gradient added at its winner's flat index (boxes may overlap)."""
+    # dL/dX[winner of box i] += dL/dY[i]   (boxes may overlap: summed)
     return route(grad_y, indices, input_shape, overlapping=True)
 
 
@@ -178,7 +178,6 @@ def max_unpool(x: np.ndarray, indices: np.ndarray, output_size: tuple[int, ...])
 
 
 def max_unpool_backward(grad_y: np.ndarray, indices: np.ndarray) -> np.ndarray:
-    # dL/dX[i] = dL/dY[indices[i]]: each input went to one output cell
     op = "max_unpool_backward"
     grad_y = as_array(op, "grad_y", grad_y)
     if grad_y.ndim < 3 or min(grad_y.shape[2:]) < 1:
@@ -198,7 +197,8 @@ def max_unpool_backward(grad_y: np.ndarray, indices: np.ndarray) -> np.ndarray:
 
 
 def max_unpool_core_backward(grad_y: np.ndarray, indices: np.ndarray) -> np.ndarray:
-    """Unchecked: dL/dX[i] = dL/dY[indices[i]], indices (N, C, *size) already checked."""
+    """Unchecked: the gradient of max_unpool, indices (N, C, *size) already checked."""
+    # dL/dX[i] = dL/dY[indices[i]]: each input went to one output cell
     n, c = grad_y.shape[:2]
     flat = grad_y.reshape(n, c, -1)
     return np.take_along_axis(flat, indices.reshape(n, c, -1), axis=2).reshape(indices.shape)

@@ -174,7 +174,6 @@ def max_pool_switches_backward(
     *,
     dims: int | None = None,
 ) -> np.ndarray:
-    # dL/dX[tap t of window i] += dL/dY[i] where switches[i] == t; others get 0
     op, shape, g = _input_geometry(
         "max_pool_switches_backward",
         input_shape,
@@ -226,8 +225,6 @@ def max_pool_grad(
     ties: str = "first",
     dims: int | None = None,
 ) -> np.ndarray:
-    # first: dL/dX[first maximum of window i] += dL/dY[i]
-    # split: dL/dX[each of the m maxima of window i] += dL/dY[i] / m
     """The input gradient of max pooling from the input itself, under a tie policy.
 
     ties="first" sends each window's gradient to its first maximum in row-major order
@@ -280,12 +277,11 @@ def max_pool_backward(
     dilation: Any = 1,
     dims: int | None = None,
 ) -> np.ndarray:
-    # dL/dX[winner of window i] += dL/dY[i]; inputs that never win get 0.
     """Route each gradient to its window's recorded winner, summing where windows share one.
 
     Given the pooling's kernel_size (and stride, dilation), windows that cannot overlap
     (stride >= D*(K-1)+1) have distinct winners, and the gradients are assigned in one
-    pass instead of summed (several times faster).
+    pass instead of summed (several times faster). The gradient: windows.route.
     """
     dims = dims or _dims_of("max_pool_backward", input_shape)
     op = _op("max_pool_backward", dims)

@@ -65,6 +65,7 @@ def route(
     """Values placed at their flat indices in zero (N, C, *shape[2:]) planes: assigned when
     no two share an index, else summed by np.bincount (an unbuffered ufunc scatter measured
     5x-75x slower). Max pooling's backward, and adaptive pooling's and unpooling's too."""
+    # max pooling: dL/dX[winner of window i] += dL/dY[i] (indices: the winners); others get 0
     planes, plane = shape[0] * shape[1], math.prod(shape[2:])
     windows = math.prod(indices.shape[2:])
     flat = (indices.reshape(planes, windows) + np.arange(planes)[:, None] * plane).ravel()
