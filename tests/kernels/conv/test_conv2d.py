@@ -1,4 +1,4 @@
-"""kernels/conv.py: the public conv2d / conv_transpose2d contract."""
+"""kernels/conv/api.py: the public conv2d / conv_transpose2d contract."""
 
 import itertools
 
@@ -14,7 +14,7 @@ from convprop.kernels import (
     conv_transpose2d_backward,
 )
 
-from ..helpers import assert_close
+from ...helpers import assert_close
 
 ALGORITHMS = ["direct", "im2col", "fft", "auto"]
 

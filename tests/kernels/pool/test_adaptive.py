@@ -1,4 +1,4 @@
-"""kernels/adaptive.py and padding.py against plain loops written from the definitions
+"""kernels/pool/adaptive.py and kernels/padding.py against plain loops written from the definitions
 (and np.pad), and gradcheck on every one of them."""
 
 import numpy as np

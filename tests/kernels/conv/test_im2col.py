@@ -9,7 +9,7 @@ from convprop.kernels.conv.im2col import col2im, im2col
 from convprop.shapes import conv2d_geometry
 
 from .check_algorithm import assert_matches_reference
-from .conv_grid import GRID, grid_id
+from .grid import GRID, grid_id
 
 
 @pytest.fixture(params=["im2col", "batch_inner"])

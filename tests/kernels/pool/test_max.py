@@ -1,4 +1,4 @@
-"""kernels/max_pool.py: the course's example, ties, overlaps, NaN, switches, and the
+"""kernels/pool/max.py: the course's example, ties, overlaps, NaN, switches, and the
 reference grid."""
 
 import numpy as np
@@ -15,8 +15,8 @@ from convprop.kernels import (
 from convprop.kernels.pool import reference
 from convprop.shapes import pool2d_geometry
 
-from ..helpers import assert_close
-from .pool_cases import COURSE_X, POOL_GRID, valid_pool
+from ...helpers import assert_close
+from .cases import COURSE_X, POOL_GRID, valid_pool
 
 
 @pytest.mark.parametrize("impl", ["fast", "reference"])

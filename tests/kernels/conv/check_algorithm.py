@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from convprop.kernels import conv2d, conv2d_backward
 
-from ..helpers import assert_close
-from .conv_grid import case_arrays
+from ...helpers import assert_close
+from .grid import case_arrays
 
 
 def assert_matches_reference(case, algorithm: str) -> None:

@@ -1,4 +1,4 @@
-"""kernels/fft.py: equal to the reference on the grid, in both dtypes."""
+"""kernels/conv/fft.py: equal to the reference on the grid, in both dtypes."""
 
 import numpy as np
 import pytest
@@ -6,7 +6,7 @@ import pytest
 from convprop.kernels import conv2d
 
 from .check_algorithm import assert_matches_reference
-from .conv_grid import GRID, grid_id
+from .grid import GRID, grid_id
 
 
 @pytest.mark.parametrize("case", GRID, ids=grid_id)

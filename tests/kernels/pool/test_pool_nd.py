@@ -1,4 +1,4 @@
-"""kernels/pool_nd.py: max and average pooling in 1-D and 3-D against the N-d reference
+"""kernels/pool/api.py: max and average pooling in 1-D and 3-D against the N-d reference
 loops and PyTorch, indices, both tie policies, and gradcheck."""
 
 import numpy as np
@@ -11,7 +11,7 @@ from convprop import kernels as K
 from convprop.kernels.pool import reference
 from convprop.shapes import pool_geometry
 
-from ..helpers import assert_close
+from ...helpers import assert_close
 
 # (size, kernel, stride, padding, dilation, ceil_mode)
 CASES = [

@@ -1,4 +1,4 @@
-"""kernels/conv_nd.py: conv1d and conv3d, their transposes and gradients, from the same
+"""kernels/conv/api.py: conv1d and conv3d, their transposes and gradients, from the same
 N-dimensional kernels as conv2d: every algorithm against the reference loops, the
 reference against PyTorch, and gradcheck."""
 
@@ -12,7 +12,7 @@ import torch.nn.functional as TF
 from convprop import gradcheck
 from convprop import kernels as K
 
-from ..helpers import assert_close
+from ...helpers import assert_close
 
 # (sizes, kernel, stride, padding, dilation, groups); each in 1-D and 3-D
 GRID_1D = [

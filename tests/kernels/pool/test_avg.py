@@ -1,4 +1,4 @@
-"""kernels/pool.py: average pooling's divisors against the reference grid; empty batches."""
+"""kernels/pool/avg.py: average pooling's divisors against the reference grid; empty batches."""
 
 import numpy as np
 import pytest
@@ -12,8 +12,8 @@ from convprop.kernels import (
 from convprop.kernels.pool import reference
 from convprop.shapes import pool2d_geometry
 
-from ..helpers import assert_close
-from .pool_cases import COURSE_X, POOL_GRID, valid_pool
+from ...helpers import assert_close
+from .cases import COURSE_X, POOL_GRID, valid_pool
 
 
 def test_course_average_pool_gives_each_cell_a_quarter():

@@ -1,4 +1,4 @@
-"""kernels/reference.py and the course: hand-worked cases and the gradient identities.
+"""kernels/conv/reference.py and the course: hand-worked cases and the gradient identities.
 
 The identities are checked against scipy.signal, an independent implementation of
 correlation and convolution, for one channel and one filter.
