@@ -121,10 +121,14 @@ def test_a_member_refuses_what_its_signature_lacks_naming_itself(rng):
     x = rng.standard_normal((1, 2, 6))
     with pytest.raises(TypeError, match=r"^conv2d\(\) got an unexpected keyword argument 'dims'"):
         K.conv2d(np.ones((1, 2, 3, 3)), np.ones((1, 2, 1, 1)), dims=2)
-    with pytest.raises(TypeError, match=r"^conv1d\(\) missing a required argument: 'weight'"):
+    with pytest.raises(
+        TypeError, match=r"^conv1d\(\) missing 1 required positional argument: 'weight'"
+    ):
         K.conv1d(x)
     with pytest.raises(TypeError, match=r"^avg_pool1d\(\) got an unexpected keyword"):
         K.avg_pool1d(x, 2, divisor_override=3)
-    with pytest.raises(TypeError, match=r"^avg_pool1d\(\) too many positional arguments"):
+    with pytest.raises(
+        TypeError, match=r"^avg_pool1d\(\) takes from 2 to 6 positional arguments but 7"
+    ):
         K.avg_pool1d(x, 2, None, 0, False, True, 3)
     assert K.avg_pool3d(np.ones((1, 1, 2, 2, 2)), 2, divisor_override=4)[0, 0, 0, 0, 0] == 2.0

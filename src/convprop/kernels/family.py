@@ -66,20 +66,31 @@ def spatial_dims(a: Any, most: int | None = None) -> int:
 def fixed(nd: F, name: str, dims: int, doc: str, module: str, *, drop: tuple[str, ...] = ()) -> F:
     """nd with dims fixed, called `name` in `module` (the table's, where pickle finds it):
     its signature without `dims` and `drop`, its docstring `doc` filled with
-    axis_names(dims)."""
+    axis_names(dims).
+
+    The member is a real def, written out from that signature as dataclasses writes its
+    __init__: Python itself binds its arguments (and words a wrong call as it always did,
+    "conv2d() missing 1 required positional argument: 'weight'"), at no cost per call
+    beyond one frame; its defaults are the N-d function's own objects."""
     full = inspect.signature(nd)
     kept = [p for n, p in full.parameters.items() if n != "dims" and n not in drop]
-    signature = full.replace(parameters=kept)
-
-    def member(*args: Any, **kwargs: Any) -> Any:
-        try:
-            bound = signature.bind(*args, **kwargs)
-        except TypeError as e:  # as Python words it for a def, the member named
-            raise TypeError(f"{name}() {e}") from None
-        return nd(*bound.args, **bound.kwargs, dims=dims)
-
-    member.__name__ = member.__qualname__ = name
+    params, passed, defaults = [], [], {}
+    for p in kept:
+        assert p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY), (name, p)
+        if p.kind is p.KEYWORD_ONLY and "*" not in params:
+            params.append("*")
+        if p.default is p.empty:
+            params.append(p.name)
+        else:
+            defaults[f"_{p.name}"] = p.default
+            params.append(f"{p.name}=_{p.name}")
+        passed.append(p.name if p.kind is p.POSITIONAL_OR_KEYWORD else f"{p.name}={p.name}")
+    source = f"def {name}({', '.join(params)}):\n    return _nd({', '.join(passed)}, dims={dims})\n"
+    namespace: dict[str, Any] = {"_nd": nd, **defaults}
+    exec(source, namespace)
+    member = namespace[name]
+    member.__qualname__ = name
     member.__module__ = module
     member.__doc__ = doc.format(**axis_names(dims))
-    member.__signature__ = signature  # type: ignore[attr-defined]
+    member.__signature__ = full.replace(parameters=kept)  # with the annotations
     return cast(F, member)
