@@ -1,20 +1,7 @@
 """Layers, containers and losses on convprop Tensors, with PyTorch's names."""
 
 from . import functional, init
-from .conv_layers import (
-    AvgPool1d,
-    AvgPool2d,
-    AvgPool3d,
-    Conv1d,
-    Conv2d,
-    Conv3d,
-    ConvTranspose1d,
-    ConvTranspose2d,
-    ConvTranspose3d,
-    MaxPool1d,
-    MaxPool2d,
-    MaxPool3d,
-)
+from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .layers import (
     BatchNorm2d,
     Dropout,
@@ -26,7 +13,18 @@ from .layers import (
     Tanh,
 )
 from .module import Module, Parameter, Sequential
-from .pool_layers import (
+from .pool import (
+    AvgPool1d,
+    AvgPool2d,
+    AvgPool3d,
+    LPPool1d,
+    LPPool2d,
+    LPPool3d,
+    MaxPool1d,
+    MaxPool2d,
+    MaxPool3d,
+)
+from .pool_adaptive import (
     AdaptiveAvgPool1d,
     AdaptiveAvgPool2d,
     AdaptiveAvgPool3d,
@@ -34,9 +32,6 @@ from .pool_layers import (
     AdaptiveMaxPool2d,
     AdaptiveMaxPool3d,
     GlobalAvgPool,
-    LPPool1d,
-    LPPool2d,
-    LPPool3d,
     MaxUnpool1d,
     MaxUnpool2d,
     MaxUnpool3d,

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..arguments import MAX_INT, as_bool, as_float, as_int, as_tuple, check_elements
 from ..autograd import Tensor
-from .functional_conv import tensor_arg
+from .functional_nd import tensor_arg
 from .module import Parameter
 
 __all__ = [

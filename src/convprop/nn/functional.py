@@ -10,7 +10,7 @@ from .. import functions as ops
 from ..arguments import MAX_INT, as_float, as_int, fmt
 from ..autograd import Tensor
 from ..rng import generator
-from .functional_conv import (
+from .functional_family import (
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
     adaptive_avg_pool3d,
@@ -35,9 +35,8 @@ from .functional_conv import (
     max_unpool1d,
     max_unpool2d,
     max_unpool3d,
-    pad,
-    tensor_arg,
 )
+from .functional_nd import pad, tensor_arg
 
 __all__ = [
     "adaptive_avg_pool1d",

@@ -11,6 +11,9 @@ from typing import Any
 import numpy as np
 
 from ... import nn
+from ...nn.conv import CONV, CONV_TRANSPOSE
+from ...nn.pool import AVG_POOL, LP_POOL, MAX_POOL
+from ...shapes import dilated_extent
 from . import layers as L
 from .node import Node
 from .pool import Geometry, OnnxPool, guarded
@@ -77,7 +80,7 @@ def conv(node: Node, pad: Any) -> nn.Module:
     if pad_mode != "zeros" and not symmetric:
         raise node.fail("asymmetric padding with a padding mode is not supported")
     padding: Any = tuple(p for p, _ in sides) if symmetric else sides
-    layer = (nn.Conv1d, nn.Conv2d, nn.Conv3d)[dims - 1](
+    layer = CONV[dims](
         w.shape[1] * group,
         w.shape[0],
         kernel,
@@ -113,7 +116,7 @@ def _conv_transpose(
     shape = node.attrs.get("output_shape")
     if shape is not None and len(shape) != dims:
         raise node.fail(f"attribute output_shape={list(shape)} does not give {dims} sizes")
-    table = (nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)[dims - 1]
+    table = CONV_TRANSPOSE[dims]
     plain = shape is None and auto in ("NOTSET", "VALID") and all(p == a for p, a in sides)
     if plain and all(op < max(s, d) for op, s, d in zip(out_pad, stride, dilation, strict=True)):
         layer: nn.Module = table(
@@ -171,7 +174,7 @@ def pool(node: Node, dims: int) -> nn.Module:
     padding = tuple(b for b, _ in sides)
     undefined = node.op == "MaxPool" or (node.op == "AveragePool" and not counted)
     for axis, ((b, _), k, d) in enumerate(zip(sides, kernel, dilation, strict=True)):
-        if undefined and b > (k - 1) * d:  # the first window: all pad, on any input
+        if undefined and b >= dilated_extent(k, d):  # the first window: all pad, on any input
             raise node.fail(
                 f"attribute pads={list(node.attrs.get('pads', []))}: the first window on axis "
                 f"{axis} lies wholly in the padding (kernel_shape={list(kernel)}, "
@@ -197,6 +200,8 @@ def pool(node: Node, dims: int) -> nn.Module:
             "spec sizes the output for the dilated window, ONNX's reference for the undilated "
             f"kernel_shape={list(kernel)}, so the output would depend on the runtime"
         )
+    if dims not in MAX_POOL:
+        raise node.fail(f"a rank-{dims + 2} input is not supported; 1-D to 3-D pooling is")
     geometry = Geometry(node.name, node.op, kernel, stride, sides, auto, dilation, ceil, counted)
     plain = (
         auto in ("NOTSET", "VALID")
@@ -204,12 +209,10 @@ def pool(node: Node, dims: int) -> nn.Module:
         and not (auto == "VALID" and ceil)
     )
     if plain and node.op == "MaxPool" and not indices:
-        max_pool = (nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d)[dims - 1]
-        return guarded(max_pool, geometry, kernel, stride, padding, dilation, False, ceil)
+        return guarded(MAX_POOL[dims], geometry, kernel, stride, padding, dilation, False, ceil)
     undilated = all(d == 1 for d in dilation)
     if plain and node.op == "AveragePool" and undilated:
-        avg_pool = (nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d)[dims - 1]
-        return guarded(avg_pool, geometry, kernel, stride, padding, ceil, counted)
+        return guarded(AVG_POOL[dims], geometry, kernel, stride, padding, ceil, counted)
     if (
         plain
         and node.op == "LpPool"
@@ -218,8 +221,7 @@ def pool(node: Node, dims: int) -> nn.Module:
         and not any(padding)
         and (p == int(p) and int(p) % 2 == 0)
     ):  # an even p: x^p == |x|^p, and PyTorch's LPPool is ONNX's
-        lp_pool = (nn.LPPool1d, nn.LPPool2d, nn.LPPool3d)[dims - 1]
-        return guarded(lp_pool, geometry, int(p), kernel, stride, ceil)
+        return guarded(LP_POOL[dims], geometry, int(p), kernel, stride, ceil)
     return OnnxPool(
         node.op, kernel, stride, sides, auto, dilation, ceil, counted, p, order, indices, node.name
     )

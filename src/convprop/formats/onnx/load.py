@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from ... import _optional, nn
+from ...nn.pool_adaptive import ADAPTIVE_AVG_POOL, ADAPTIVE_MAX_POOL
 from . import layers as L
 from .convert import conv, elementwise, linear, pool
 from .fold import fold
@@ -232,13 +233,10 @@ def _node_layer(node: Node, rank: int, layers: list[nn.Module]) -> Any:
         return pool(node, rank - 2)
     if node.op in ("GlobalAveragePool", "GlobalMaxPool"):
         node.only({})
-        average = node.op == "GlobalAveragePool"
-        table = (
-            (nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveAvgPool3d)
-            if average
-            else (nn.AdaptiveMaxPool1d, nn.AdaptiveMaxPool2d, nn.AdaptiveMaxPool3d)
-        )
-        return table[rank - 3](1)
+        table = ADAPTIVE_AVG_POOL if node.op == "GlobalAveragePool" else ADAPTIVE_MAX_POOL
+        if rank - 2 not in table:
+            raise node.fail(f"a rank-{rank} input is not supported; rank 3 to 5 is")
+        return table[rank - 2](1)
     if node.op in ("Gemm", "MatMul"):
         return linear(node, node.op == "MatMul")
     if node.op == "BatchNormalization":

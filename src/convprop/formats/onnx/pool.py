@@ -22,8 +22,9 @@ import numpy as np
 
 from ...autograd import Tensor
 from ...nn import functional as F
+from ...nn.functional_nd import avg_pool, lp_pool, max_pool
 from ...nn.module import Module
-from ...shapes import dilated_extent
+from ...shapes import dilated_extent, output_size, transposed_size
 
 Pairs = tuple[tuple[int, int], ...]
 
@@ -34,7 +35,7 @@ def same_pads(sizes: Any, kernel: Any, stride: Any, dilation: Any, upper: bool) 
     reference and onnxruntime do for Conv."""
     pairs = []
     for n, k, s, d in zip(sizes, kernel, stride, dilation, strict=True):
-        total = max((-(-n // s) - 1) * s + dilated_extent(k, d) - n, 0)
+        total = max(transposed_size(-(-n // s), s, 0, k, d) - n, 0)  # the windows' reach
         small, big = total // 2, total - total // 2
         pairs.append((small, big) if upper else (big, small))
     return tuple(pairs)
@@ -75,10 +76,9 @@ class Geometry:
         for axis, (n, k, s, d) in enumerate(
             zip(sizes, self.kernel, self.stride, self.dilation, strict=True)
         ):
-            span = dilated_extent(k, d)
             if self.auto_pad in ("SAME_UPPER", "SAME_LOWER"):
                 o = -(-n // s)
-                total = (o - 1) * s + span - n
+                total = transposed_size(o, s, 0, k, d) - n  # the cells the o windows reach
                 if total < 0 and total % 2:
                     raise self.fail(
                         f"{self._attrs()} on spatial size {n} (axis {axis}) gives a total "
@@ -89,8 +89,9 @@ class Geometry:
                 b, a = (small, big) if self.auto_pad == "SAME_UPPER" else (big, small)
             elif self.auto_pad == "VALID":  # the spec's VALID sizes, ceil_mode or not
                 b, a = 0, 0
-                o = (n - span) // s + 1
-                if self.ceil_mode and o >= 0 and (n - span) % s and -(-(n - span) // s) * s < n:
+                o = output_size(n, k, s, 0, d)
+                room = n - dilated_extent(k, d)  # where the last window may start
+                if self.ceil_mode and o >= 0 and room % s and -(-room // s) * s < n:
                     raise self.fail(
                         f"{self._attrs()} on spatial size {n} (axis {axis}): the spec's VALID "
                         f"size is {o}, while onnxruntime pools ceil_mode's partial window "
@@ -98,10 +99,7 @@ class Geometry:
                     )
             else:
                 b, a = self.pads[axis]
-                room = n + b + a - span
-                o = (-(-room // s) if self.ceil_mode else room // s) + 1
-                if self.ceil_mode and o > 0 and (o - 1) * s >= n + b:
-                    o -= 1  # the last window would start in the end pad: dropped
+                o = output_size(n, k, s, (b, a), d, self.ceil_mode)  # PyTorch's ceil rule too
             if o < 0:
                 raise self.fail(
                     f"the window does not fit spatial size {n} (axis {axis}): {self._attrs()} "
@@ -231,18 +229,15 @@ class OnnxPool(Module):
             x = x[index]
             pads = tuple((max(b, 0), max(a, 0)) for b, a in pads)
         sizes = tuple(x.shape[2:])
-        reach = [
-            (o - 1) * si + dilated_extent(ki, di)
-            for o, si, ki, di in zip(outs, self.stride, self.kernel, self.dilation, strict=True)
-        ]
+        dims = len(sizes)
+        reach = map(transposed_size, outs, self.stride, (0,) * dims, self.kernel, self.dilation)
         full = tuple(
             (b, max(a, r - n - b)) for (b, a), r, n in zip(pads, reach, sizes, strict=True)
         )
-        dims, common = len(sizes), dict(kernel_size=self.kernel, stride=self.stride)
+        k, s, d = self.kernel, self.stride, self.dilation
         if self.op == "MaxPool":
-            pool = (F.max_pool1d, F.max_pool2d, F.max_pool3d)[dims - 1]
-            y, where = pool(
-                _pad(x, full, -math.inf), **common, dilation=self.dilation, return_indices=True
+            y, where = max_pool(
+                _pad(x, full, -math.inf), k, s, dilation=d, return_indices=True, dims=dims
             )
             y = self._crop(y, outs)
             if not self.indices:
@@ -252,11 +247,9 @@ class OnnxPool(Module):
             flat = self._flat(self._crop_array(where.data, outs), padded, shift, shape)
             return y, Tensor(flat)
         if self.op == "LpPool":
-            pool = (F.lp_pool1d, F.lp_pool2d, F.lp_pool3d)[dims - 1]
-            y = pool(_pad(x, full, 0.0), self.p, **common, dilation=self.dilation, absolute=True)
+            y = lp_pool(_pad(x, full, 0.0), self.p, k, s, dilation=d, absolute=True, dims=dims)
             return self._crop(y, outs)
-        pool = (F.avg_pool1d, F.avg_pool2d, F.avg_pool3d)[dims - 1]
-        y = self._crop(pool(_pad(x, full, 0.0), **common, dilation=self.dilation), outs)
+        y = self._crop(avg_pool(_pad(x, full, 0.0), k, s, dilation=d, dims=dims), outs)
         return y * (math.prod(self.kernel) / self._counts(sizes, pads, outs)).astype(x.dtype)
 
     def _counts(self, sizes: tuple[int, ...], pads: Pairs, outs: tuple[int, ...]) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""nn/conv_layers.py and functional_conv.py: the 1-D to 3-D conv and pool modules against
+"""nn/conv.py, nn/pool.py and functional_nd.py: the 1-D to 3-D conv and pool modules against
 PyTorch's from the same weights (outputs and every gradient), padding modes, unbatched
 inputs, and F.pad."""
 

@@ -1,5 +1,6 @@
-"""nn/pool_layers.py (and kernels/adaptive.py): adaptive average and max pooling 1-D to
-3-D, max unpooling and LP pooling against PyTorch's modules (outputs, indices, gradients)."""
+"""nn/pool_adaptive.py and nn/pool.py (and kernels/pool/adaptive.py): adaptive average and
+max pooling 1-D to 3-D, max unpooling and LP pooling against PyTorch's modules (outputs,
+indices, gradients)."""
 
 import numpy as np
 import pytest

@@ -1,6 +1,12 @@
-"""Adaptive pooling (global pooling heads), max unpooling and power-average pooling as
-Modules, 1-D to 3-D, with PyTorch's names and arguments. GlobalAvgPool is PyTorch's
-spelling: AdaptiveAvgPool2d(1)."""
+"""Adaptive pooling (global pooling heads) and max unpooling as Modules, 1-D to 3-D, with
+PyTorch's names and arguments: one base per kind keyed by `dims` and thin subclasses;
+ADAPTIVE_AVG_POOL, ADAPTIVE_MAX_POOL and MAX_UNPOOL map dims to the class. GlobalAvgPool
+is PyTorch's spelling: AdaptiveAvgPool2d(1).
+
+Shape: adaptive pooling (N, C, *L) -> (N, C, *output_size); max unpooling (N, C, *L) ->
+(N, C, *Lo), Lo = (L-1)S - 2P + K per axis (shapes.transposed_size) unless output_size
+says otherwise.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +14,8 @@ from typing import Any, ClassVar
 
 from ..arguments import ArgumentTypeError
 from ..autograd import Tensor
-from . import functional_conv as FC
-from ._checks import as_float, as_int, pool_arguments
+from ._checks import as_int, pool_arguments
+from .functional_nd import adaptive_avg_pool, adaptive_max_pool, max_unpool
 from .module import Module
 
 
@@ -27,6 +33,8 @@ def _output_size(op: str, dims: int, output_size: Any) -> None:
 
 
 class _AdaptiveAvgPoolNd(Module):
+    """Averages over PyTorch's adaptive windows, so the output is exactly output_size."""
+
     dims: ClassVar[int] = 2
 
     def __init__(self, output_size: Any) -> None:
@@ -35,8 +43,7 @@ class _AdaptiveAvgPoolNd(Module):
         self.output_size = output_size
 
     def forward(self, x: Tensor) -> Tensor:
-        pool = (FC.adaptive_avg_pool1d, FC.adaptive_avg_pool2d, FC.adaptive_avg_pool3d)
-        return pool[self.dims - 1](x, self.output_size)
+        return adaptive_avg_pool(x, self.output_size, dims=self.dims)
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}"
@@ -57,6 +64,8 @@ class AdaptiveAvgPool3d(_AdaptiveAvgPoolNd):
 
 
 class _AdaptiveMaxPoolNd(Module):
+    """Maxima over PyTorch's adaptive windows; indices as max pooling's."""
+
     dims: ClassVar[int] = 2
 
     def __init__(self, output_size: Any, return_indices: bool = False) -> None:
@@ -65,8 +74,7 @@ class _AdaptiveMaxPoolNd(Module):
         self.output_size, self.return_indices = output_size, return_indices
 
     def forward(self, x: Tensor) -> Any:
-        pool = (FC.adaptive_max_pool1d, FC.adaptive_max_pool2d, FC.adaptive_max_pool3d)
-        return pool[self.dims - 1](x, self.output_size, self.return_indices)
+        return adaptive_max_pool(x, self.output_size, self.return_indices, dims=self.dims)
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}"
@@ -85,6 +93,8 @@ class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
 
 
 class _MaxUnpoolNd(Module):
+    """The partial inverse of max pooling: values at their indices, zeros elsewhere."""
+
     dims: ClassVar[int] = 2
 
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> None:
@@ -94,8 +104,9 @@ class _MaxUnpoolNd(Module):
         self.stride = stride if stride is not None else kernel_size
 
     def forward(self, x: Tensor, indices: Tensor, output_size: Any = None) -> Tensor:
-        unpool = (FC.max_unpool1d, FC.max_unpool2d, FC.max_unpool3d)[self.dims - 1]
-        return unpool(x, indices, self.kernel_size, self.stride, self.padding, output_size)
+        return max_unpool(
+            x, indices, self.kernel_size, self.stride, self.padding, output_size, dims=self.dims
+        )
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
@@ -113,40 +124,17 @@ class MaxUnpool3d(_MaxUnpoolNd):
     dims = 3
 
 
-class _LPPoolNd(Module):
-    dims: ClassVar[int] = 2
-
-    def __init__(
-        self, norm_type: float, kernel_size: Any, stride: Any = None, ceil_mode: bool = False
-    ) -> None:
-        super().__init__()
-        name = type(self).__name__
-        if as_float(name, "norm_type", norm_type) <= 0:
-            raise ValueError(f"{name}: norm_type must be positive and finite, got {norm_type!r}")
-        pool_arguments(name, self.dims, kernel_size, stride, 0)
-        self.norm_type, self.kernel_size, self.stride = norm_type, kernel_size, stride
-        self.ceil_mode = ceil_mode
-
-    def forward(self, x: Tensor) -> Tensor:
-        pool = (FC.lp_pool1d, FC.lp_pool2d, FC.lp_pool3d)[self.dims - 1]
-        return pool(x, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
-
-    def extra_repr(self) -> str:
-        return f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, stride={self.stride}"
-
-
-class LPPool1d(_LPPoolNd):
-    dims = 1
-
-
-class LPPool2d(_LPPoolNd):
-    dims = 2
-
-
-class LPPool3d(_LPPoolNd):
-    dims = 3
-
-
 def GlobalAvgPool() -> AdaptiveAvgPool2d:
     """Global average pooling, the usual CNN head: AdaptiveAvgPool2d(1)."""
     return AdaptiveAvgPool2d(1)
+
+
+ADAPTIVE_AVG_POOL: dict[int, type[_AdaptiveAvgPoolNd]] = {
+    c.dims: c for c in (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d)
+}
+ADAPTIVE_MAX_POOL: dict[int, type[_AdaptiveMaxPoolNd]] = {
+    c.dims: c for c in (AdaptiveMaxPool1d, AdaptiveMaxPool2d, AdaptiveMaxPool3d)
+}
+MAX_UNPOOL: dict[int, type[_MaxUnpoolNd]] = {
+    c.dims: c for c in (MaxUnpool1d, MaxUnpool2d, MaxUnpool3d)
+}

@@ -1,11 +1,12 @@
-"""The convolution and pooling layers, 1-D to 3-D, with PyTorch's names, arguments,
-defaults, parameter shapes and initialisation.
+"""The convolution and transposed convolution layers, 1-D to 3-D, with PyTorch's names,
+arguments, defaults, parameter shapes and initialisation: one base per kind keyed by
+`dims` (PyTorch's _ConvNd, Equinox's Conv(num_spatial_dims)) and thin subclasses; CONV and
+CONV_TRANSPOSE map dims to the class.
 
 Conv{1,2,3}d: weight (out_channels, in_channels/groups, *kernel_size); padding_mode
 "zeros", "reflect", "replicate" or "circular" (the last three pad with F.pad first, then
 convolve without padding, as PyTorch does). ConvTranspose{1,2,3}d: weight (in_channels,
-out_channels/groups, *kernel_size). Output sizes: floor((L + 2P - D(K-1) - 1)/S) + 1 per
-axis, and (L-1)S - 2P + D(K-1) + output_padding + 1 for the transposes.
+out_channels/groups, *kernel_size).
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from typing import Any, ClassVar
 from ..autograd import Tensor
 from ..functions import PAD_MODES
 from ..shapes import resolve_padding
-from . import functional_conv as FC
-from ._checks import as_bool, as_int, as_tuple, check_groups, parameter, pool_arguments
+from ._checks import as_bool, as_int, as_tuple, check_groups, parameter
+from .functional_nd import conv, conv_transpose, pad
 from .init import default_layer_init_
 from .module import Module
 
@@ -24,6 +25,12 @@ PADDING_MODES = ("zeros", *PAD_MODES[1:])
 
 
 class _ConvNd(Module):
+    """y = conv(x, weight, bias) over `dims` spatial dimensions.
+
+    Shape: (N, C_in, *L) -> (N, C_out, *Lo), Lo = floor((L + 2P - D(K-1) - 1)/S) + 1 per
+    axis (shapes.output_size; the course's (W1 - F + 2P)/S + 1).
+    """
+
     dims: ClassVar[int] = 2
 
     def __init__(
@@ -67,13 +74,28 @@ class _ConvNd(Module):
         default_layer_init_(self.weight, self.bias)
 
     def forward(self, x: Tensor) -> Tensor:
-        conv = (FC.conv1d, FC.conv2d, FC.conv3d)[self.dims - 1]
         if self.padding_mode == "zeros":
             return conv(
-                x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
+                x,
+                self.weight,
+                self.bias,
+                self.stride,
+                self.padding,
+                self.dilation,
+                self.groups,
+                dims=self.dims,
             )
-        padded = FC.pad(x, self._pad, mode=self.padding_mode)
-        return conv(padded, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
+        padded = pad(x, self._pad, mode=self.padding_mode)
+        return conv(
+            padded,
+            self.weight,
+            self.bias,
+            self.stride,
+            0,
+            self.dilation,
+            self.groups,
+            dims=self.dims,
+        )
 
     def extra_repr(self) -> str:
         text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}"
@@ -111,6 +133,12 @@ class Conv3d(_ConvNd):
 
 
 class _ConvTransposeNd(Module):
+    """The adjoint of _ConvNd over `dims` spatial dimensions.
+
+    Shape: (N, C_in, *L) -> (N, C_out, *Lo), Lo = (L-1)S - 2P + D(K-1) + output_padding + 1
+    per axis (shapes.transposed_size).
+    """
+
     dims: ClassVar[int] = 2
 
     def __init__(
@@ -150,8 +178,7 @@ class _ConvTransposeNd(Module):
         default_layer_init_(self.weight, self.bias)
 
     def forward(self, x: Tensor) -> Tensor:
-        transpose = (FC.conv_transpose1d, FC.conv_transpose2d, FC.conv_transpose3d)[self.dims - 1]
-        return transpose(
+        return conv_transpose(
             x,
             self.weight,
             self.bias,
@@ -160,6 +187,7 @@ class _ConvTransposeNd(Module):
             self.output_padding,
             self.groups,
             self.dilation,
+            dims=self.dims,
         )
 
     def extra_repr(self) -> str:
@@ -168,7 +196,7 @@ class _ConvTransposeNd(Module):
 
 
 class ConvTranspose1d(_ConvTransposeNd):
-    """The adjoint of Conv1d: (N, C_in, L) -> (N, C_out, (L-1)S - 2P + D(K-1) + op + 1)."""
+    """The adjoint of Conv1d: (N, C_in, L) -> (N, C_out, Lo)."""
 
     dims = 1
 
@@ -188,113 +216,7 @@ class ConvTranspose3d(_ConvTransposeNd):
     dims = 3
 
 
-class _MaxPoolNd(Module):
-    dims: ClassVar[int] = 2
-
-    def __init__(
-        self,
-        kernel_size: Any,
-        stride: Any = None,
-        padding: Any = 0,
-        dilation: Any = 1,
-        return_indices: bool = False,
-        ceil_mode: bool = False,
-        *,
-        ties: str = "first",
-    ) -> None:
-        super().__init__()
-        pool_arguments(type(self).__name__, self.dims, kernel_size, stride, padding, dilation)
-        self.kernel_size, self.padding = kernel_size, padding
-        self.stride = stride if stride is not None else kernel_size
-        self.dilation, self.return_indices, self.ceil_mode = dilation, return_indices, ceil_mode
-        self.ties = ties  # "first" (PyTorch's) or "split": who gets a tied window's gradient
-
-    def forward(self, x: Tensor) -> Any:
-        pool = (FC.max_pool1d, FC.max_pool2d, FC.max_pool3d)[self.dims - 1]
-        return pool(
-            x,
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.dilation,
-            self.ceil_mode,
-            self.return_indices,
-            ties=self.ties,
-        )
-
-    def extra_repr(self) -> str:
-        return (
-            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-            f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
-        )
-
-
-class MaxPool1d(_MaxPoolNd):
-    dims = 1
-
-
-class MaxPool2d(_MaxPoolNd):
-    dims = 2
-
-
-class MaxPool3d(_MaxPoolNd):
-    dims = 3
-
-
-class _AvgPoolNd(Module):
-    dims: ClassVar[int] = 2
-
-    def __init__(
-        self,
-        kernel_size: Any,
-        stride: Any = None,
-        padding: Any = 0,
-        ceil_mode: bool = False,
-        count_include_pad: bool = True,
-        divisor_override: int | None = None,
-    ) -> None:
-        super().__init__()
-        pool_arguments(type(self).__name__, self.dims, kernel_size, stride, padding)
-        if divisor_override is not None:
-            as_int(type(self).__name__, "divisor_override", divisor_override, 1)
-        self.kernel_size, self.padding = kernel_size, padding
-        self.stride = stride if stride is not None else kernel_size
-        self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
-        self.divisor_override = divisor_override
-
-    def forward(self, x: Tensor) -> Tensor:
-        pool = (FC.avg_pool1d, FC.avg_pool2d, FC.avg_pool3d)[self.dims - 1]
-        return pool(
-            x,
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.ceil_mode,
-            self.count_include_pad,
-            self.divisor_override,
-        )
-
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
-
-
-class AvgPool1d(_AvgPoolNd):
-    dims = 1
-
-    def __init__(
-        self,
-        kernel_size: Any,
-        stride: Any = None,
-        padding: Any = 0,
-        ceil_mode: bool = False,
-        count_include_pad: bool = True,
-    ) -> None:
-        super().__init__(kernel_size, stride, padding, ceil_mode, count_include_pad)
-
-
-class AvgPool2d(_AvgPoolNd):
-    dims = 2
-
-
-class AvgPool3d(_AvgPoolNd):
-    dims = 3
+CONV: dict[int, type[_ConvNd]] = {cls.dims: cls for cls in (Conv1d, Conv2d, Conv3d)}
+CONV_TRANSPOSE: dict[int, type[_ConvTransposeNd]] = {
+    cls.dims: cls for cls in (ConvTranspose1d, ConvTranspose2d, ConvTranspose3d)
+}
