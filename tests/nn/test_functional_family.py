@@ -27,8 +27,10 @@ def test_each_name_is_its_family_with_dims_bound(family: str, dims: int) -> None
     member = getattr(F, name)
     implementation, _ = functional_family.FAMILIES[family]
     assert member is getattr(functional_family, name)
-    assert member.__code__ is implementation.__code__  # no wrapper frame between
-    assert member.__kwdefaults__["dims"] == dims
+    assert member.__code__.co_code == implementation.__code__.co_code  # no wrapper frame
+    assert member.__kwdefaults__[functional_family.BOUND] == dims
+    with pytest.raises(TypeError, match=rf"^{name}\(\) got an unexpected keyword argument 'dims'$"):
+        member(Tensor(np.ones((1, 1, *(2,) * dims))), dims=dims)  # bound: not an argument
     assert implementation is getattr(functional_nd, family)
     assert f"{dims}-D" in member.__doc__ or f"{dims}d" in member.__doc__
 

@@ -2,10 +2,10 @@
 implementation (functional_nd.py) and docstring; dims -> name by op_name ("conv", 2) ->
 "conv2d".
 
-Each generated function is its family's N-d function with `dims` bound: the same code
-object, so calling F.conv2d runs functional_nd.conv's body directly (no wrapper frame), with
-its own __name__, __qualname__, __module__ and docstring, and PyTorch's signature (the
-keyword `dims` left out of it).
+Each generated function is its family's N-d function with `dims` bound: the same bytecode
+(its `dims` parameter renamed out of reach, below), so calling F.conv2d runs
+functional_nd.conv's body directly (no wrapper frame), with its own __name__, __qualname__,
+__module__ and docstring, and PyTorch's signature (the keyword `dims` left out of it).
 """
 
 from __future__ import annotations
@@ -70,18 +70,24 @@ FAMILIES: dict[str, tuple[Callable[..., Any], str]] = {
 }
 
 
+# The name the bound `dims` parameter has in a member's code: not an identifier, so a call
+# cannot pass it (F.conv2d(x, w, dims=3) is "got an unexpected keyword argument 'dims'", as
+# for a hand-written conv2d); the body reads it by position, as it reads every local.
+BOUND = "dims bound by functional_family"
+
+
 def _member(family: str, dims: int) -> Callable[..., Any]:
     """The family's N-d function with dims bound, named and documented as PyTorch's."""
     implementation, doc = FAMILIES[family]
     name = nd.op_name(family, dims)
     code = implementation.__code__
+    code = code.replace(co_varnames=tuple(BOUND if v == "dims" else v for v in code.co_varnames))
     member = types.FunctionType(code, implementation.__globals__, name, implementation.__defaults__)
-    member.__kwdefaults__ = {**(implementation.__kwdefaults__ or {}), "dims": dims}
+    member.__kwdefaults__ = {**(implementation.__kwdefaults__ or {}), BOUND: dims}
     member.__qualname__, member.__module__ = name, __name__
     member.__doc__ = doc.format(dims=dims, name=name)
-    member.__annotations__ = {
-        k: v for k, v in implementation.__annotations__.items() if k != "dims"
-    }
+    annotations = implementation.__annotations__
+    member.__annotations__ = {k: v for k, v in annotations.items() if k != "dims"}
     signature = inspect.signature(implementation)
     public = [p for p in signature.parameters.values() if p.name != "dims"]
     member.__dict__["__signature__"] = signature.replace(parameters=public)  # inspect's
