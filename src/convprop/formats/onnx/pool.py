@@ -24,9 +24,20 @@ from ...autograd import Tensor
 from ...nn import functional as F
 from ...nn.functional_nd import avg_pool, lp_pool, max_pool
 from ...nn.module import Module
-from ...shapes import dilated_extent, output_size, transposed_size
+from ...shapes import output_size, transposed_size
 
 Pairs = tuple[tuple[int, int], ...]
+
+
+def same_total(n: int, k: int, s: int, d: int) -> int:
+    """SAME's total pad on one axis of size n: the cells its ceil(n / s) windows reach, less
+    n (shapes.transposed_size with no padding); negative when the input is to be cropped."""
+    return transposed_size(-(-n // s), s, 0, k, d) - n
+
+
+def window_taps(o: int, s: int, b: int, k: int, d: int) -> np.ndarray:
+    """The input positions of o windows' taps on one axis, a row per window: i*S - P + j*D."""
+    return (np.arange(o) * s - b)[:, None] + np.arange(k) * d
 
 
 def same_pads(sizes: Any, kernel: Any, stride: Any, dilation: Any, upper: bool) -> Pairs:
@@ -35,7 +46,7 @@ def same_pads(sizes: Any, kernel: Any, stride: Any, dilation: Any, upper: bool) 
     reference and onnxruntime do for Conv."""
     pairs = []
     for n, k, s, d in zip(sizes, kernel, stride, dilation, strict=True):
-        total = max(transposed_size(-(-n // s), s, 0, k, d) - n, 0)  # the windows' reach
+        total = max(same_total(n, k, s, d), 0)
         small, big = total // 2, total - total // 2
         pairs.append((small, big) if upper else (big, small))
     return tuple(pairs)
@@ -77,8 +88,7 @@ class Geometry:
             zip(sizes, self.kernel, self.stride, self.dilation, strict=True)
         ):
             if self.auto_pad in ("SAME_UPPER", "SAME_LOWER"):
-                o = -(-n // s)
-                total = transposed_size(o, s, 0, k, d) - n  # the cells the o windows reach
+                o, total = -(-n // s), same_total(n, k, s, d)
                 if total < 0 and total % 2:
                     raise self.fail(
                         f"{self._attrs()} on spatial size {n} (axis {axis}) gives a total "
@@ -90,8 +100,7 @@ class Geometry:
             elif self.auto_pad == "VALID":  # the spec's VALID sizes, ceil_mode or not
                 b, a = 0, 0
                 o = output_size(n, k, s, 0, d)
-                room = n - dilated_extent(k, d)  # where the last window may start
-                if self.ceil_mode and o >= 0 and room % s and -(-room // s) * s < n:
+                if self.ceil_mode and o >= 0 and output_size(n, k, s, 0, d, True) != o:
                     raise self.fail(
                         f"{self._attrs()} on spatial size {n} (axis {axis}): the spec's VALID "
                         f"size is {o}, while onnxruntime pools ceil_mode's partial window "
@@ -120,7 +129,7 @@ class Geometry:
         """Whether some window holds no input cell, where that leaves its value undefined."""
         if self.op == "LpPool" or (self.op == "AveragePool" and self.count_include_pad):
             return False  # the padding's zeros: a norm or an average of 0
-        taps = (np.arange(o) * s - b)[:, None] + np.arange(k) * d
+        taps = window_taps(o, s, b, k, d)
         return bool((~((taps >= 0) & (taps < n)).any(axis=1)).any())
 
 
@@ -259,7 +268,7 @@ class OnnxPool(Module):
         for n, (b, a), o, k, s, d in zip(
             sizes, pads, outs, self.kernel, self.stride, self.dilation, strict=True
         ):
-            tap = (np.arange(o) * s - b)[:, None] + np.arange(k) * d
+            tap = window_taps(o, s, b, k, d)
             inside = (tap < n + a) if self.count_include_pad else (tap >= 0) & (tap < n)
             per_axis.append(np.maximum(inside.sum(axis=1), 1))
         return _outer(per_axis).astype(np.float64)
