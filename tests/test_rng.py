@@ -51,3 +51,17 @@ def test_dropout_masks_repeat_under_the_seed():
     np.testing.assert_array_equal(first[1], again[1])
     assert not np.array_equal(first[0], first[1])  # the generator moves on
     assert set(np.unique(first[0])) == {0.0, 2.0}  # kept values scaled by 1/(1-p)
+
+
+def _shuffled_batches(seed):
+    from convprop.data import DataLoader, TensorDataset
+
+    convprop.manual_seed(seed)
+    loader = DataLoader(TensorDataset(np.arange(32.0)), batch_size=8, shuffle=True)
+    return [b.numpy().tolist() for (b,) in loader]
+
+
+def test_manual_seed_fixes_a_shuffling_loaders_batches_without_a_seed_of_its_own():
+    first, again, other = _shuffled_batches(5), _shuffled_batches(5), _shuffled_batches(6)
+    assert first == again and first != other
+    assert sorted(sum(first, [])) == list(range(32))  # a permutation: nothing lost

@@ -79,7 +79,7 @@ class LPPool(Function):
 
     def backward(self, g: np.ndarray) -> tuple[np.ndarray]:
         # y = S^(1/p), S = sum_window x^p: dL/dx = sum_windows dL/dy * S^(1/p-1) * x^(p-1)
-        # (zero where S == 0, as PyTorch's autograd; see kernels/lp_pool.py)
+        # (zero where S == 0, as PyTorch's autograd; see kernels/pool/lp.py)
         return (lp_pool_core_backward(g, self.x, self.sums, self.plan),)
 
 
