@@ -64,4 +64,6 @@ def _shuffled_batches(seed):
 def test_manual_seed_fixes_a_shuffling_loaders_batches_without_a_seed_of_its_own():
     first, again, other = _shuffled_batches(5), _shuffled_batches(5), _shuffled_batches(6)
     assert first == again and first != other
-    assert sorted(sum(first, [])) == list(range(32))  # a permutation: nothing lost
+    assert sorted(i for batch in first for i in batch) == list(
+        range(32)
+    )  # a permutation: nothing lost

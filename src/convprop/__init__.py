@@ -5,6 +5,7 @@ from . import (
     kernels,
     nn,
 )
+from ._threads import get_num_threads, set_num_threads
 from .autograd import Tensor, no_grad
 from .formats.safetensors import load_safetensors
 from .gradcheck import GradcheckError, GradcheckKinkWarning, GradcheckResult, gradcheck
@@ -19,6 +20,7 @@ __all__ = [
     "GradcheckResult",
     "Tensor",
     "__version__",
+    "get_num_threads",
     "gradcheck",
     "kernels",
     "load_safetensors",
@@ -26,4 +28,5 @@ __all__ = [
     "nn",
     "no_grad",
     "output_size",
+    "set_num_threads",
 ]

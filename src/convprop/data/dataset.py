@@ -56,9 +56,10 @@ class DataLoader:
     shuffle draws a new order every epoch from a generator seeded with `seed` (so the
     same seed gives the same batches); without a seed, that generator is seeded from
     convprop's own (rng.py), so convprop.manual_seed fixes the batches as it fixes the
-    weights, as torch.manual_seed does for PyTorch's DataLoader; drop_last leaves out a short final batch. A sampler
-    (an iterable of indices with a length, such as distributed.DistributedSampler) gives
-    the order instead, as in PyTorch; it excludes shuffle.
+    weights, as torch.manual_seed does for PyTorch's DataLoader. drop_last leaves out a
+    short final batch. A sampler (an iterable of indices with a length, such as
+    distributed.DistributedSampler) gives the order instead, as in PyTorch; it excludes
+    shuffle.
     """
 
     def __init__(

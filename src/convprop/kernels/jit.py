@@ -1,0 +1,64 @@
+"""Numba for the compiled kernels, imported on first use.
+
+Importing Numba takes longer than all of convprop (about 0.3 s against 0.1 s), so
+`import convprop` never does it: a compiled kernel lives in a module of its own that
+imports numba at its top, and the NumPy side reaches it through `lazy(module, name)`,
+which imports that module on the first call. Each kernel compiles with cache=True, so
+only the first run on a fresh install pays for compilation; Numba keeps its cache beside
+the module, or in a user cache directory when site-packages is read-only.
+
+`enabled()` says whether the compiled kernels run: Numba imports and the environment
+variable CONVPROP_JIT is not "0". Where it is false, every operation runs its NumPy
+algorithm instead (the same results to rounding; the kernel tests run in both modes).
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import os
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+
+from .. import _threads
+
+ENVIRONMENT = "CONVPROP_JIT"
+
+
+def enabled() -> bool:
+    """Whether the compiled kernels run (Numba importable, CONVPROP_JIT != "0")."""
+    return os.environ.get(ENVIRONMENT, "1") != "0" and numba() is not None
+
+
+@functools.cache
+def numba() -> ModuleType | None:
+    """The numba module, imported once, with convprop's thread count applied; None where
+    it cannot be imported (then the NumPy algorithms run)."""
+    try:
+        import numba as module
+    except ImportError:
+        return None
+    _threads.apply_to_numba(module)
+    return module
+
+
+def load(module: str) -> ModuleType:
+    """A compiled-kernel module of convprop.kernels (e.g. "conv.direct"), imported once."""
+    return importlib.import_module(f"{__package__}.{module}")
+
+
+def lazy(module: str, name: str) -> Callable[..., Any]:
+    """A stand-in for function `name` of kernels module `module` that imports the module
+    on its first call, then calls straight through."""
+    target: Callable[..., Any] | None = None
+
+    def call(*args: Any) -> Any:
+        nonlocal target
+        if target is None:
+            target = getattr(load(module), name)
+        return target(*args)
+
+    call.__name__ = call.__qualname__ = name
+    call.__doc__ = f"convprop.kernels.{module}.{name}, compiled on first use."
+    return call

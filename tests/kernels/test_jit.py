@@ -1,0 +1,40 @@
+"""kernels/jit.py: Numba loads on first use, never at `import convprop`, and
+CONVPROP_JIT=0 turns the compiled kernels off."""
+
+import subprocess
+import sys
+
+import pytest
+
+from convprop.kernels import jit
+
+
+def test_import_convprop_does_not_import_numba():
+    code = "import sys, convprop; print('numba' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_convprop_jit_0_turns_the_compiled_kernels_off(monkeypatch):
+    pytest.importorskip("numba")
+    monkeypatch.setenv("CONVPROP_JIT", "0")
+    assert not jit.enabled()
+    monkeypatch.setenv("CONVPROP_JIT", "1")
+    assert jit.enabled()
+
+
+def test_lazy_imports_its_module_on_the_first_call_only(monkeypatch):
+    loaded = []
+    real = jit.load
+
+    def counting(module):
+        loaded.append(module)
+        return real(module)
+
+    monkeypatch.setattr(jit, "load", counting)
+    shape = jit.lazy("layout", "pool_layouts")
+    assert loaded == [] and shape.__name__ == "pool_layouts"
+    from convprop.kernels.layout import pool_layouts
+
+    assert shape(2) == pool_layouts(2) and shape(3) == pool_layouts(3)
+    assert loaded == ["layout"]
