@@ -11,6 +11,10 @@ the output is narrower than WIDTH_LIMIT (and the batch holds more than one image
 
 Columns: cols[c, a, b, i, j, n] = Xp[n, c, i*S + a*D, j*S + b*D] in 2-D; any number of
 spatial dimensions works alike (the rule looks at the last one).
+
+Where im2col.compiled(g, dtype), the fill and the scatter are columns.py's compiled loops
+(x transposed once into a (C, *size, N) buffer, no padded copy; equal bit for bit);
+otherwise, and in 3-D, the NumPy passes below.
 """
 
 from __future__ import annotations
@@ -21,8 +25,13 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ...shapes import ConvGeometry
+from .. import jit
 from ..layout import ALL, at, window_slice
 from ..workspace import scratch
+from .im2col import compiled
+
+_fill = jit.lazy("conv.columns", "fill_batch_inner")
+_scatter = jit.lazy("conv.columns", "scatter_batch_inner")
 
 WIDTH_LIMIT = 16  # outputs narrower than this use the batch-inner layout
 
@@ -57,6 +66,11 @@ def _padded_chwn(x: np.ndarray, g: ConvGeometry) -> np.ndarray:
 
 def _columns(x: np.ndarray, g: ConvGeometry) -> np.ndarray:
     """(G, C/G*prod(kernel), prod(out)*N) columns in a reused buffer."""
+    shape = (g.in_channels, *g.kernel, *g.out_size, g.batch)
+    if compiled(g, x.dtype):
+        cols = scratch("chwn_cols", shape, x.dtype)
+        _fill(x, g, scratch("chwn", (g.in_channels, *g.size, g.batch), x.dtype), cols)
+        return cols.reshape(g.groups, -1, math.prod(g.out_size) * g.batch)
     xp = _padded_chwn(x, g)
     spatial = xp.strides[1:-1]
     windows = as_strided(
@@ -104,8 +118,15 @@ def conv_grad_input(grad_y: np.ndarray, weight: np.ndarray, g: ConvGeometry) -> 
     # dL/dX = col2im(W^T @ dL/dY): dL/dY fully convolved with W, as the adjoint of im2col
     w = weight.reshape(g.groups, g.out_channels // g.groups, -1)
     dcols = np.matmul(w.transpose(0, 2, 1), _grad_y_rows(grad_y, g))
-    dcols = dcols.reshape(g.in_channels, *g.kernel, *g.out_size, g.batch)
-    xp = np.zeros((g.in_channels, *g.padded_size, g.batch), dtype=grad_y.dtype)
+    return col2im(dcols.reshape(g.in_channels, *g.kernel, *g.out_size, g.batch), g)
+
+
+def col2im(dcols: np.ndarray, g: ConvGeometry) -> np.ndarray:
+    """The adjoint of the columns: (C, *kernel, *out, N) -> (N, C, *size), summing overlaps
+    (each cell's taps in row-major order, from 0)."""
+    if compiled(g, dcols.dtype):
+        return _scatter(dcols, g, scratch("chwn", (g.in_channels, *g.size, g.batch), dcols.dtype))
+    xp = np.zeros((g.in_channels, *g.padded_size, g.batch), dtype=dcols.dtype)
     for tap in np.ndindex(*g.kernel):
         cells = tuple(
             window_slice(a * d, s, o)

@@ -10,6 +10,10 @@ in 3-D (kD, kH, kW) and (Do, Ho, Wo); the GEMM does not care.
 
 With groups G, channels split into G blocks and the GEMM is batched over them:
 weights (G, C_out/G, C_in/G*kH*kW), columns (N, G, C_in/G*kH*kW, Ho*Wo).
+
+Where jit.enabled(), 1-D and 2-D float32/float64 columns are filled and scattered by the
+compiled loops of columns.py (one parallel pass reading the unpadded input; equal bit for
+bit); otherwise, and in 3-D, by the NumPy passes below.
 """
 
 from __future__ import annotations
@@ -21,8 +25,19 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ...shapes import ConvGeometry
+from .. import jit
 from ..layout import ALL, at, crop_spatial, pad_spatial, window_slice
 from ..workspace import scratch
+
+_fill = jit.lazy("conv.columns", "fill")
+_scatter = jit.lazy("conv.columns", "scatter")
+
+
+def compiled(g: ConvGeometry, dtype: np.dtype) -> bool:
+    """Whether columns.py's compiled loops fill and scatter g's columns: Numba enabled,
+    1-D or 2-D, float32 or float64 (columns.supported, without importing Numba)."""
+    floats = np.dtype(dtype) in (np.dtype(np.float32), np.dtype(np.float64))
+    return g.dims <= 2 and floats and jit.enabled()
 
 
 def im2col(x: np.ndarray, g: ConvGeometry, scratch_name: str | None = None) -> np.ndarray:
@@ -36,6 +51,14 @@ def im2col(x: np.ndarray, g: ConvGeometry, scratch_name: str | None = None) -> n
     """
     if scratch_name is not None and _pointwise(g) and x.flags.c_contiguous:
         return x.reshape(*x.shape[:2], *(1,) * g.dims, *x.shape[2:])
+    shape = (*x.shape[:2], *g.kernel, *g.out_size)
+    if compiled(g, x.dtype):
+        out = (
+            np.empty(shape, x.dtype)
+            if scratch_name is None
+            else scratch(scratch_name, shape, x.dtype)
+        )
+        return _fill(x, g, out)
     xp = pad_spatial(x, g.pad)
     spatial = xp.strides[2:]
     windows = as_strided(
@@ -74,7 +97,10 @@ def _pointwise(g: ConvGeometry) -> bool:
 
 
 def col2im(cols: np.ndarray, g: ConvGeometry) -> np.ndarray:
-    """The adjoint of im2col: columns (N, C, *kernel, *out) -> (N, C, *size), summing overlaps."""
+    """The adjoint of im2col: columns (N, C, *kernel, *out) -> (N, C, *size), summing overlaps
+    (each cell's taps in row-major order, from 0)."""
+    if compiled(g, cols.dtype):
+        return _scatter(cols, g)
     xp = np.zeros((*cols.shape[:2], *g.padded_size), dtype=cols.dtype)
     for tap in np.ndindex(*g.kernel):
         cells = tuple(
