@@ -12,6 +12,19 @@ from convprop.shapes import conv2d_geometry, conv_geometry
 
 LENET_CONV2 = conv2d_geometry("t", (64, 6, 14, 14), (16, 6, 5, 5))
 WIDE = conv2d_geometry("t", (8, 64, 56, 56), (64, 64, 3, 3), padding=1)
+DEPTHWISE = conv2d_geometry("t", (8, 64, 56, 56), (64, 1, 3, 3), padding=1, groups=64)
+
+
+@pytest.fixture
+def jit_off(monkeypatch):
+    """The NumPy rule: the compiled kernels off, as CONVPROP_JIT=0 or no Numba make it."""
+    monkeypatch.setenv("CONVPROP_JIT", "0")
+
+
+@pytest.fixture
+def jit_on(monkeypatch):
+    pytest.importorskip("numba")
+    monkeypatch.setenv("CONVPROP_JIT", "1")
 
 
 @pytest.mark.parametrize(
@@ -25,22 +38,57 @@ WIDE = conv2d_geometry("t", (8, 64, 56, 56), (64, 64, 3, 3), padding=1)
         (7, 2, "batch_inner"),  # 13 outputs wide: narrower than WIDTH_LIMIT
     ],
 )
-def test_auto_rule(kernel, stride, expected):
+def test_auto_rule(kernel, stride, expected, jit_off):
     g = conv2d_geometry("t", (2, 3, 32, 32), (4, 3, kernel, kernel), stride)
     assert choose("auto", g) is ALGORITHMS[expected]
 
 
-def test_auto_picks_batch_inner_for_lenets_conv2_and_im2col_for_a_wide_layer():
+@pytest.mark.parametrize(
+    "x_shape, w_shape, stride, groups, expected",
+    [
+        ((8, 64, 56, 56), (64, 1, 3, 3), 1, 64, "numba"),  # depthwise: 9 terms per output
+        ((8, 32, 28, 28), (32, 1, 3, 3), 2, 32, "numba"),
+        ((8, 64, 28, 28), (128, 2, 3, 3), 1, 32, "numba"),  # grouped: 2 channels per group
+        ((64, 1, 28, 28), (6, 1, 5, 5), 1, 1, "numba"),  # LeNet's conv1: 25 terms
+        ((8, 3, 32, 32), (16, 3, 3, 3), 1, 1, "numba"),  # an RGB image's 3x3 layer: 27 terms
+        ((64, 6, 14, 14), (16, 6, 5, 5), 1, 1, "batch_inner"),  # LeNet's conv2: 150 terms
+        ((8, 64, 56, 56), (64, 64, 3, 3), 1, 1, "im2col"),
+        ((8, 4, 64, 64), (4, 1, 9, 9), 1, 4, "fft"),  # 81 terms from one channel
+        ((1, 1, 64), (2, 1, 31), 1, 1, "numba"),  # 1-D, 31 taps: still few terms
+        ((1, 1, 64), (2, 1, 49), 1, 1, "fft"),
+    ],
+)
+def test_auto_rule_with_numba_on(jit_on, x_shape, w_shape, stride, groups, expected):
+    g = conv_geometry("t", x_shape, w_shape, stride, "same" if stride == 1 else 1, 1, groups)
+    assert choose("auto", g) is ALGORITHMS[expected]
+
+
+def test_auto_never_picks_numba_while_it_is_off(jit_off):
+    assert choose("auto", DEPTHWISE) is ALGORITHMS["im2col"]
+
+
+def test_numba_by_name_while_it_is_off_is_refused_naming_the_op(jit_off):
+    with pytest.raises(ValueError, match=r"^conv1d: algorithm 'numba' .*Numba is off"):
+        choose("numba", DEPTHWISE, "conv1d")
+    from convprop import kernels
+
+    x, w = np.ones((1, 2, 5, 5)), np.ones((2, 1, 3, 3))
+    with pytest.raises(ValueError, match=r"^conv2d: .*Numba is off \(CONVPROP_JIT=0\)"):
+        kernels.conv2d(x, w, groups=2, algorithm="numba")
+
+
+def test_auto_picks_batch_inner_for_lenets_conv2_and_im2col_for_a_wide_layer(jit_off):
     assert choose("auto", LENET_CONV2) is ALGORITHMS["batch_inner"]
     assert choose("auto", WIDE) is ALGORITHMS["im2col"]
     single = conv2d_geometry("t", (1, 6, 14, 14), (16, 6, 5, 5))  # one image: nothing to gain
     assert choose("auto", single) is ALGORITHMS["im2col"]
 
 
-def test_explicit_algorithms_are_honoured():
+def test_explicit_algorithms_are_honoured(jit_on):
     g = conv2d_geometry("t", (2, 3, 32, 32), (4, 3, 3, 3))
     assert choose("fft", g) is ALGORITHMS["fft"] and choose("im2col", g) is ALGORITHMS["im2col"]
     assert choose("direct", g) is ALGORITHMS["direct"]
+    assert choose("numba", WIDE) is ALGORITHMS["numba"]
     assert choose("batch_inner", WIDE) is ALGORITHMS["batch_inner"]
     # "im2col" names the family: its columns go batch-innermost where that layout wins
     assert choose("im2col", LENET_CONV2) is ALGORITHMS["batch_inner"]
@@ -48,8 +96,10 @@ def test_explicit_algorithms_are_honoured():
 
 def test_the_records_hold_their_modules_primitives():
     modules = {"direct": reference, "im2col": im2col, "batch_inner": batch_inner, "fft": fft}
-    assert set(ALGORITHMS) == set(modules)
+    assert set(ALGORITHMS) == {*modules, "numba"}
     for name, record in ALGORITHMS.items():
+        if name == "numba":
+            continue  # the compiled module loads on the first call: test_numba_record
         assert isinstance(record, Algorithm) and record.name == name
         module = modules[name]
         assert record.forward is module.conv_forward
@@ -57,6 +107,23 @@ def test_the_records_hold_their_modules_primitives():
         assert record.grad_weight is module.conv_grad_weight
     assert ALGORITHMS["fft"].nonfinite_detour is ALGORITHMS["im2col"]
     assert all(r.nonfinite_detour is None for n, r in ALGORITHMS.items() if n != "fft")
+
+
+def test_numba_record_loads_direct_on_its_first_call(rng):
+    """The record's primitives are stand-ins that import kernels/conv/direct.py (and Numba)
+    when first called, then compute what direct.py's functions compute."""
+    numba_record = ALGORITHMS["numba"]
+    assert numba_record.nonfinite_detour is None
+    names = ("conv_forward", "conv_grad_input", "conv_grad_weight")
+    primitives = (numba_record.forward, numba_record.grad_input, numba_record.grad_weight)
+    assert [p.__name__ for p in primitives] == list(names)
+    pytest.importorskip("numba")
+    from convprop.kernels.conv import direct
+
+    g = conv2d_geometry("t", (2, 2, 5, 6), (2, 1, 3, 3), 1, 1, 1, 2)
+    x, w, gy = (rng.standard_normal(s) for s in (g.x_shape, g.w_shape, g.y_shape))
+    for primitive, name, a, b in zip(primitives, names, (x, gy, gy), (w, w, x), strict=True):
+        np.testing.assert_array_equal(primitive(a, b, g), getattr(direct, name)(a, b, g))
 
 
 @pytest.mark.parametrize(
@@ -78,6 +145,7 @@ def test_bytes_per_image_follow_each_algorithms_temporaries():
     for dtype in (np.float32, np.float64):
         item = np.dtype(dtype).itemsize
         assert ALGORITHMS["direct"].bytes_per_image(g, dtype) == 0
+        assert ALGORITHMS["numba"].bytes_per_image(g, dtype) == item * 64 * padded
         # the stride-1 input gradient's columns (64*58*58 per tap) outgrow the forward's
         assert ALGORITHMS["im2col"].bytes_per_image(g, dtype) == item * taps * 64 * padded
         inner = item * (64 * taps * out + 64 * padded)
@@ -100,11 +168,11 @@ def test_an_unknown_name_lists_every_accepted_one():
         choose("winograd", WIDE, "conv2d")
     assert str(info.value) == (
         "conv2d: algorithm must be one of 'auto', 'direct', 'im2col', 'batch_inner', 'fft', "
-        "got 'winograd'"
+        "'numba', got 'winograd'"
     )
 
 
-def test_benchmark_mode_measures_once_per_geometry_and_stays_exact(rng, monkeypatch):
+def test_benchmark_mode_measures_once_per_geometry_and_stays_exact(rng, monkeypatch, jit_off):
     from convprop import kernels
 
     calls = []
@@ -133,7 +201,7 @@ def test_benchmark_mode_times_batch_inner_too(monkeypatch):
     """Every candidate that supports the geometry is timed, and the fastest wins: here a
     clock that each forward advances by its record's cost makes batch_inner the fastest."""
     clock = [0.0]
-    cost = {"im2col": 3.0, "batch_inner": 1.0, "fft": 2.0}
+    cost = {"im2col": 3.0, "batch_inner": 1.0, "fft": 2.0, "numba": 4.0}
     timed = []
 
     def spying(record):
@@ -144,7 +212,7 @@ def test_benchmark_mode_times_batch_inner_too(monkeypatch):
 
         return dataclasses.replace(record, forward=forward)
 
-    spies = tuple(spying(r) for r in select.CANDIDATES)
+    spies = tuple(spying(r) for r in select.CANDIDATES if r.name != "numba")
     monkeypatch.setattr(select, "CANDIDATES", spies)
     monkeypatch.setattr(select.time, "perf_counter", lambda: clock[0])
     g = conv2d_geometry("t", (4, 2, 6, 6), (3, 2, 3, 3))
@@ -169,3 +237,12 @@ def test_benchmark_mode_remembers_a_bounded_number_of_geometries(monkeypatch):
     finally:
         select.benchmark_mode(False)
     assert not select._winners
+
+
+def test_benchmark_mode_times_numba_only_while_it_is_on(monkeypatch):
+    pytest.importorskip("numba")
+    g = conv2d_geometry("t", (4, 2, 6, 6), (2, 1, 3, 3), groups=2)
+    monkeypatch.setenv("CONVPROP_JIT", "1")
+    assert [a.name for a in select._candidates(g)] == ["im2col", "batch_inner", "fft", "numba"]
+    monkeypatch.setenv("CONVPROP_JIT", "0")
+    assert [a.name for a in select._candidates(g)] == ["im2col", "batch_inner", "fft"]

@@ -4,7 +4,9 @@ Each algorithm is an `Algorithm` record: its three primitives (forward, grad_inp
 grad_weight, each unchecked on arrays of the geometry's shapes), the workspace one image
 needs (chunking.py splits the batch by it) and the geometries it supports. ALGORITHMS holds
 them by name: "direct" (the reference loops), "im2col" (columns in NCHW order),
-"batch_inner" (im2col with the batch innermost) and "fft".
+"batch_inner" (im2col with the batch innermost), "fft" and "numba" (the direct loops
+compiled: direct.py, loaded with Numba on its first call; choosing it while Numba is off,
+CONVPROP_JIT=0 or not importable, is an error, never a silent substitute).
 
 The rule, fitted to `python -m benchmarks.conv_layer --all` (2 cores, float32):
 
@@ -21,6 +23,10 @@ The rule, fitted to `python -m benchmarks.conv_layer --all` (2 cores, float32):
   8x16x64x64 with 16 filters: at 7x7 the FFT took 0.4x im2col's forward and 0.3x its
   backward time; at 11x11, 0.2x and 0.13x. With a stride the FFT computes every
   stride-1 output and throws most away, so it does not run then.
+* numba runs, while Numba is on, when each output sums at most NUMBA_MAX_TERMS = 32
+  products ((C_in/groups) * taps): depthwise and grouped layers with few channels per
+  group, and first layers with few input channels, where im2col's GEMM has an inner
+  dimension too short to pay for its columns. MEASUREMENTS
 * direct is the specification: slow on purpose, never chosen automatically.
 
 benchmark_mode(True) replaces the rule by a measurement per geometry (see below).
@@ -38,9 +44,10 @@ from typing import Literal
 import numpy as np
 
 from ...shapes import ConvGeometry, fmt
+from .. import jit
 from . import batch_inner, fft, im2col, reference
 
-AlgorithmName = Literal["auto", "direct", "im2col", "batch_inner", "fft"]
+AlgorithmName = Literal["auto", "direct", "im2col", "batch_inner", "fft", "numba"]
 Primitive = Callable[[np.ndarray, np.ndarray, ConvGeometry], np.ndarray]
 
 
@@ -104,10 +111,31 @@ FFT = Algorithm(
     nonfinite_detour=IM2COL,
 )
 
-ALGORITHMS: dict[str, Algorithm] = {a.name: a for a in (DIRECT, IM2COL, BATCH_INNER, FFT)}
-CANDIDATES = (IM2COL, BATCH_INNER, FFT)  # what benchmark_mode times
+
+def _padded_input(g: ConvGeometry, dtype: np.dtype) -> int:
+    """The compiled direct loops' one temporary: the padded copy of an image's input."""
+    return np.dtype(dtype).itemsize * g.in_channels * math.prod(g.padded_size)
+
+
+def _up_to_three_dims(g: ConvGeometry) -> bool:
+    """1-D, 2-D and 3-D layers (every layer runs as a 3-D one)."""
+    return g.dims <= 3
+
+
+NUMBA = Algorithm(  # kernels/conv/direct.py, imported (with Numba) on the first call
+    "numba",
+    jit.lazy("conv.direct", "conv_forward"),
+    jit.lazy("conv.direct", "conv_grad_input"),
+    jit.lazy("conv.direct", "conv_grad_weight"),
+    _padded_input,
+    _up_to_three_dims,
+)
+
+ALGORITHMS: dict[str, Algorithm] = {a.name: a for a in (DIRECT, IM2COL, BATCH_INNER, FFT, NUMBA)}
+CANDIDATES = (IM2COL, BATCH_INNER, FFT, NUMBA)  # what benchmark_mode times (numba: when on)
 
 FFT_MIN_TAPS = 49  # kH*kW at and above which a stride-1 layer goes to the FFT
+NUMBA_MAX_TERMS = 32  # (C_in/groups)*taps at and below which the compiled loops run
 WINNERS = 256  # benchmark_mode remembers the winners of the last WINNERS geometries
 
 
@@ -116,8 +144,16 @@ def _im2col_layout(g: ConvGeometry) -> Algorithm:
     return BATCH_INNER if batch_inner.preferred(g) else IM2COL
 
 
+def _few_terms(g: ConvGeometry) -> bool:
+    """Whether each output sums at most NUMBA_MAX_TERMS products: depthwise and grouped
+    layers with few channels per group, and layers with few input channels."""
+    return (g.in_channels // g.groups) * math.prod(g.kernel) <= NUMBA_MAX_TERMS
+
+
 def rule(g: ConvGeometry) -> Algorithm:
     """The documented rule above."""
+    if _few_terms(g) and NUMBA.supports(g) and jit.enabled():  # Numba imported only here
+        return NUMBA
     if math.prod(g.kernel) >= FFT_MIN_TAPS and all(s == 1 for s in g.stride):
         return FFT
     return _im2col_layout(g)
@@ -128,8 +164,9 @@ _winners: OrderedDict[tuple[ConvGeometry, np.dtype], Algorithm] = OrderedDict()
 
 
 def benchmark_mode(enabled: bool = True) -> None:
-    """Like cuDNN's benchmark mode: with it on, algorithm="auto" times im2col, batch_inner
-    and fft (those that support the geometry) once per geometry and dtype (forward plus
+    """Like cuDNN's benchmark mode: with it on, algorithm="auto" times im2col, batch_inner,
+    fft and numba (those that support the geometry; numba while Numba is on) once per
+    geometry and dtype (forward plus
     both gradients, on random data of those shapes) and remembers the fastest; turning it
     off returns to the rule above and forgets."""
     global _measuring
@@ -138,13 +175,18 @@ def benchmark_mode(enabled: bool = True) -> None:
         _winners.clear()
 
 
+def _candidates(g: ConvGeometry) -> list[Algorithm]:
+    """The CANDIDATES that support g, numba only while the compiled kernels are on."""
+    return [a for a in CANDIDATES if a.supports(g) and (a is not NUMBA or jit.enabled())]
+
+
 def _measure(g: ConvGeometry, dtype: np.dtype) -> Algorithm:
     rng = np.random.default_rng(0)
     x = rng.standard_normal(g.x_shape).astype(dtype)
     w = rng.standard_normal(g.w_shape).astype(dtype)
     gy = rng.standard_normal(g.y_shape).astype(dtype)
     seconds = {}
-    for algorithm in (a for a in CANDIDATES if a.supports(g)):
+    for algorithm in _candidates(g):
         best = float("inf")
         for _ in range(2):  # the first run pays for first touches; keep the better
             start = time.perf_counter()
@@ -180,6 +222,12 @@ def choose(
     if found is None:
         names = ", ".join(repr(n) for n in ("auto", *ALGORITHMS))
         raise ValueError(f"{op}: algorithm must be one of {names}, got {algorithm!r}")
+    if found is NUMBA and not jit.enabled():
+        why = "CONVPROP_JIT=0" if jit.numba() is not None else "numba cannot be imported"
+        raise ValueError(
+            f"{op}: algorithm 'numba' needs the compiled kernels, but Numba is off ({why}); "
+            f"use 'auto' or one of the NumPy algorithms"
+        )
     if not found.supports(g):
         raise ValueError(
             f"{op}: algorithm {algorithm!r} does not support this geometry: input "
