@@ -46,16 +46,23 @@ def test_auto_rule(kernel, stride, expected, jit_off):
 @pytest.mark.parametrize(
     "x_shape, w_shape, stride, groups, expected",
     [
-        ((8, 64, 56, 56), (64, 1, 3, 3), 1, 64, "numba"),  # depthwise: 9 terms per output
-        ((8, 32, 28, 28), (32, 1, 3, 3), 2, 32, "numba"),
-        ((8, 64, 28, 28), (128, 2, 3, 3), 1, 32, "numba"),  # grouped: 2 channels per group
-        ((64, 1, 28, 28), (6, 1, 5, 5), 1, 1, "numba"),  # LeNet's conv1: 25 terms
-        ((8, 3, 32, 32), (16, 3, 3, 3), 1, 1, "numba"),  # an RGB image's 3x3 layer: 27 terms
-        ((64, 6, 14, 14), (16, 6, 5, 5), 1, 1, "batch_inner"),  # LeNet's conv2: 150 terms
+        ((8, 64, 56, 56), (64, 1, 3, 3), 1, 64, "numba"),  # depthwise
+        ((8, 32, 28, 28), (64, 1, 3, 3), 2, 32, "numba"),  # depthwise, multiplier 2
+        ((8, 64, 28, 28), (128, 4, 3, 3), 1, 16, "numba"),  # grouped: 4 in, 8 out per group
+        ((8, 64, 28, 28), (256, 4, 3, 3), 1, 16, "im2col"),  # 16 out per group
+        ((8, 64, 28, 28), (64, 8, 3, 3), 1, 8, "im2col"),  # 8 in per group
+        ((64, 1, 28, 28), (6, 1, 5, 5), 1, 1, "numba"),  # LeNet's conv1
+        ((8, 3, 32, 32), (8, 3, 3, 3), 1, 1, "numba"),
+        ((8, 3, 32, 32), (16, 3, 3, 3), 1, 1, "im2col"),  # 16 filters: the GEMM wins
+        ((64, 6, 14, 14), (16, 6, 5, 5), 1, 1, "batch_inner"),  # LeNet's conv2
         ((8, 64, 56, 56), (64, 64, 3, 3), 1, 1, "im2col"),
-        ((8, 4, 64, 64), (4, 1, 9, 9), 1, 4, "fft"),  # 81 terms from one channel
-        ((1, 1, 64), (2, 1, 31), 1, 1, "numba"),  # 1-D, 31 taps: still few terms
-        ((1, 1, 64), (2, 1, 49), 1, 1, "fft"),
+        ((8, 2, 32, 32), (2, 2, 1, 1), 1, 1, "im2col"),  # 1x1: one GEMM on the input
+        ((8, 4, 64, 64), (4, 1, 9, 9), 1, 4, "fft"),  # 81 taps at stride 1
+        ((8, 4, 64, 64), (4, 1, 9, 9), 2, 4, "numba"),  # ... at stride 2
+        ((8, 32, 28, 28), (32, 1, 7, 7), 1, 32, "numba"),  # 49 taps: still numba
+        ((1, 1, 64), (2, 1, 31), 1, 1, "numba"),  # 1-D
+        ((1, 1, 64), (2, 1, 51), 1, 1, "fft"),
+        ((1, 8, 64), (2, 8, 51), 1, 1, "fft"),
     ],
 )
 def test_auto_rule_with_numba_on(jit_on, x_shape, w_shape, stride, groups, expected):

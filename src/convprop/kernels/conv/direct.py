@@ -50,10 +50,10 @@ def _products(acc, gy, x):  # type: ignore[no-untyped-def]
 
 
 @numba.njit(cache=True)
-def _rows(flat, Ho, Wp):  # type: ignore[no-untyped-def]
-    """Output rows per block: as many as fill BLOCK when a block of rows is one flat
+def _rows(flat, Ho, Wp, elements):  # type: ignore[no-untyped-def]
+    """Output rows per block: as many as fill `elements` when a block of rows is one flat
     stretch of the padded input (stride 1 along both plane axes), else one."""
-    return max(1, min(Ho, BLOCK // Wp)) if flat else 1
+    return max(1, min(Ho, elements // Wp)) if flat else 1
 
 
 @numba.njit(parallel=True, cache=True)
@@ -68,7 +68,7 @@ def _forward(xp, W, S, D, out, Wp):  # type: ignore[no-untyped-def]
     Og = O // (C // Cg)
     Uo, Ho, Wo = out
     flat = S[1] == 1 and S[2] == 1
-    R = _rows(flat, Ho, Wp)
+    R = _rows(flat, Ho, Wp, BLOCK)
     y = np.empty((N, O, Uo, Ho, Wo), dtype=xp.dtype)
     for no in prange(N * O):
         n, o = no // O, no % O
@@ -107,7 +107,7 @@ def _grad_input(gy, W, S, D, padded, out, P, flat):  # type: ignore[no-untyped-d
     C, Dp, Hp, Wp = padded
     Uo, Ho, Wo = out
     Og = O // (C // Cg)
-    R = _rows(flat, Ho, Wp)
+    R = _rows(flat, Ho, Wp, BLOCK)
     gxp = np.zeros((N, C, Dp, Hp * Wp), dtype=gy.dtype)
     for nc in prange(N * C):
         n, kc = nc // C, nc % C
@@ -133,39 +133,43 @@ def _grad_input(gy, W, S, D, padded, out, P, flat):  # type: ignore[no-untyped-d
 @numba.njit(parallel=True, cache=True)
 def _grad_weight(gy, xp, S, D, w_shape, out, P, Wp):  # type: ignore[no-untyped-def]
     # dL/dW[o,c,a,b] = sum_{n,i,j} dL/dY[n,o,i,j] * Xp[n, k*Cg + c, i*S + a*D, j*S + b*D]
-    # Per tap: the products summed per block position (acc, over n, u and the blocks in
-    # order), then over the positions of real outputs (j < Wo), in order.
+    # The products summed per tap and block position (acc[tap], over n, u and the blocks
+    # in order; blocks small enough for every tap's acc to stay in L1), then over the
+    # positions of real outputs (j < Wo), in order.
     N, O = gy.shape[0], gy.shape[1]
     _, Cg, KD, KH, KW = w_shape
     Uo, Ho, Wo = out
     Og = O // (xp.shape[1] // Cg)
     flat = S[1] == 1 and S[2] == 1
-    R = _rows(flat, Ho, Wp)
+    R = _rows(flat, Ho, Wp, 2 * BLOCK // (KD * KH * KW))  # every tap's acc: 2*BLOCK
     gw = np.zeros(w_shape, dtype=xp.dtype)
     for oc in prange(O * Cg):
         o, c = oc // Cg, oc % Cg
         kc = (o // Og) * Cg + c
-        acc = np.empty((R - 1) * P + Wo, dtype=xp.dtype)
-        for r in range(KD):
-            for a in range(KH):
-                for b in range(KW):
-                    acc[:] = 0
-                    for n in range(N):
-                        for u in range(Uo):
-                            x_plane = xp[n, kc, u * S[0] + r * D[0]]
-                            for i0 in range(0, Ho, R):
-                                L = (min(R, Ho - i0) - 1) * P + Wo
-                                gy_block = gy[n, o, u, i0 * P : i0 * P + L]
+        acc = np.zeros((KD, KH, KW, (R - 1) * P + Wo), dtype=xp.dtype)
+        for n in range(N):
+            for u in range(Uo):
+                for i0 in range(0, Ho, R):
+                    L = (min(R, Ho - i0) - 1) * P + Wo
+                    gy_block = gy[n, o, u, i0 * P : i0 * P + L]
+                    for r in range(KD):
+                        x_plane = xp[n, kc, u * S[0] + r * D[0]]
+                        for a in range(KH):
+                            for b in range(KW):
                                 start = (i0 * S[1] + a * D[1]) * Wp + b * D[2]
                                 if S[2] == 1:
                                     x_block = x_plane[start : start + L]
-                                    _products(acc[:L], gy_block, x_block)
+                                    _products(acc[r, a, b, :L], gy_block, x_block)
                                 else:
-                                    _products(acc[:L], gy_block, x_plane[start :: S[2]][:L])
+                                    x_block = x_plane[start :: S[2]][:L]
+                                    _products(acc[r, a, b, :L], gy_block, x_block)
+        for r in range(KD):
+            for a in range(KH):
+                for b in range(KW):
                     total = gw[o, c, r, a, b]
                     for t in range(R):
                         for j in range(t * P, t * P + Wo):
-                            total += acc[j]
+                            total += acc[r, a, b, j]
                     gw[o, c, r, a, b] = total
     return gw
 

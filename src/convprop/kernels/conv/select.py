@@ -23,10 +23,20 @@ The rule, fitted to `python -m benchmarks.conv_layer --all` (2 cores, float32):
   8x16x64x64 with 16 filters: at 7x7 the FFT took 0.4x im2col's forward and 0.3x its
   backward time; at 11x11, 0.2x and 0.13x. With a stride the FFT computes every
   stride-1 output and throws most away, so it does not run then.
-* numba runs, while Numba is on, when each output sums at most NUMBA_MAX_TERMS = 32
-  products ((C_in/groups) * taps): depthwise and grouped layers with few channels per
-  group, and first layers with few input channels, where im2col's GEMM has an inner
-  dimension too short to pay for its columns. MEASUREMENTS
+* numba (the compiled direct loops) runs, while Numba is on, for few channels per
+  group: at most NUMBA_MAX_IN = 4 input and NUMBA_MAX_OUT = 8 output channels per group,
+  more than one tap, and at stride 1 at most NUMBA_MAX_TAPS = 49 taps. Depthwise and
+  grouped layers and small first layers: there im2col's GEMM is too thin (an inner
+  dimension of C_in/groups * taps, a few rows per group) to pay for its columns, and the
+  FFT's transforms cost more than 49 passes over a plane. Measured (forward + both
+  gradients, float32, 2 threads, medians of 21 alternating rounds on a shared 2-core
+  machine, time against the previous choice): depthwise 3x3 on 8x64x56x56 0.38x
+  im2col's; 8x32x28x28 stride 2 0.78x batch_inner's; depthwise 5x5 0.16x im2col's;
+  depthwise 7x7 0.26x the FFT's; groups of 2 and 4 channels (8x64x28x28) 0.74-0.79x
+  im2col's; LeNet's conv1 (64x1x28x28, 6 5x5 filters) about even with im2col (0.67-1.25x
+  over three runs). It loses where a group has many filters or inputs: 16 3x3 filters
+  on an RGB image 1.4x im2col's time, LeNet's conv2 (6 in, 16 out) 0.7-4x batch_inner's
+  over three runs, a 1x1 layer of 16 channels 3x (im2col's GEMM reads the input itself).
 * direct is the specification: slow on purpose, never chosen automatically.
 
 benchmark_mode(True) replaces the rule by a measurement per geometry (see below).
@@ -135,7 +145,8 @@ ALGORITHMS: dict[str, Algorithm] = {a.name: a for a in (DIRECT, IM2COL, BATCH_IN
 CANDIDATES = (IM2COL, BATCH_INNER, FFT, NUMBA)  # what benchmark_mode times (numba: when on)
 
 FFT_MIN_TAPS = 49  # kH*kW at and above which a stride-1 layer goes to the FFT
-NUMBA_MAX_TERMS = 32  # (C_in/groups)*taps at and below which the compiled loops run
+NUMBA_MAX_IN, NUMBA_MAX_OUT = 4, 8  # channels per group up to which the compiled loops run
+NUMBA_MAX_TAPS = 49  # ... and taps, at stride 1 (beyond: the FFT)
 WINNERS = 256  # benchmark_mode remembers the winners of the last WINNERS geometries
 
 
@@ -144,17 +155,20 @@ def _im2col_layout(g: ConvGeometry) -> Algorithm:
     return BATCH_INNER if batch_inner.preferred(g) else IM2COL
 
 
-def _few_terms(g: ConvGeometry) -> bool:
-    """Whether each output sums at most NUMBA_MAX_TERMS products: depthwise and grouped
-    layers with few channels per group, and layers with few input channels."""
-    return (g.in_channels // g.groups) * math.prod(g.kernel) <= NUMBA_MAX_TERMS
+def _few_channels(g: ConvGeometry) -> bool:
+    """Depthwise and grouped layers with few channels per group, and small first layers:
+    at most NUMBA_MAX_IN input and NUMBA_MAX_OUT output channels per group, more than one
+    tap (a 1x1 layer is one GEMM on the input itself)."""
+    cg, og = g.in_channels // g.groups, g.out_channels // g.groups
+    return cg <= NUMBA_MAX_IN and og <= NUMBA_MAX_OUT and math.prod(g.kernel) > 1
 
 
 def rule(g: ConvGeometry) -> Algorithm:
     """The documented rule above."""
-    if _few_terms(g) and NUMBA.supports(g) and jit.enabled():  # Numba imported only here
-        return NUMBA
-    if math.prod(g.kernel) >= FFT_MIN_TAPS and all(s == 1 for s in g.stride):
+    taps, unit_stride = math.prod(g.kernel), all(s == 1 for s in g.stride)
+    if _few_channels(g) and (taps <= NUMBA_MAX_TAPS or not unit_stride) and jit.enabled():
+        return NUMBA  # jit.enabled() imports Numba: asked only for these layers
+    if taps >= FFT_MIN_TAPS and unit_stride:
         return FFT
     return _im2col_layout(g)
 
