@@ -18,6 +18,7 @@ import numpy as np
 from ...shapes import PoolGeometry, as_bool, check_array, fmt, pool_geometry
 from ..family import spatial_dims
 from ..layout import ALL, at, crop_spatial, pad_spatial, pool_layouts
+from . import jitted
 from .windows import input_shape_of, padded_shape, taps
 
 
@@ -76,11 +77,13 @@ def average_planned(
     x = check_array(op, "input", x, dims + 2, pool_layouts(dims)[0])
     args = (kernel_size, stride, padding, ceil_mode, divisor_override, dilation)
     g, div = _avg_geometry(op, x.shape, *args)
+    divisor = _divisor(g, as_bool(op, "count_include_pad", count_include_pad), div, x.dtype)
+    if jitted.usable(x):  # one compiled pass: the same sums in the same order
+        return jitted.avg_forward(x, g, divisor), g, divisor
     xp = pad_spatial(x, g.pad)
     total = np.zeros((*x.shape[:2], *g.out_size), dtype=x.dtype)
     for _, cells in taps(g):
         total += xp[at(ALL, ALL, cells)]
-    divisor = _divisor(g, as_bool(op, "count_include_pad", count_include_pad), div, x.dtype)
     total /= divisor
     return total, g, divisor
 
@@ -117,6 +120,8 @@ def average_core_backward(
 ) -> np.ndarray:
     """Unchecked: dL/dX of the (N, C, *size) input `shape`, given each window's divisor."""
     # dL/dX[r] = sum over windows i containing r of dL/dY[i] / divisor[i]
+    if jitted.usable(grad_y, divisor):  # one compiled pass, taps in the outer loop as below
+        return jitted.avg_backward(grad_y, shape, g, divisor)
     share = grad_y / divisor
     gxp = np.zeros(padded_shape(shape, g), dtype=grad_y.dtype)
     for _, cells in taps(g):

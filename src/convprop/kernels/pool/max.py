@@ -38,6 +38,7 @@ from ...shapes import (
 )
 from ..family import spatial_dims
 from ..layout import ALL, at, crop_spatial, pad_spatial, pool_layouts
+from . import jitted
 from .windows import check_below, input_shape_of, padded_shape, route, taps
 from .winners import forward as _forward
 from .winners import inside as _inside
@@ -198,6 +199,8 @@ def route_switches(
 ) -> np.ndarray:
     """Unchecked: dL/dX of the (N, C, *size) input `shape` pooled by g, from its switches."""
     # dL/dX[tap t of window i] += dL/dY[i] where switches[i] == t; others get 0
+    if jitted.usable(grad_y):  # one compiled pass over the windows
+        return jitted.max_backward(grad_y, switches, shape, g)
     if not _disjoint(g.kernel, g.stride, g.dilation):
         # windows share inputs: np.bincount sums them (measured 1.5x faster than per-tap adds)
         return route(grad_y, flat_indices(switches, g), shape, overlapping=True)
@@ -302,6 +305,8 @@ def max_pool_backward(
         k = as_tuple(op, "kernel_size", kernel_size, 1, dims)
         d = as_tuple(op, "dilation", dilation, 1, dims)
         overlapping = not _disjoint(k, pool_stride(op, stride, k), d)
+    if jitted.usable(grad_y):  # one compiled pass, summing in window order
+        return jitted.route(grad_y, indices, shape)
     return route(grad_y, indices, shape, overlapping)
 
 

@@ -13,6 +13,7 @@ import numpy as np
 
 from ...shapes import PoolGeometry
 from ..layout import ALL, at, pad_spatial
+from . import jitted
 from .windows import GEOMETRIES, Tap, taps
 
 PACKED_TAPS = 16  # up to this many taps the winner comes from a packed bit mask
@@ -27,8 +28,11 @@ def maxima(xp: np.ndarray, window: tuple[Tap, ...]) -> np.ndarray:
 
 
 def forward(x: np.ndarray, g: PoolGeometry) -> tuple[np.ndarray, np.ndarray]:
-    """(y, switches): each window's maximum and its first winning tap."""
+    """(y, switches): each window's maximum and its first winning tap (uint8 up to 256
+    taps); compiled (jitted.py) where it can be, one pass over x."""
     window = taps(g)
+    if jitted.usable(x):
+        return jitted.max_forward(x, g, np.min_scalar_type(len(window) - 1))
     xp = pad_spatial(x, g.pad, value=-np.inf)
     y = maxima(xp, window)
     switches = first_winner(xp, y, window, inside(g))
