@@ -37,6 +37,12 @@ GEOMETRIES = [
 DTYPES = [np.float32, np.float64]
 
 
+@pytest.fixture(autouse=True)
+def _compiled(monkeypatch):
+    """The compiled kernels on, also where the suite runs with CONVPROP_JIT=0."""
+    _jit(monkeypatch, True)
+
+
 def _jit(monkeypatch, on):
     monkeypatch.setenv(jit.ENVIRONMENT, "1" if on else "0")
     assert jit.enabled() is on
