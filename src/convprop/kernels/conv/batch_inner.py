@@ -117,7 +117,9 @@ def conv_grad_weight(grad_y: np.ndarray, x: np.ndarray, g: ConvGeometry) -> np.n
 def conv_grad_input(grad_y: np.ndarray, weight: np.ndarray, g: ConvGeometry) -> np.ndarray:
     # dL/dX = col2im(W^T @ dL/dY): dL/dY fully convolved with W, as the adjoint of im2col
     w = weight.reshape(g.groups, g.out_channels // g.groups, -1)
-    dcols = np.matmul(w.transpose(0, 2, 1), _grad_y_rows(grad_y, g))
+    rows = _grad_y_rows(grad_y, g)
+    shape = (g.groups, w.shape[2], rows.shape[2])
+    dcols = np.matmul(w.transpose(0, 2, 1), rows, out=scratch("dcols", shape, rows.dtype))
     return col2im(dcols.reshape(g.in_channels, *g.kernel, *g.out_size, g.batch), g)
 
 

@@ -10,14 +10,15 @@ the inner loop runs along the contiguous last axis.
     scatter   dX[n, c, h, w] = sum over (a, b) in row-major order of the cols[n, c, a, b, i, j]
               whose window cell is (h, w)                                        (col2im)
 
-and likewise with the batch innermost: cols[c, a, b, i, j, n]. Threads split the fill over
-the (image, channel, kernel row) rows and the scatter over (image, channel) planes (over
-channels in the batch-inner layout), so each output element is written by one thread and
-sums its taps in the NumPy path's order, starting from 0: the results equal NumPy's bit for
-bit, whatever the thread count.
+and likewise with the batch innermost, cols[c, a, b, i, j, n], from x transposed once to
+(C, H, W, N): one pair of loops serves both layouts, over planes ((n, c) or c) and an inner
+axis (1 or the batch). Threads split the fill over (plane, kernel row) blocks and the
+scatter over planes, so each output element is written by one thread and sums its taps in
+the NumPy path's order, starting from 0: the results equal NumPy's bit for bit, whatever
+the thread count.
 
-1-D runs as 2-D with H = 1. 3-D stays on NumPy (`supported`); so do dtypes other than
-float32 and float64. This module imports numba: reach it through jit.lazy.
+1-D runs as 2-D with H = 1. 3-D stays on NumPy, as do dtypes other than float32 and
+float64 (im2col.compiled says which run here). This module imports numba: reach it through jit.lazy.
 """
 
 from __future__ import annotations
@@ -26,11 +27,6 @@ import numba
 import numpy as np
 
 from ...shapes import ConvGeometry
-
-
-def supported(g: ConvGeometry, dtype: np.dtype) -> bool:
-    """Whether the compiled loops handle g and dtype: 1-D or 2-D, float32 or float64."""
-    return g.dims <= 2 and np.dtype(dtype) in (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def _planar(g: ConvGeometry) -> tuple[int, ...]:
@@ -47,38 +43,34 @@ def _hw(sizes: tuple[int, ...]) -> tuple[int, int]:
 
 def fill(x: np.ndarray, g: ConvGeometry, cols: np.ndarray) -> np.ndarray:
     """im2col into cols: x (N, C, *size) -> cols (N, C, *kernel, *out), returned."""
-    x4 = np.ascontiguousarray(x).reshape(*x.shape[:2], *_hw(g.size))
-    c6 = cols.reshape(*x.shape[:2], *_hw(g.kernel), *_hw(g.out_size))
-    _fill(x4, c6, *_planar(g))
+    x4 = np.ascontiguousarray(x).reshape(-1, *_hw(g.size), 1)
+    _fill(x4, cols.reshape(x4.shape[0], *_hw(g.kernel), *_hw(g.out_size), 1), *_planar(g))
     return cols
 
 
 def scatter(cols: np.ndarray, g: ConvGeometry) -> np.ndarray:
     """col2im: cols (N, C, *kernel, *out) -> a new (N, C, *size), overlaps summed."""
     dx = np.empty((*cols.shape[:2], *g.size), dtype=cols.dtype)
-    c6 = np.ascontiguousarray(cols).reshape(*cols.shape[:2], *_hw(g.kernel), *_hw(g.out_size))
-    _scatter(c6, dx.reshape(*dx.shape[:2], *_hw(g.size)), *_planar(g))
+    planes = dx.shape[0] * dx.shape[1]
+    c6 = np.ascontiguousarray(cols).reshape(planes, *_hw(g.kernel), *_hw(g.out_size), 1)
+    _scatter(c6, dx.reshape(planes, *_hw(g.size), 1), *_planar(g))
     return dx
 
 
 def fill_batch_inner(x: np.ndarray, g: ConvGeometry, chwn: np.ndarray, cols: np.ndarray) -> None:
     """Batch-inner im2col: x (N, C, *size) -> cols (C, *kernel, *out, N), through chwn, a
-    (C, *size, N) buffer that receives x transposed (its runs along W*N are contiguous)."""
-    x4 = np.ascontiguousarray(x).reshape(*x.shape[:2], *_hw(g.size))
-    t4 = chwn.reshape(x.shape[1], *_hw(g.size), x.shape[0])
-    _to_batch_last(x4, t4)
-    c6 = cols.reshape(x.shape[1], *_hw(g.kernel), *_hw(g.out_size), x.shape[0])
-    _fill_batch_inner(t4, c6, *_planar(g))
+    (C, *size, N) buffer that receives x transposed (one pass; runs of W*N contiguous)."""
+    np.copyto(chwn, x.transpose(*range(1, x.ndim), 0))
+    t4 = chwn.reshape(g.in_channels, *_hw(g.size), g.batch)
+    _fill(t4, cols.reshape(g.in_channels, *_hw(g.kernel), *_hw(g.out_size), g.batch), *_planar(g))
 
 
 def scatter_batch_inner(cols: np.ndarray, g: ConvGeometry, chwn: np.ndarray) -> np.ndarray:
-    """Batch-inner col2im: cols (C, *kernel, *out, N) -> a new (N, C, *size), overlaps summed;
-    chwn, a (C, *size, N) buffer, holds the sums before they are written back in NCHW."""
-    dx = np.empty(g.x_shape, dtype=cols.dtype)
+    """Batch-inner col2im: cols (C, *kernel, *out, N) -> a new (N, C, *size), overlaps summed
+    into chwn, a (C, *size, N) buffer, then transposed to NCHW (one pass)."""
     c6 = np.ascontiguousarray(cols).reshape(g.in_channels, *_hw(g.kernel), *_hw(g.out_size), -1)
-    t4 = chwn.reshape(g.in_channels, *_hw(g.size), g.batch)
-    _scatter_batch_inner(c6, t4, dx.reshape(*dx.shape[:2], *_hw(g.size)), *_planar(g))
-    return dx
+    _scatter(c6, chwn.reshape(g.in_channels, *_hw(g.size), g.batch), *_planar(g))
+    return np.ascontiguousarray(chwn.transpose(g.dims + 1, *range(g.dims + 1)))
 
 
 @numba.njit(cache=True)
@@ -129,104 +121,50 @@ def _add(dst, d, step, src, s, count):  # type: ignore[no-untyped-def]
 
 @numba.njit(parallel=True, cache=True)
 def _fill(x, cols, sh, sw, pt, pl, dh, dw):  # type: ignore[no-untyped-def]
-    """cols[n, c, a, b, i, j] = x[n, c, i*sh - pt + a*dh, j*sw - pl + b*dw], 0 outside x."""
-    batch, channels, height, width = x.shape
-    kh, kw, ho, wo = cols.shape[2:]
-    src, dst = x.reshape(-1), cols.reshape(-1)
-    for row in numba.prange(batch * channels * kh):  # row = (n, c, a)
-        plane = row // kh * height * width  # (n, c)'s first element in x
-        a = row % kh
-        for b in range(kw):
-            offset = b * dw - pl
-            j0, j1 = _span(offset, sw, wo, width)
-            for i in range(ho):
-                h = i * sh - pt + a * dh
-                out = ((row * kw + b) * ho + i) * wo
-                if h < 0 or h >= height:
-                    _zero(dst, out, wo)
-                    continue
-                _zero(dst, out, j0)
-                _copy(dst, out + j0, src, plane + h * width + j0 * sw + offset, j1 - j0, sw)
-                _zero(dst, out + j1, wo - j1)
+    """cols[p, a, b, i, j, m] = x[p, i*sh - pt + a*dh, j*sw - pl + b*dw, m], 0 outside x.
 
-
-@numba.njit(parallel=True, cache=True)
-def _scatter(cols, dx, sh, sw, pt, pl, dh, dw):  # type: ignore[no-untyped-def]
-    """dx[n, c, h, w] = sum over taps (a, b) in row-major order of cols[n, c, a, b, i, j]
-    with h = i*sh - pt + a*dh and w = j*sw - pl + b*dw."""
-    batch, channels, height, width = dx.shape
-    kh, kw, ho, wo = cols.shape[2:]
-    src, dst = cols.reshape(-1), dx.reshape(-1)
-    for plane in numba.prange(batch * channels):  # plane = (n, c): one thread writes it
-        first = plane * height * width
-        _zero(dst, first, height * width)
-        for a in range(kh):
-            for b in range(kw):
-                offset = b * dw - pl
-                j0, j1 = _span(offset, sw, wo, width)
-                for i in range(ho):
-                    h = i * sh - pt + a * dh
-                    if 0 <= h < height:
-                        tap = (((plane * kh + a) * kw + b) * ho + i) * wo
-                        out = first + h * width + j0 * sw + offset
-                        _add(dst, out, sw, src, tap + j0, j1 - j0)
-
-
-@numba.njit(parallel=True, cache=True)
-def _to_batch_last(x, t):  # type: ignore[no-untyped-def]
-    """t[c, h, w, n] = x[n, c, h, w]."""
-    batch, channels, height, width = x.shape
-    area = height * width
-    src, dst = x.reshape(-1), t.reshape(-1)
-    for c in numba.prange(channels):
-        for n in range(batch):
-            s = np.uint64((n * channels + c) * area)
-            d = np.uint64(c * area * batch + n)
-            nb = np.uint64(batch)
-            for k in range(area):
-                dst[d + np.uint64(k) * nb] = src[s + np.uint64(k)]
-
-
-@numba.njit(parallel=True, cache=True)
-def _fill_batch_inner(t, cols, sh, sw, pt, pl, dh, dw):  # type: ignore[no-untyped-def]
-    """cols[c, a, b, i, j, n] = t[c, i*sh - pt + a*dh, j*sw - pl + b*dw, n], 0 outside t."""
-    channels, height, width, batch = t.shape
+    p runs over the planes ((n, c) in NCHW, c in batch-inner), m over the inner axis (of
+    length 1 in NCHW, the batch in batch-inner); one thread fills each (p, a) row block."""
+    planes, height, width, inner = x.shape
     kh, kw, ho, wo = cols.shape[1:5]
-    src, dst = t.reshape(-1), cols.reshape(-1)
-    row_len = wo * batch
-    for row in numba.prange(channels * kh):  # row = (c, a)
-        plane = row // kh * height * width * batch
+    src, dst = x.reshape(-1), cols.reshape(-1)
+    run = wo * inner
+    for row in numba.prange(planes * kh):  # row = (p, a)
+        plane = row // kh * height * width * inner
         a = row % kh
         for b in range(kw):
             offset = b * dw - pl
             j0, j1 = _span(offset, sw, wo, width)
             for i in range(ho):
                 h = i * sh - pt + a * dh
-                out = ((row * kw + b) * ho + i) * row_len
+                out = ((row * kw + b) * ho + i) * run
                 if h < 0 or h >= height:
-                    _zero(dst, out, row_len)
+                    _zero(dst, out, run)
                     continue
-                _zero(dst, out, j0 * batch)
-                start = plane + (h * width + j0 * sw + offset) * batch
-                if sw == 1:
-                    _copy(dst, out + j0 * batch, src, start, (j1 - j0) * batch, 1)
+                _zero(dst, out, j0 * inner)
+                start = plane + (h * width + j0 * sw + offset) * inner
+                if inner == 1:
+                    _copy(dst, out + j0, src, start, j1 - j0, sw)
+                elif sw == 1:
+                    _copy(dst, out + j0 * inner, src, start, (j1 - j0) * inner, 1)
                 else:
                     for j in range(j1 - j0):
-                        _copy(dst, out + (j0 + j) * batch, src, start + j * sw * batch, batch, 1)
-                _zero(dst, out + j1 * batch, (wo - j1) * batch)
+                        _copy(dst, out + (j0 + j) * inner, src, start + j * sw * inner, inner, 1)
+                _zero(dst, out + j1 * inner, (wo - j1) * inner)
 
 
 @numba.njit(parallel=True, cache=True)
-def _scatter_batch_inner(cols, t, dx, sh, sw, pt, pl, dh, dw):  # type: ignore[no-untyped-def]
-    """t[c, h, w, n] = the sum over taps (a, b) in row-major order of cols[c, a, b, i, j, n]
-    with h = i*sh - pt + a*dh and w = j*sw - pl + b*dw; then dx[n, c, h, w] = t[c, h, w, n]."""
-    channels, height, width, batch = t.shape
+def _scatter(cols, acc, sh, sw, pt, pl, dh, dw):  # type: ignore[no-untyped-def]
+    """acc[p, h, w, m] = the sum over taps (a, b), in row-major order from 0, of the
+    cols[p, a, b, i, j, m] with h = i*sh - pt + a*dh and w = j*sw - pl + b*dw.
+
+    Planes and inner axis as in _fill; one thread writes each plane."""
+    planes, height, width, inner = acc.shape
     kh, kw, ho, wo = cols.shape[1:5]
-    area = height * width
-    src, acc, out = cols.reshape(-1), t.reshape(-1), dx.reshape(-1)
-    for c in numba.prange(channels):  # one thread sums and writes channel c
-        first = c * area * batch
-        _zero(acc, first, area * batch)
+    src, dst = cols.reshape(-1), acc.reshape(-1)
+    size = height * width * inner
+    for p in numba.prange(planes):
+        _zero(dst, p * size, size)
         for a in range(kh):
             for b in range(kw):
                 offset = b * dw - pl
@@ -235,16 +173,12 @@ def _scatter_batch_inner(cols, t, dx, sh, sw, pt, pl, dh, dw):  # type: ignore[n
                     h = i * sh - pt + a * dh
                     if h < 0 or h >= height:
                         continue
-                    tap = ((((c * kh + a) * kw + b) * ho + i) * wo + j0) * batch
-                    start = first + (h * width + j0 * sw + offset) * batch
-                    if sw == 1:
-                        _add(acc, start, 1, src, tap, (j1 - j0) * batch)
+                    tap = ((((p * kh + a) * kw + b) * ho + i) * wo + j0) * inner
+                    start = p * size + (h * width + j0 * sw + offset) * inner
+                    if inner == 1:
+                        _add(dst, start, sw, src, tap, j1 - j0)
+                    elif sw == 1:
+                        _add(dst, start, 1, src, tap, (j1 - j0) * inner)
                     else:
                         for j in range(j1 - j0):
-                            _add(acc, start + j * sw * batch, 1, src, tap + j * batch, batch)
-        nb = np.uint64(batch)
-        for n in range(batch):
-            d = np.uint64((n * channels + c) * area)
-            s = np.uint64(first + n)
-            for k in range(area):
-                out[d + np.uint64(k)] = acc[s + np.uint64(k) * nb]
+                            _add(dst, start + j * sw * inner, 1, src, tap + j * inner, inner)

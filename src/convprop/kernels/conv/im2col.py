@@ -35,7 +35,7 @@ _scatter = jit.lazy("conv.columns", "scatter")
 
 def compiled(g: ConvGeometry, dtype: np.dtype) -> bool:
     """Whether columns.py's compiled loops fill and scatter g's columns: Numba enabled,
-    1-D or 2-D, float32 or float64 (columns.supported, without importing Numba)."""
+    1-D or 2-D, float32 or float64."""
     floats = np.dtype(dtype) in (np.dtype(np.float32), np.dtype(np.float64))
     return g.dims <= 2 and floats and jit.enabled()
 
@@ -197,5 +197,9 @@ def grad_input_as_correlation(
 def _grad_input_by_col2im(grad_y: np.ndarray, weight: np.ndarray, g: ConvGeometry) -> np.ndarray:
     """dL/dX = col2im(W^T @ dL/dY)."""
     dy = grad_y.reshape(g.batch, g.groups, g.out_channels // g.groups, math.prod(g.out_size))
-    dcols = np.matmul(_grouped_weight(weight, g).transpose(0, 2, 1), dy)
+    # into a reused buffer: a fresh one pays a page fault per 4 KiB (see workspace.py)
+    shape = (g.batch, g.groups, _taps(g), math.prod(g.out_size))
+    dcols = np.matmul(
+        _grouped_weight(weight, g).transpose(0, 2, 1), dy, out=scratch("dcols", shape, dy.dtype)
+    )
     return col2im(dcols.reshape(g.batch, g.in_channels, *g.kernel, *g.out_size), g)
