@@ -18,7 +18,8 @@ the NumPy path's order, starting from 0: the results equal NumPy's bit for bit, 
 the thread count.
 
 1-D runs as 2-D with H = 1. 3-D stays on NumPy, as do dtypes other than float32 and
-float64 (im2col.compiled says which run here). This module imports numba: reach it through jit.lazy.
+float64 (im2col.compiled says which run here). This module imports numba: reach it
+through jit.lazy.
 """
 
 from __future__ import annotations
@@ -73,7 +74,7 @@ def scatter_batch_inner(cols: np.ndarray, g: ConvGeometry, chwn: np.ndarray) -> 
     return np.ascontiguousarray(chwn.transpose(g.dims + 1, *range(g.dims + 1)))
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _span(offset: int, step: int, count: int, length: int) -> tuple[int, int]:
     """[lo, hi): the j in [0, count) with 0 <= j*step + offset < length."""
     lo = 0 if offset >= 0 else (step - 1 - offset) // step
@@ -84,39 +85,17 @@ def _span(offset: int, step: int, count: int, length: int) -> tuple[int, int]:
 
 # The loops below index flat arrays with unsigned offsets: a signed index makes Numba check
 # for negative (wrap-around) indices on every access, which stops LLVM from vectorising the
-# loop (measured: the NCHW fill of 8x64x56x56 took 21 ms with 4-D signed indexing, 10 ms so).
+# loop (measured: the NCHW fill of 8x64x56x56 took 21 ms with 4-D signed indexing, 10 ms so),
+# and the copy loops are written out in the kernels: as calls to a helper the short rows of
+# LeNet's layers took 1.2-1.5x as long.
 
 
-@numba.njit(cache=True)
-def _copy(dst, d, src, s, count, step):  # type: ignore[no-untyped-def]
-    """dst[d + j] = src[s + j*step] for j < count."""
-    d, s = np.uint64(d), np.uint64(s)
-    if step == 1:
-        for j in range(count):
-            dst[d + np.uint64(j)] = src[s + np.uint64(j)]
-    else:
-        for j in range(count):
-            dst[d + np.uint64(j)] = src[s + np.uint64(j * step)]
-
-
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _zero(dst, d, count):  # type: ignore[no-untyped-def]
     """dst[d : d + count] = 0."""
     d = np.uint64(d)
     for j in range(count):
         dst[d + np.uint64(j)] = 0
-
-
-@numba.njit(cache=True)
-def _add(dst, d, step, src, s, count):  # type: ignore[no-untyped-def]
-    """dst[d + j*step] += src[s + j] for j < count."""
-    d, s = np.uint64(d), np.uint64(s)
-    if step == 1:
-        for j in range(count):
-            dst[d + np.uint64(j)] += src[s + np.uint64(j)]
-    else:
-        for j in range(count):
-            dst[d + np.uint64(j * step)] += src[s + np.uint64(j)]
 
 
 @numba.njit(parallel=True, cache=True)
@@ -142,14 +121,20 @@ def _fill(x, cols, sh, sw, pt, pl, dh, dw):  # type: ignore[no-untyped-def]
                     _zero(dst, out, run)
                     continue
                 _zero(dst, out, j0 * inner)
-                start = plane + (h * width + j0 * sw + offset) * inner
-                if inner == 1:
-                    _copy(dst, out + j0, src, start, j1 - j0, sw)
-                elif sw == 1:
-                    _copy(dst, out + j0 * inner, src, start, (j1 - j0) * inner, 1)
+                o = np.uint64(out + j0 * inner)
+                s = np.uint64(plane + (h * width + j0 * sw + offset) * inner)
+                if sw == 1:
+                    for k in range((j1 - j0) * inner):
+                        dst[o + np.uint64(k)] = src[s + np.uint64(k)]
+                elif inner == 1:
+                    for j in range(j1 - j0):
+                        dst[o + np.uint64(j)] = src[s + np.uint64(j * sw)]
                 else:
                     for j in range(j1 - j0):
-                        _copy(dst, out + (j0 + j) * inner, src, start + j * sw * inner, inner, 1)
+                        for m in range(inner):
+                            dst[o + np.uint64(j * inner + m)] = src[
+                                s + np.uint64(j * sw * inner + m)
+                            ]
                 _zero(dst, out + j1 * inner, (wo - j1) * inner)
 
 
@@ -173,12 +158,17 @@ def _scatter(cols, acc, sh, sw, pt, pl, dh, dw):  # type: ignore[no-untyped-def]
                     h = i * sh - pt + a * dh
                     if h < 0 or h >= height:
                         continue
-                    tap = ((((p * kh + a) * kw + b) * ho + i) * wo + j0) * inner
-                    start = p * size + (h * width + j0 * sw + offset) * inner
-                    if inner == 1:
-                        _add(dst, start, sw, src, tap, j1 - j0)
-                    elif sw == 1:
-                        _add(dst, start, 1, src, tap, (j1 - j0) * inner)
+                    t = np.uint64(((((p * kh + a) * kw + b) * ho + i) * wo + j0) * inner)
+                    o = np.uint64(p * size + (h * width + j0 * sw + offset) * inner)
+                    if sw == 1:
+                        for k in range((j1 - j0) * inner):
+                            dst[o + np.uint64(k)] += src[t + np.uint64(k)]
+                    elif inner == 1:
+                        for j in range(j1 - j0):
+                            dst[o + np.uint64(j * sw)] += src[t + np.uint64(j)]
                     else:
                         for j in range(j1 - j0):
-                            _add(dst, start + j * sw * inner, 1, src, tap + j * inner, inner)
+                            for m in range(inner):
+                                dst[o + np.uint64(j * sw * inner + m)] += src[
+                                    t + np.uint64(j * inner + m)
+                                ]
