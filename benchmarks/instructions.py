@@ -36,15 +36,15 @@ CASES = [c[0] for c in CONVS] + [p[0] for p in POOLS] + STEPS
 def _conv(index: int) -> Callable[[], object]:
     from convprop import kernels as K
 
-    _, x_shape, w_shape, stride, padding = CONVS[index]
+    _, x_shape, w_shape, stride, padding, dilation, groups = CONVS[index]
     rng = np.random.default_rng(0)
     x = rng.standard_normal(x_shape).astype(np.float32)
     w = rng.standard_normal(w_shape).astype(np.float32)
-    gy = np.ones_like(K.conv2d(x, w, None, stride, padding))
+    gy = np.ones_like(K.conv2d(x, w, None, stride, padding, dilation, groups))
 
     def both() -> object:
-        K.conv2d(x, w, None, stride, padding)
-        return K.conv2d_backward(gy, x, w, stride, padding)
+        K.conv2d(x, w, None, stride, padding, dilation, groups)
+        return K.conv2d_backward(gy, x, w, stride, padding, dilation, groups)
 
     return both
 
@@ -52,8 +52,16 @@ def _conv(index: int) -> Callable[[], object]:
 def _pool(index: int) -> Callable[[], object]:
     from convprop import kernels as K
 
-    _, kernel, stride, padding = POOLS[index]
+    _, kind, kernel, stride, padding = POOLS[index]
     x = np.random.default_rng(0).standard_normal((8, 64, 56, 56)).astype(np.float32)
+    if kind == "avg":
+        gy = np.ones_like(K.avg_pool2d(x, kernel, stride, padding))
+
+        def average() -> object:
+            K.avg_pool2d(x, kernel, stride, padding)
+            return K.avg_pool2d_backward(gy, x.shape, kernel, stride, padding)
+
+        return average
     y, switches = K.max_pool2d_switches(x, kernel, stride, padding)
     gy = np.ones_like(y)
 
@@ -123,6 +131,7 @@ def per_call(src: Path, case: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--src", action="append", type=Path, help="a source tree (repeatable)")
+    parser.add_argument("--cases", type=int, nargs="+", help="case numbers (default: all)")
     parser.add_argument("--run", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--times", type=int, default=1, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -131,16 +140,16 @@ def main() -> None:
     if shutil.which("valgrind") is None:
         parser.exit(2, "benchmarks.instructions: valgrind is not installed (Debian: valgrind)\n")
     trees = args.src or [Path(__file__).resolve().parents[1] / "src"]
-    jobs = [(tree, case) for case in range(len(CASES)) for tree in trees]
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        counts = dict(zip(jobs, pool.map(lambda job: per_call(*job), jobs), strict=True))
-    header = "".join(f"{'Minstr ' + str(i):>12s}" for i in range(len(trees)))
+    cases = args.cases or range(len(CASES))
     print("trees: " + ", ".join(f"{i}={t}" for i, t in enumerate(trees)))
-    print(f"{'case':40s}{header}" + ("   ratios to tree 0" if len(trees) > 1 else ""))
-    for case, name in enumerate(CASES):
-        values = [counts[tree, case] for tree in trees]
-        ratios = " ".join(f"{v / values[0]:.4f}" for v in values[1:])
-        print(f"{name:40s}" + "".join(f"{v / 1e6:12.1f}" for v in values) + f"   {ratios}")
+    header = "".join(f"{'Minstr ' + str(i):>12s}" for i in range(len(trees)))
+    print(f"{'case':40s}{header}" + ("   ratios to tree 0" if len(trees) > 1 else ""), flush=True)
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        for case in cases:  # each case's trees in parallel, printed as it finishes
+            values = list(pool.map(per_call, trees, [case] * len(trees)))
+            ratios = " ".join(f"{v / values[0]:.4f}" for v in values[1:])
+            cells = "".join(f"{v / 1e6:12.1f}" for v in values)
+            print(f"{CASES[case]:40s}{cells}   {ratios}", flush=True)
 
 
 if __name__ == "__main__":

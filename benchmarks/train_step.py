@@ -58,6 +58,41 @@ def _vgg(nn):
     )
 
 
+def _resnet(nn):
+    """A small ResNet for 32x32 input (a stem, three basic blocks of 16, 32 and 64 channels,
+    the last two with stride 2 and a 1x1 shortcut, global average pooling); written once
+    for both libraries, as _vgg."""
+
+    class Block(nn.Module):
+        def __init__(self, cin: int, cout: int, stride: int) -> None:
+            super().__init__()
+            self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+            self.bn1 = nn.BatchNorm2d(cout)
+            self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+            self.bn2 = nn.BatchNorm2d(cout)
+            self.relu = nn.ReLU()
+            self.shortcut = nn.Sequential()  # the identity
+            if stride != 1 or cin != cout:
+                projection = nn.Conv2d(cin, cout, 1, stride, bias=False)
+                self.shortcut = nn.Sequential(projection, nn.BatchNorm2d(cout))
+
+        def forward(self, x):
+            y = self.relu(self.bn1(self.conv1(x)))
+            return self.relu(self.bn2(self.conv2(y)) + self.shortcut(x))
+
+    return nn.Sequential(
+        nn.Conv2d(3, 16, 3, 1, 1, bias=False),
+        nn.BatchNorm2d(16),
+        nn.ReLU(),
+        Block(16, 16, 1),
+        Block(16, 32, 2),
+        Block(32, 64, 2),
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
+        nn.Linear(64, 10),
+    )
+
+
 def _batches(case: str, steps: int, data: Path) -> tuple[list[np.ndarray], list[np.ndarray], int]:
     if case == "lenet":
         from convprop.data import load_mnist
@@ -83,8 +118,11 @@ def compare(
     from convprop import Tensor, models, nn, optim
     from convprop.nn import functional as F
 
-    theirs = _torch_lenet() if case == "lenet" else _vgg(torch.nn)
-    ours = models.lenet5() if case == "lenet" else _vgg(nn)
+    if case == "lenet":
+        theirs, ours = _torch_lenet(), models.lenet5()
+    else:
+        build = _vgg if case == "vgg" else _resnet
+        theirs, ours = build(torch.nn), build(nn)
     ours.load_state_dict({k: v.detach().numpy().copy() for k, v in theirs.state_dict().items()})
     opt = optim.SGD(ours.parameters(), lr=0.01, momentum=0.9)
     topt = torch.optim.SGD(theirs.parameters(), lr=0.01, momentum=0.9)
@@ -115,7 +153,11 @@ def compare(
             block()
             times[name].append(time.perf_counter() - start)
     rate = {name: batch * steps / statistics.median(t) for name, t in times.items()}
-    label = "LeNet-5 MNIST batch 64" if case == "lenet" else "VGG-style 32x32 batch 32"
+    label = {
+        "lenet": "LeNet-5 MNIST batch 64",
+        "vgg": "VGG-style 32x32 batch 32",
+        "resnet": "small ResNet 32x32 batch 32",
+    }[case]
     return {
         "case": f"train step: {label}",
         "convprop_images_per_s": rate["convprop"],
