@@ -38,3 +38,17 @@ def test_lazy_imports_its_module_on_the_first_call_only(monkeypatch):
 
     assert shape(2) == pool_layouts(2) and shape(3) == pool_layouts(3)
     assert loaded == ["layout"]
+
+
+def test_numba_runs_its_loops_on_the_workqueue_pool_unless_the_user_chose_one():
+    code = (
+        "import numpy as np, numba; from convprop import kernels as K; "
+        "K.max_pool2d(np.ones((1, 1, 4, 4)), 2); print(numba.threading_layer())"
+    )
+    env = {k: v for k, v in __import__("os").environ.items() if k != "NUMBA_THREADING_LAYER"}
+    env["CONVPROP_JIT"] = "1"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert run.stdout.strip() == "workqueue", run.stderr[-2000:]
+    env["NUMBA_THREADING_LAYER"] = "omp"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert run.stdout.strip() == "omp", run.stderr[-2000:]
