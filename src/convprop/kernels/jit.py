@@ -46,8 +46,9 @@ def numba() -> ModuleType | None:
         import numba as module
     except ImportError:
         return None
-    if "NUMBA_THREADING_LAYER" not in os.environ:  # the user's choice stands
-        module.config.THREADING_LAYER = "workqueue"  # before the first parallel loop
+    config: Any = module.config  # set before the first parallel loop; the user's choice stands
+    if "NUMBA_THREADING_LAYER" not in os.environ:
+        config.THREADING_LAYER = "workqueue"
     _threads.apply_to_numba(module)
     return module
 
