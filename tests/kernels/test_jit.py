@@ -52,3 +52,35 @@ def test_numba_runs_its_loops_on_the_workqueue_pool_unless_the_user_chose_one():
     env["NUMBA_THREADING_LAYER"] = "omp"
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert run.stdout.strip() == "omp", run.stderr[-2000:]
+
+
+def test_threads_running_compiled_kernels_at_once_take_turns_and_get_exact_results():
+    """workqueue aborts the process on two parallel loops at once: jit's lock serialises."""
+    pytest.importorskip("numba")
+    import threading
+
+    import numpy as np
+
+    from convprop import kernels as K
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((4, 64, 20, 20)).astype(np.float32)
+    w = rng.standard_normal((64, 1, 3, 3)).astype(np.float32)
+    want = K.conv2d(x, w, groups=64, algorithm="numba")
+    results, errors = [], []
+
+    def work():
+        try:
+            for _ in range(20):
+                results.append(K.conv2d(x, w, groups=64, algorithm="numba"))
+                K.max_pool2d(x, 2)
+        except Exception as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and len(results) == 80
+    assert all(np.array_equal(r, want) for r in results)

@@ -11,8 +11,10 @@ Numba's thread pool is its "workqueue" layer: the OpenMP layer it would pick oth
 leaves its threads spinning after each parallel loop, fighting the BLAS threads of the
 GEMM that follows for the same cores (measured on LeNet's conv2: 5.3x PyTorch's time
 with OpenMP, 1.35x with workqueue; one parallel loop 12 ms against 0.3 ms). workqueue
-refuses two parallel loops at once from two threads, which cannot happen here: no
-kernel releases the GIL (none is nogil). NUMBA_THREADING_LAYER, where set, wins.
+aborts the process when two threads start parallel loops at once (parallel loops release
+the GIL), so every compiled kernel runs under one lock: one at a time per process, each
+using every core it may (threads that train side by side, as tests/distributed's ranks,
+take turns). NUMBA_THREADING_LAYER, where set, wins.
 
 `enabled()` says whether the compiled kernels run: Numba imports and the environment
 variable CONVPROP_JIT is not "0". Where it is false, every operation runs its NumPy
@@ -24,6 +26,7 @@ from __future__ import annotations
 import functools
 import importlib
 import os
+import threading
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
@@ -31,6 +34,8 @@ from typing import Any
 from .. import _threads
 
 ENVIRONMENT = "CONVPROP_JIT"
+
+_one_at_a_time = threading.Lock()  # workqueue's rule: one parallel loop at a time
 
 
 def enabled() -> bool:
@@ -60,14 +65,15 @@ def load(module: str) -> ModuleType:
 
 def lazy(module: str, name: str) -> Callable[..., Any]:
     """A stand-in for function `name` of kernels module `module` that imports the module
-    on its first call, then calls straight through."""
+    on its first call, then calls through, one compiled kernel at a time."""
     target: Callable[..., Any] | None = None
 
     def call(*args: Any) -> Any:
         nonlocal target
         if target is None:
             target = getattr(load(module), name)
-        return target(*args)
+        with _one_at_a_time:
+            return target(*args)
 
     call.__name__ = call.__qualname__ = name
     call.__doc__ = f"convprop.kernels.{module}.{name}, compiled on first use."
