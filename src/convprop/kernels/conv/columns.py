@@ -71,7 +71,9 @@ def scatter_batch_inner(cols: np.ndarray, g: ConvGeometry, chwn: np.ndarray) -> 
     into chwn, a (C, *size, N) buffer, then transposed to NCHW (one pass)."""
     c6 = np.ascontiguousarray(cols).reshape(g.in_channels, *_hw(g.kernel), *_hw(g.out_size), -1)
     _scatter(c6, chwn.reshape(g.in_channels, *_hw(g.size), g.batch), *_planar(g))
-    return np.ascontiguousarray(chwn.transpose(g.dims + 1, *range(g.dims + 1)))
+    # a copy always: chwn is a workspace buffer that the next fill overwrites, and where the
+    # transpose is already contiguous (one channel of one pixel) ascontiguousarray is a view
+    return chwn.transpose(g.dims + 1, *range(g.dims + 1)).copy()
 
 
 @numba.njit(cache=True, inline="always")
