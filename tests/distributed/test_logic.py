@@ -181,8 +181,11 @@ def test_sampler_and_shuffle_exclude_each_other():
 def test_under_mpirun_each_process_gets_its_share_of_the_cores(monkeypatch):
     from convprop import _threads
 
-    for variable in (*_threads.LOCAL_SIZE, *_threads.THREAD_VARIABLES):
-        monkeypatch.delenv(variable, raising=False)
+    # a private copy of the environment: the variables set below must not reach Numba,
+    # which refuses a NUMBA_NUM_THREADS that changes after its threads start
+    names = (*_threads.LOCAL_SIZE, *_threads.THREAD_VARIABLES)
+    environ = {k: v for k, v in _threads.os.environ.items() if k not in names}
+    monkeypatch.setattr(_threads.os, "environ", environ)
     monkeypatch.setattr(_threads.os, "cpu_count", lambda: 8)
     _threads.share_cores_under_mpirun()  # not under mpirun: nothing set
     assert "OPENBLAS_NUM_THREADS" not in _threads.os.environ
