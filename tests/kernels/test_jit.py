@@ -54,9 +54,10 @@ def test_numba_runs_its_loops_on_the_workqueue_pool_unless_the_user_chose_one():
     assert run.stdout.strip() == "omp", run.stderr[-2000:]
 
 
-def test_threads_running_compiled_kernels_at_once_take_turns_and_get_exact_results():
+def test_threads_running_compiled_kernels_at_once_take_turns_and_get_exact_results(monkeypatch):
     """workqueue aborts the process on two parallel loops at once: jit's lock serialises."""
     pytest.importorskip("numba")
+    monkeypatch.setenv("CONVPROP_JIT", "1")  # also where CI runs the kernels with it off
     import threading
 
     import numpy as np
