@@ -20,6 +20,7 @@ from ..nn import Module
 from ..nn import functional as F
 from ..optim import Optimizer
 from ..optim.lr_scheduler import LRScheduler
+from . import interrupt
 
 
 @dataclass
@@ -87,6 +88,7 @@ def train_epoch(
         if on_step is not None:
             on_step(model, float(loss.item()))
         optimizer.step()
+        interrupt.check()  # a Ctrl-C that something swallowed (interrupt.py)
         total_loss += float(loss.item()) * len(y)
         correct += int((logits.numpy().argmax(axis=1) == y.numpy()).sum())
         count += len(y)
@@ -127,22 +129,23 @@ def fit(
     """Train from start_epoch to epochs, evaluating after each; on_epoch sees every result
     (the CLI saves its checkpoint there), on_step every step (the report records there)."""
     results = []
-    for epoch in range(start_epoch, epochs):
-        if hasattr(train_loader.sampler, "set_epoch"):
-            train_loader.sampler.set_epoch(epoch)  # a new shard order each epoch, on every rank
-        start = time.perf_counter()
-        loss, acc, rate = train_epoch(
-            model, train_loader, optimizer, f"epoch {epoch + 1}/{epochs}", progress, on_step
-        )
-        if scheduler is not None:
-            scheduler.step()
-        test_loss, test_acc = evaluate(model, test_loader)
-        result = EpochResult(
-            epoch + 1, loss, acc, test_loss, test_acc, time.perf_counter() - start, rate
-        )
-        results.append(result)
-        if on_epoch is not None:
-            on_epoch(result)
+    with interrupt.kept():  # a Ctrl-C is never lost (interrupt.py)
+        for epoch in range(start_epoch, epochs):
+            if hasattr(train_loader.sampler, "set_epoch"):
+                train_loader.sampler.set_epoch(epoch)  # a new shard order each epoch, on every rank
+            start = time.perf_counter()
+            loss, acc, rate = train_epoch(
+                model, train_loader, optimizer, f"epoch {epoch + 1}/{epochs}", progress, on_step
+            )
+            if scheduler is not None:
+                scheduler.step()
+            test_loss, test_acc = evaluate(model, test_loader)
+            result = EpochResult(
+                epoch + 1, loss, acc, test_loss, test_acc, time.perf_counter() - start, rate
+            )
+            results.append(result)
+            if on_epoch is not None:
+                on_epoch(result)
     return results
 
 
