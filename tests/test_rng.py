@@ -67,3 +67,13 @@ def test_manual_seed_fixes_a_shuffling_loaders_batches_without_a_seed_of_its_own
     assert sorted(i for batch in first for i in batch) == list(
         range(32)
     )  # a permutation: nothing lost
+
+
+def test_a_loader_that_does_not_shuffle_draws_nothing_from_the_global_generator():
+    from convprop.data import DataLoader, TensorDataset
+
+    convprop.manual_seed(9)
+    DataLoader(TensorDataset(np.arange(8.0)), batch_size=2)
+    after_loader = rng.generator().random(3)
+    convprop.manual_seed(9)
+    np.testing.assert_array_equal(after_loader, rng.generator().random(3))

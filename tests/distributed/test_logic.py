@@ -113,8 +113,11 @@ def test_simulated_ranks_average_gradients_and_match_one_process_on_the_whole_ba
     data = TensorDataset(rng.standard_normal((24, 1, 4, 4)), rng.integers(0, 3, 24))
     size, batch = 3, 2
 
+    building = threading.Lock()  # manual_seed is global: one rank draws its weights at a time
+
     def rank_work(comm):
-        model = _model(seed=comm.rank)  # different on every rank until the broadcast
+        with building:
+            model = _model(seed=comm.rank)  # different on every rank until the broadcast
         distributed.broadcast_parameters(model, comm=comm)
         model.eval()  # BatchNorm on running statistics: the batch split cannot change it
         opt = distributed.DistributedOptimizer(

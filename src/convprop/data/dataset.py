@@ -54,7 +54,7 @@ class DataLoader:
     """Batches of a dataset as tuples of Tensors.
 
     shuffle draws a new order every epoch from a generator seeded with `seed` (so the
-    same seed gives the same batches); without a seed, that generator is seeded from
+    same seed gives the same batches); without a seed, a shuffling loader's is seeded from
     convprop's own (rng.py), so convprop.manual_seed fixes the batches as it fixes the
     weights, as torch.manual_seed does for PyTorch's DataLoader. drop_last leaves out a
     short final batch. A sampler (an iterable of indices with a length, such as
@@ -77,8 +77,8 @@ class DataLoader:
             raise ValueError("DataLoader: sampler and shuffle exclude each other (as PyTorch)")
         self.dataset, self.batch_size = dataset, batch_size
         self.shuffle, self.drop_last, self.sampler = shuffle, drop_last, sampler
-        if seed is None:  # a child of the global generator: manual_seed reaches the order
-            seed = int(rng.generator().integers(2**63))
+        if seed is None and shuffle:  # a child of the global generator: manual_seed
+            seed = int(rng.generator().integers(2**63))  # reaches the order
         self.generator = np.random.default_rng(seed)
 
     def __len__(self) -> int:
