@@ -31,6 +31,8 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
+import numpy as np
+
 from .. import _threads
 
 ENVIRONMENT = "CONVPROP_JIT"
@@ -38,9 +40,17 @@ ENVIRONMENT = "CONVPROP_JIT"
 _one_at_a_time = threading.Lock()  # workqueue's rule: one parallel loop at a time
 
 
+FLOATS = (np.dtype(np.float32), np.dtype(np.float64))  # the dtypes compiled kernels take
+
+
 def enabled() -> bool:
     """Whether the compiled kernels run (Numba importable, CONVPROP_JIT != "0")."""
     return os.environ.get(ENVIRONMENT, "1") != "0" and numba() is not None
+
+
+def runs(dtype: Any) -> bool:
+    """Whether compiled kernels run on arrays of this dtype: float32 or float64, enabled()."""
+    return np.dtype(dtype) in FLOATS and enabled()
 
 
 @functools.cache

@@ -36,8 +36,7 @@ _scatter = jit.lazy("conv.columns", "scatter")
 def compiled(g: ConvGeometry, dtype: np.dtype) -> bool:
     """Whether columns.py's compiled loops fill and scatter g's columns: Numba enabled,
     1-D or 2-D, float32 or float64."""
-    floats = np.dtype(dtype) in (np.dtype(np.float32), np.dtype(np.float64))
-    return g.dims <= 2 and floats and jit.enabled()
+    return g.dims <= 2 and jit.runs(dtype)
 
 
 def im2col(x: np.ndarray, g: ConvGeometry, scratch_name: str | None = None) -> np.ndarray:

@@ -13,8 +13,6 @@ import numpy as np
 
 from .. import jit
 
-FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
-
 max_forward = jit.lazy("pool.compiled", "max_forward")
 max_backward = jit.lazy("pool.compiled", "max_backward")
 route = jit.lazy("pool.compiled", "route")
@@ -25,9 +23,4 @@ avg_backward = jit.lazy("pool.compiled", "avg_backward")
 def usable(x: np.ndarray, *others: np.ndarray) -> bool:
     """Whether the compiled kernels take these arrays: jit enabled, x (N, C, *size) with one
     to three spatial dimensions, float32 or float64, and `others` (divisors) of its dtype."""
-    return (
-        3 <= x.ndim <= 5
-        and x.dtype in FLOATS
-        and all(a.dtype == x.dtype for a in others)
-        and jit.enabled()
-    )
+    return 3 <= x.ndim <= 5 and all(a.dtype == x.dtype for a in others) and jit.runs(x.dtype)
