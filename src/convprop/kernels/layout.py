@@ -67,6 +67,12 @@ def at(*parts: Any) -> tuple[Any, ...]:
 ALL = slice(None)
 
 
+def leading(values: tuple[int, ...], count: int, fill: int = 1) -> tuple[int, ...]:
+    """Per-axis values of a layer with fewer axes as `count`, leading axes given `fill`:
+    a 1-D or 2-D layer run by a 2-D or 3-D compiled loop (sizes 1, padding 0)."""
+    return (fill,) * (count - len(values)) + tuple(int(v) for v in values)
+
+
 def window_slice(start: int, step: int, count: int) -> slice:
     """Positions start, start+step, ... (count of them), as a slice for strided access."""
     return slice(start, start + dilated_extent(count, step), step)

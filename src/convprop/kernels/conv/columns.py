@@ -28,6 +28,7 @@ import numba
 import numpy as np
 
 from ...shapes import ConvGeometry
+from ..layout import leading
 
 
 def _planar(g: ConvGeometry) -> tuple[int, ...]:
@@ -38,14 +39,14 @@ def _planar(g: ConvGeometry) -> tuple[int, ...]:
     return sh, sw, pt, pl, dh, dw
 
 
-def _hw(sizes: tuple[int, ...]) -> tuple[int, int]:
-    return (1, sizes[0]) if len(sizes) == 1 else (sizes[0], sizes[1])
-
-
 def fill(x: np.ndarray, g: ConvGeometry, cols: np.ndarray) -> np.ndarray:
     """im2col into cols: x (N, C, *size) -> cols (N, C, *kernel, *out), returned."""
-    x4 = np.ascontiguousarray(x).reshape(-1, *_hw(g.size), 1)
-    _fill(x4, cols.reshape(x4.shape[0], *_hw(g.kernel), *_hw(g.out_size), 1), *_planar(g))
+    x4 = np.ascontiguousarray(x).reshape(-1, *leading(g.size, 2), 1)
+    _fill(
+        x4,
+        cols.reshape(x4.shape[0], *leading(g.kernel, 2), *leading(g.out_size, 2), 1),
+        *_planar(g),
+    )
     return cols
 
 
@@ -53,8 +54,10 @@ def scatter(cols: np.ndarray, g: ConvGeometry) -> np.ndarray:
     """col2im: cols (N, C, *kernel, *out) -> a new (N, C, *size), overlaps summed."""
     dx = np.empty((*cols.shape[:2], *g.size), dtype=cols.dtype)
     planes = dx.shape[0] * dx.shape[1]
-    c6 = np.ascontiguousarray(cols).reshape(planes, *_hw(g.kernel), *_hw(g.out_size), 1)
-    _scatter(c6, dx.reshape(planes, *_hw(g.size), 1), *_planar(g))
+    c6 = np.ascontiguousarray(cols).reshape(
+        planes, *leading(g.kernel, 2), *leading(g.out_size, 2), 1
+    )
+    _scatter(c6, dx.reshape(planes, *leading(g.size, 2), 1), *_planar(g))
     return dx
 
 
@@ -62,15 +65,21 @@ def fill_batch_inner(x: np.ndarray, g: ConvGeometry, chwn: np.ndarray, cols: np.
     """Batch-inner im2col: x (N, C, *size) -> cols (C, *kernel, *out, N), through chwn, a
     (C, *size, N) buffer that receives x transposed (one pass; runs of W*N contiguous)."""
     np.copyto(chwn, x.transpose(*range(1, x.ndim), 0))
-    t4 = chwn.reshape(g.in_channels, *_hw(g.size), g.batch)
-    _fill(t4, cols.reshape(g.in_channels, *_hw(g.kernel), *_hw(g.out_size), g.batch), *_planar(g))
+    t4 = chwn.reshape(g.in_channels, *leading(g.size, 2), g.batch)
+    _fill(
+        t4,
+        cols.reshape(g.in_channels, *leading(g.kernel, 2), *leading(g.out_size, 2), g.batch),
+        *_planar(g),
+    )
 
 
 def scatter_batch_inner(cols: np.ndarray, g: ConvGeometry, chwn: np.ndarray) -> np.ndarray:
     """Batch-inner col2im: cols (C, *kernel, *out, N) -> a new (N, C, *size), overlaps summed
     into chwn, a (C, *size, N) buffer, then transposed to NCHW (one pass)."""
-    c6 = np.ascontiguousarray(cols).reshape(g.in_channels, *_hw(g.kernel), *_hw(g.out_size), -1)
-    _scatter(c6, chwn.reshape(g.in_channels, *_hw(g.size), g.batch), *_planar(g))
+    c6 = np.ascontiguousarray(cols).reshape(
+        g.in_channels, *leading(g.kernel, 2), *leading(g.out_size, 2), -1
+    )
+    _scatter(c6, chwn.reshape(g.in_channels, *leading(g.size, 2), g.batch), *_planar(g))
     # a copy always: chwn is a workspace buffer that the next fill overwrites, and where the
     # transpose is already contiguous (one channel of one pixel) ascontiguousarray is a view
     return chwn.transpose(g.dims + 1, *range(g.dims + 1)).copy()

@@ -27,9 +27,7 @@ import numpy as np
 from numba import prange
 
 from ...shapes import ConvGeometry
-from ..layout import crop_spatial, pad_spatial
-
-Triple = tuple[int, int, int]
+from ..layout import crop_spatial, leading, pad_spatial
 
 
 BLOCK = 2048  # elements of output a thread accumulates at once: a few rows, in L1
@@ -174,16 +172,10 @@ def _grad_weight(gy, xp, S, D, w_shape, out, P, Wp):  # type: ignore[no-untyped-
     return gw
 
 
-def _three(values: tuple[int, ...]) -> Triple:
-    """Per-axis values of a 1-, 2- or 3-D layer as depth, height, width (1 where absent)."""
-    d, h, w = (1,) * (3 - len(values)) + tuple(values)
-    return d, h, w
-
-
 def _planes(a: np.ndarray, dims: int, pitch: int | None = None) -> np.ndarray:
     """(N, C, *size) as C-contiguous (N, C, depth, height * pitch): flat planes whose rows
     lie `pitch` apart (the width, or more: then zeros fill each row's end)."""
-    d, h, w = _three(a.shape[2:])
+    d, h, w = leading(a.shape[2:], 3)
     if pitch is not None and pitch > w:
         a = pad_spatial(a, ((0, 0),) * (dims - 1) + ((0, pitch - w),))
         w = pitch
@@ -193,14 +185,19 @@ def _planes(a: np.ndarray, dims: int, pitch: int | None = None) -> np.ndarray:
 def _flat(g: ConvGeometry) -> bool:
     """Whether a block of output rows reads one flat stretch of each plane: stride 1 in
     the plane (height and width)."""
-    return _three(g.stride)[1:] == (1, 1)
+    return leading(g.stride, 3)[1:] == (1, 1)
 
 
 def conv_forward(x: np.ndarray, weight: np.ndarray, g: ConvGeometry) -> np.ndarray:
     """Y (N, C_out, *out_size) from x (N, C_in, *size) and W (C_out, C_in/groups, *kernel)."""
     xp = _planes(pad_spatial(x, g.pad), g.dims)
-    w = np.ascontiguousarray(weight).reshape(*g.w_shape[:2], *_three(g.kernel))
-    S, D, out, Wp = _three(g.stride), _three(g.dilation), _three(g.out_size), g.padded_size[-1]
+    w = np.ascontiguousarray(weight).reshape(*g.w_shape[:2], *leading(g.kernel, 3))
+    S, D, out, Wp = (
+        leading(g.stride, 3),
+        leading(g.dilation, 3),
+        leading(g.out_size, 3),
+        g.padded_size[-1],
+    )
     return _forward(xp, w, S, D, out, Wp).reshape(g.y_shape)
 
 
@@ -210,10 +207,10 @@ def conv_grad_input(grad_y: np.ndarray, weight: np.ndarray, g: ConvGeometry) -> 
     flat = _flat(g) and bool(np.isfinite(weight).all())  # else inf * 0 would land off-window
     P = Wp if flat else g.out_size[-1]
     gy = _planes(grad_y, g.dims, P)
-    w = np.ascontiguousarray(weight).reshape(*g.w_shape[:2], *_three(g.kernel))
-    padded = (g.in_channels, *_three(g.padded_size))
-    out = _three(g.out_size)
-    gxp = _grad_input(gy, w, _three(g.stride), _three(g.dilation), padded, out, P, flat)
+    w = np.ascontiguousarray(weight).reshape(*g.w_shape[:2], *leading(g.kernel, 3))
+    padded = (g.in_channels, *leading(g.padded_size, 3))
+    out = leading(g.out_size, 3)
+    gxp = _grad_input(gy, w, leading(g.stride, 3), leading(g.dilation, 3), padded, out, P, flat)
     gxp = gxp.reshape(g.batch, g.in_channels, *g.padded_size)
     return np.ascontiguousarray(crop_spatial(gxp, g.pad))
 
@@ -223,6 +220,6 @@ def conv_grad_weight(grad_y: np.ndarray, x: np.ndarray, g: ConvGeometry) -> np.n
     Wp = g.padded_size[-1]
     P = Wp if _flat(g) else g.out_size[-1]
     gy, xp = _planes(grad_y, g.dims, P), _planes(pad_spatial(x, g.pad), g.dims)
-    w_shape = (g.out_channels, g.in_channels // g.groups, *_three(g.kernel))
-    S, D, out = _three(g.stride), _three(g.dilation), _three(g.out_size)
+    w_shape = (g.out_channels, g.in_channels // g.groups, *leading(g.kernel, 3))
+    S, D, out = leading(g.stride, 3), leading(g.dilation, 3), leading(g.out_size, 3)
     return _grad_weight(gy, xp, S, D, w_shape, out, P, Wp).reshape(g.w_shape)

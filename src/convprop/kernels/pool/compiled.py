@@ -37,8 +37,7 @@ import numpy as np
 from numba import prange
 
 from ...shapes import PoolGeometry
-
-Triple = tuple[int, int, int]
+from ..layout import leading
 
 
 @numba.njit(cache=True)
@@ -184,23 +183,17 @@ def _avg_backward(grad_y, divisor, grad_x, k, s, p, d):  # type: ignore[no-untyp
                                 grad_x[q, x0, x1, z2 + j * s[2]] += share[u, i, j]
 
 
-def _three(values: tuple[int, ...], fill: int) -> Triple:
-    """A geometry's per-axis values as three, leading axes of size 1 given `fill`."""
-    a, b, c = (fill,) * (3 - len(values)) + tuple(int(v) for v in values)
-    return a, b, c
-
-
-def _args(g: PoolGeometry) -> tuple[Triple, Triple, Triple, Triple]:
+def _args(g: PoolGeometry) -> tuple[tuple[int, ...], ...]:
     return (
-        _three(g.kernel, 1),
-        _three(g.stride, 1),
-        _three(g.padding, 0),
-        _three(g.dilation, 1),
+        leading(g.kernel, 3, 1),
+        leading(g.stride, 3, 1),
+        leading(g.padding, 3, 0),
+        leading(g.dilation, 3, 1),
     )
 
 
 def _planes(shape: tuple[int, ...], size: tuple[int, ...]) -> tuple[int, int, int, int]:
-    n, c, d, h, w = (*shape[:2], *_three(size, 1))
+    n, c, d, h, w = (*shape[:2], *leading(size, 3, 1))
     return n * c, d, h, w
 
 
@@ -243,7 +236,7 @@ def avg_forward(x: np.ndarray, g: PoolGeometry, divisor: np.ndarray) -> np.ndarr
     xs = np.ascontiguousarray(x).reshape(_planes(x.shape, g.size))
     out = (*x.shape[:2], *g.out_size)
     y = np.empty(out, dtype=x.dtype)
-    div = np.ascontiguousarray(divisor, dtype=x.dtype).reshape(_three(g.out_size, 1))
+    div = np.ascontiguousarray(divisor, dtype=x.dtype).reshape(leading(g.out_size, 3, 1))
     _avg_forward(xs, div, y.reshape(_planes(out, g.out_size)), *_args(g))
     return y
 
@@ -254,6 +247,6 @@ def avg_backward(
     """dL/dX of the (N, C, *size) input `shape`, given each window's divisor."""
     grad_x = np.empty(shape, dtype=grad_y.dtype)
     gy = np.ascontiguousarray(grad_y).reshape(_planes(grad_y.shape, g.out_size))
-    div = np.ascontiguousarray(divisor, dtype=grad_y.dtype).reshape(_three(g.out_size, 1))
+    div = np.ascontiguousarray(divisor, dtype=grad_y.dtype).reshape(leading(g.out_size, 3, 1))
     _avg_backward(gy, div, grad_x.reshape(_planes(shape, g.size)), *_args(g))
     return grad_x
