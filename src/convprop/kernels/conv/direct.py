@@ -29,7 +29,6 @@ from numba import prange
 from ...shapes import ConvGeometry
 from ..layout import crop_spatial, leading, pad_spatial
 
-
 BLOCK = 2048  # elements of output a thread accumulates at once: a few rows, in L1
 
 
