@@ -5,15 +5,21 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.function import Function
+from ..kernels import jit
+
+_relu = jit.lazy("fused", "relu")  # one pass each, compiled (kernels/fused.py)
+_relu_backward = jit.lazy("fused", "relu_backward")
 
 
 class ReLU(Function):
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self.y = np.maximum(x, 0)  # NaN stays NaN, as PyTorch
+        self.y = _relu(x) if jit.runs(x.dtype) else np.maximum(x, 0)  # NaN stays NaN, as PyTorch
         return self.y
 
     def backward(self, g: np.ndarray) -> tuple[np.ndarray]:
         # d relu/dx = 1 where x > 0, else 0 (0 at 0, as PyTorch); y > 0 exactly where x > 0
+        if g.dtype == self.y.dtype and g.shape == self.y.shape and jit.runs(g.dtype):
+            return (_relu_backward(g, self.y),)
         passed = self.y > 0
         with np.errstate(invalid="ignore"):
             gx = g * passed  # 12x faster than np.where here; but inf * 0 is NaN, not 0

@@ -8,7 +8,10 @@ from typing import Any
 
 import numpy as np
 
-from .optimizer import Optimizer
+from ..kernels import jit
+from .optimizer import Optimizer, fusable
+
+_fused_adam = jit.lazy("fused", "adam")
 
 
 class Adam(Optimizer):
@@ -40,17 +43,23 @@ class Adam(Optimizer):
         self, p: Any, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]
     ) -> None:
         lr, (b1, b2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
-        if wd and self.decoupled:
-            p.data *= 1 - lr * wd
-        elif wd:
-            grad = grad + wd * p.data
         if "step" not in state:
             state["step"] = np.array(0)
             state["exp_avg"] = np.zeros_like(p.data)
             state["exp_avg_sq"] = np.zeros_like(p.data)
+        m, v = state["exp_avg"], state["exp_avg_sq"]
+        if fusable(p.data, grad, m, v):
+            state["step"] += 1
+            flat = (a.reshape(-1) for a in (p.data, grad, m, v))
+            step = int(state["step"])
+            _fused_adam(*flat, lr, (b1, b2), eps, wd, self.decoupled, step)  # below, one pass
+            return
+        if wd and self.decoupled:
+            p.data *= 1 - lr * wd
+        elif wd:
+            grad = grad + wd * p.data
         state["step"] += 1
         t = int(state["step"])
-        m, v = state["exp_avg"], state["exp_avg_sq"]
         m += (1 - b1) * (grad - m)  # PyTorch's lerp form of b1 m + (1-b1) g
         v *= b2
         v += (1 - b2) * grad * grad

@@ -8,6 +8,16 @@ from typing import Any
 import numpy as np
 
 from ..autograd import Parameter
+from ..kernels import jit
+
+
+def fusable(p: np.ndarray, *arrays: np.ndarray) -> bool:
+    """Whether the compiled one-pass update (kernels/fused.py) takes these arrays: float32 or
+    float64 with the compiled kernels on, all of p's dtype and shape, C-contiguous; else
+    the optimizer runs its NumPy expression (the same result, bit for bit)."""
+    same = all(a.dtype == p.dtype and a.shape == p.shape for a in arrays)
+    contiguous = all(a.flags.c_contiguous for a in (p, *arrays))
+    return same and contiguous and p.flags.writeable and jit.runs(p.dtype)
 
 
 class Optimizer:

@@ -7,7 +7,10 @@ from typing import Any
 
 import numpy as np
 
-from .optimizer import Optimizer
+from ..kernels import jit
+from .optimizer import Optimizer, fusable
+
+_fused_sgd = jit.lazy("fused", "sgd")
 
 
 class SGD(Optimizer):
@@ -44,8 +47,16 @@ class SGD(Optimizer):
     def _update(
         self, p: Any, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]
     ) -> None:
+        momentum, buf = group["momentum"], state.get("momentum_buffer")
+        if fusable(p.data, grad, *(() if buf is None else (buf,))):
+            first = bool(momentum) and buf is None
+            if first:
+                buf = state["momentum_buffer"] = np.empty_like(p.data)
+            flat = (a.reshape(-1) for a in (p.data, grad, p.data if buf is None else buf))
+            hyper = (group["lr"], momentum, group["dampening"], group["weight_decay"])
+            _fused_sgd(*flat, *hyper, group["nesterov"], first)  # the lines below, one pass
+            return
         g = grad + group["weight_decay"] * p.data if group["weight_decay"] else grad
-        momentum = group["momentum"]
         if momentum:
             if "momentum_buffer" not in state:
                 state["momentum_buffer"] = np.array(g, copy=True)

@@ -1,0 +1,104 @@
+"""The compiled element-wise kernels (kernels/fused.py) against the NumPy expressions they
+replace, bit for bit: ReLU forward and backward, and the SGD and Adam updates."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from convprop import Tensor, nn, optim
+from convprop.kernels import fused, jit
+
+pytestmark = pytest.mark.skipif(not jit.enabled(), reason="the compiled kernels are off")
+
+SIZES = (1, 1000, 300_001)
+
+
+def _awkward(size: int, dtype: type, seed: int) -> np.ndarray:
+    """Random values with NaN, +-inf, +-0 and ties at zero mixed in."""
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal(size).astype(dtype)
+    specials = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0], dtype=dtype)
+    where = rng.integers(0, size, min(size, 50))
+    a[where] = specials[where % len(specials)]
+    return a
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("size", SIZES)
+def test_relu_equals_numpy_maximum(dtype: type, size: int) -> None:
+    x = _awkward(size, dtype, 0)
+    y = fused.relu(x)
+    assert y.dtype == x.dtype
+    assert y.tobytes() == np.maximum(x, 0).tobytes()  # NaN kept, -0 -> +0, bit for bit
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("size", SIZES)
+def test_relu_backward_is_a_select(dtype: type, size: int) -> None:
+    y = fused.relu(_awkward(size, dtype, 1))
+    g = _awkward(size, dtype, 2)  # infinite and NaN gradients where y <= 0 give 0
+    expected = np.where(y > 0, g, 0).astype(dtype)
+    assert fused.relu_backward(g, y).tobytes() == expected.tobytes()
+
+
+def test_relu_takes_strided_input() -> None:
+    x = _awkward(4 * 6 * 10 * 10, np.float32, 3).reshape(4, 6, 10, 10)[:, ::2, :, 1:]
+    assert fused.relu(x).tobytes() == np.maximum(x, 0).tobytes()
+    g = np.asfortranarray(_awkward(x.size, np.float32, 4).reshape(x.shape))
+    y = fused.relu(x)
+    assert fused.relu_backward(g, y).tobytes() == np.where(y > 0, g, 0).tobytes()
+
+
+def test_relu_module_matches_its_numpy_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    x = _awkward(3 * 4 * 5 * 5, np.float32, 5).reshape(3, 4, 5, 5)
+    g = _awkward(x.size, np.float32, 6).reshape(x.shape)
+
+    def run() -> tuple[bytes, bytes]:
+        t = Tensor(x.copy(), requires_grad=True)
+        y = nn.ReLU()(t)
+        y.backward(g)
+        return y.data.tobytes(), t.grad.tobytes()
+
+    compiled = run()
+    monkeypatch.setenv(jit.ENVIRONMENT, "0")
+    assert run() == compiled
+
+
+OPTIMIZERS = [
+    *(
+        (optim.SGD, dict(lr=0.1, momentum=m, dampening=d, weight_decay=w, nesterov=n))
+        for m, d, w, n in itertools.product((0.0, 0.9), (0.0, 0.3), (0.0, 0.01), (False, True))
+        if not n or (m > 0 and d == 0)
+    ),
+    *(
+        (kind, dict(lr=0.01, betas=(0.8, 0.99), eps=1e-6, weight_decay=w))
+        for kind, w in itertools.product((optim.Adam, optim.AdamW), (0.0, 0.05))
+    ),
+]
+
+
+def _train(kind: type, options: dict, dtype: type) -> list[bytes]:
+    """Five steps on two parameters with fixed gradients: the parameters and every state array."""
+    rng = np.random.default_rng(7)
+    params = [Tensor(rng.standard_normal(s).astype(dtype), requires_grad=True) for s in (7, (3, 5))]
+    opt = kind(params, **options)
+    for step in range(5):
+        for p in params:
+            p.grad = rng.standard_normal(p.shape).astype(dtype) * (step + 1)
+        opt.step()
+    state = [np.asarray(v).tobytes() for s in opt.state.values() for v in s.values()]
+    return [p.data.tobytes() for p in params] + state
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(("kind", "options"), OPTIMIZERS)
+def test_fused_update_equals_numpy_update(
+    kind: type, options: dict, dtype: type, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    compiled = _train(kind, options, dtype)
+    monkeypatch.setenv(jit.ENVIRONMENT, "0")
+    numpy_only = _train(kind, options, dtype)
+    assert compiled == numpy_only
