@@ -35,7 +35,6 @@ NEVER: set[tuple[str, str]] = {
     ("kernels", "nn"),
     ("autograd", "nn"),
     ("optim", "nn"),
-    ("optim", "kernels"),  # optimizers depend on autograd only
     ("nn", "kernels"),  # nn reaches the kernels only through autograd (functions)
     ("explain", "cli"),
     ("shapes", "kernels"),
