@@ -1,6 +1,7 @@
 """kernels/jit.py: Numba loads on first use, never at `import convprop`, and
 CONVPROP_JIT=0 turns the compiled kernels off."""
 
+import os
 import subprocess
 import sys
 
@@ -85,3 +86,22 @@ def test_threads_running_compiled_kernels_at_once_take_turns_and_get_exact_resul
         t.join()
     assert not errors and len(results) == 80
     assert all(np.array_equal(r, want) for r in results)
+
+
+def test_the_first_compile_is_announced_once_and_a_cached_run_says_nothing(tmp_path):
+    pytest.importorskip("numba")
+    code = (
+        "import numpy as np\n"
+        "from convprop.kernels import jit\n"
+        "jit.announce_compiling(lambda notice: print('NOTICE', notice))\n"
+        "relu = jit.lazy('fused', 'relu')\n"
+        "relu(np.ones(3, np.float32)); relu(np.ones(3))  # two compilations, one notice\n"
+    )
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+    runs = [
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+        for _ in range(2)
+    ]
+    assert [r.returncode for r in runs] == [0, 0], runs[0].stderr + runs[1].stderr
+    assert runs[0].stdout.splitlines() == [f"NOTICE {jit.NOTICE}"]
+    assert runs[1].stdout == ""  # both kernels came from the cache

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .. import __version__
+from ..kernels import jit
 from .shape import add_stack_options
 
 
@@ -134,6 +135,13 @@ def _fail(command: str, message: str, code: int) -> int:
     return code
 
 
+def _compiling(notice: str) -> None:
+    """The first run's pause explained, on stderr, by rank 0 only in an MPI job."""
+    distributed = sys.modules.get("convprop.distributed")
+    if distributed is None or distributed.world().rank == 0:
+        print(f"convprop: {notice}", file=sys.stderr, flush=True)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
     try:
@@ -167,6 +175,7 @@ def _run(args: argparse.Namespace) -> int:
         "saliency": cli_predict.run_saliency,
         "export": cli_predict.run_export,
     }[args.command]
+    jit.announce_compiling(_compiling)
     try:
         return runner(args)
     except (ValueError, ImportError) as e:  # the user's mistake: one line, no traceback

@@ -16,6 +16,11 @@ the GIL), so every compiled kernel runs under one lock: one at a time per proces
 using every core it may (threads that train side by side, as tests/distributed's ranks,
 take turns). NUMBA_THREADING_LAYER, where set, wins.
 
+The first run on a fresh install pauses while the kernels compile (seconds);
+`announce_compiling(say)` has `say` told once, when the first of convprop's kernels starts
+compiling (Numba's "numba:compile" event fires only when its cache has no copy), so the
+command line can explain the pause instead of leaving it a surprise.
+
 `enabled()` says whether the compiled kernels run: Numba imports and the environment
 variable CONVPROP_JIT is not "0". Where it is false, every operation runs its NumPy
 algorithm instead (the same results to rounding; the kernel tests run in both modes).
@@ -38,6 +43,10 @@ from .. import _threads
 ENVIRONMENT = "CONVPROP_JIT"
 
 _one_at_a_time = threading.Lock()  # workqueue's rule: one parallel loop at a time
+
+NOTICE = "compiling kernels for this machine (first run only: Numba caches them)"
+_announcers: list[Callable[[str], None]] = []
+_announced = threading.Event()
 
 
 FLOATS = (np.dtype(np.float32), np.dtype(np.float64))  # the dtypes compiled kernels take
@@ -65,11 +74,39 @@ def numba() -> ModuleType | None:
     if "NUMBA_THREADING_LAYER" not in os.environ:
         config.THREADING_LAYER = "workqueue"
     _threads.apply_to_numba(module)
+    from numba.core import event
+
+    class FirstCompile(event.Listener):
+        def on_start(self, ev: Any) -> None:
+            _first_compile(ev)
+
+        def on_end(self, ev: Any) -> None:
+            pass
+
+    event.register("numba:compile", FirstCompile())  # type: ignore[no-untyped-call]
     return module
+
+
+def announce_compiling(say: Callable[[str], None]) -> None:
+    """Call say(NOTICE) once, when the first of convprop's kernels starts compiling in this
+    process (never where every kernel comes from Numba's cache)."""
+    if say not in _announcers:  # the command line registers on every call of main()
+        _announcers.append(say)
+
+
+def _first_compile(ev: Any) -> None:
+    """Numba starts compiling a function: if it is convprop's first, tell the announcers."""
+    func = getattr(ev.data.get("dispatcher"), "py_func", None)
+    ours = getattr(func, "__module__", "").startswith(f"{__package__}.")
+    if ours and _announcers and not _announced.is_set():
+        _announced.set()
+        for say in _announcers:
+            say(NOTICE)
 
 
 def load(module: str) -> ModuleType:
     """A compiled-kernel module of convprop.kernels (e.g. "conv.direct"), imported once."""
+    numba()  # Numba configured (threads, the first-compile notice) before any kernel loads
     return importlib.import_module(f"{__package__}.{module}")
 
 
