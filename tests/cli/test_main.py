@@ -107,3 +107,13 @@ def test_a_reader_that_leaves_early_ends_the_command_quietly():
         check=False,
     )
     assert done.stdout.count("\n") == 1 and done.stderr == ""
+
+
+def test_the_first_compile_notice_goes_to_a_terminal_only(capsys, monkeypatch):
+    from convprop.cli import main as cli_main
+
+    cli_main._compiling("compiling kernels")
+    assert capsys.readouterr().err == ""  # a log file or a pipe: no notice
+    monkeypatch.setattr("sys.stderr.isatty", lambda: True)
+    cli_main._compiling("compiling kernels")
+    assert capsys.readouterr().err == "convprop: compiling kernels\n"

@@ -136,9 +136,10 @@ def _fail(command: str, message: str, code: int) -> int:
 
 
 def _compiling(notice: str) -> None:
-    """The first run's pause explained, on stderr, by rank 0 only in an MPI job."""
+    """The first run's pause explained to a person watching: on stderr where it is a
+    terminal (as the progress bars), by rank 0 only in an MPI job."""
     distributed = sys.modules.get("convprop.distributed")
-    if distributed is None or distributed.world().rank == 0:
+    if sys.stderr.isatty() and (distributed is None or distributed.world().rank == 0):
         print(f"convprop: {notice}", file=sys.stderr, flush=True)
 
 
