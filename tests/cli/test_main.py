@@ -110,8 +110,9 @@ def test_a_reader_that_leaves_early_ends_the_command_quietly():
 
 
 def test_the_first_compile_notice_goes_to_a_terminal_only(capsys, monkeypatch):
-    from convprop.cli import main as cli_main
+    import importlib
 
+    cli_main = importlib.import_module("convprop.cli.main")  # the module, not the function
     cli_main._compiling("compiling kernels")
     assert capsys.readouterr().err == ""  # a log file or a pipe: no notice
     monkeypatch.setattr("sys.stderr.isatty", lambda: True)
