@@ -41,6 +41,7 @@ CASES_ND = [
     ((4, 4, 5), (3, 3, 3), 1, "same", (1, 2, 1), 4),
     ((6, 5, 4), (2, 2, 2), 2, ((1, 0), 0, (0, 2)), 1, 1),
     ((3, 3, 3), (1, 1, 1), 1, 0, 1, 1),
+    ((7, 5, 6), (3, 3, 2), (2, 1, 1), 1, (2, 1, 2), 2),  # a depth stride alone: flat planes
 ]
 FUNCS = {1: (K.conv1d, K.conv1d_backward), 3: (K.conv3d, K.conv3d_backward)}
 
@@ -174,6 +175,44 @@ def test_the_same_bits_with_one_and_two_threads(rng, threads, stride):
     for run in runs[1:]:
         for got, first in zip(run, runs[0], strict=True):
             np.testing.assert_array_equal(got, first)
+
+
+def _backward_equals_reference(x, w, **opts):
+    y = K.conv2d(x, w, **opts, algorithm="numba")
+    assert_close(y, K.conv2d(x, w, **opts, algorithm="direct"))
+    gy = np.random.default_rng(2).standard_normal(y.shape).astype(x.dtype)
+    want = K.conv2d_backward(gy, x, w, **opts, algorithm="direct")
+    for got, expected in zip(
+        K.conv2d_backward(gy, x, w, **opts, algorithm="numba"), want, strict=True
+    ):
+        assert_close(got, expected)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("channels, filters", [(3, 5), (2, 6), (1, 6), (6, 3)])
+def test_odd_channel_counts_and_uneven_parts(rng, channels, filters, dtype):
+    """Passes take two output channels (forward) or two input channels (dL/dX) at a time,
+    the last one alone when the count is odd; dL/dW splits a group's filters into parts
+    (C_in small), the last part short or empty."""
+    x = rng.standard_normal((3, channels, 9, 8)).astype(dtype)
+    w = rng.standard_normal((filters, channels, 3, 3)).astype(dtype)
+    _backward_equals_reference(x, w, padding=1)
+    _backward_equals_reference(x, w, stride=(1, 2), padding=(2, 1))
+
+
+def test_a_value_no_window_of_a_tap_reads_stays_out_of_its_gradient(rng):
+    """dL/dW at stride 1 multiplies only positions of the definition: an infinity in X's
+    last column, read by taps b = 1, 2 of a 3x3 filter with padding 1, never by b = 0,
+    leaves dL/dW[..., 0] finite (a method summing the columns between rows would not)."""
+    x, w = rng.standard_normal((2, 2, 6, 7)), rng.standard_normal((3, 2, 3, 3))
+    x[1, 0, 3, 6] = np.inf
+    gy = rng.standard_normal((2, 3, 6, 7))
+    got = K.conv2d_backward(gy, x, w, padding=1, algorithm="numba")[1]
+    want = K.conv2d_backward(gy, x, w, padding=1, algorithm="direct")[1]
+    assert np.isfinite(want[:, :, :, 0]).all() and not np.isfinite(want[:, 0, :, 1:]).all()
+    np.testing.assert_array_equal(np.isfinite(got), np.isfinite(want))
+    finite = np.isfinite(want)
+    np.testing.assert_allclose(got[finite], want[finite], atol=1e-12)
 
 
 def test_a_long_plane_runs_in_several_blocks(rng):

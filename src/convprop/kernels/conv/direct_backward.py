@@ -1,0 +1,249 @@
+"""The gradients of the compiled direct convolution (direct.py: the method, the symbols).
+
+dL/dX at stride 1 with a finite W, per (image, group): the full convolution of dL/dY with
+the flipped filter, written as a gather. The group's dL/dY planes go into a buffer of
+planes (Dp + mD, Hp + mH, Wp) with m = D*(k-1) zeros before them on each axis
+(and after: the rest of each row, rows and planes), and dL/dXp[d, h, w] is the sum over
+the taps of W[o, c, r, a, b] * buffer[o, d + mD - r*D0, h + mH - a*D1, w + mW - b*D2]:
+the forward's gather (direct_loops.gather) with offsets from the flipped taps. Terms
+outside dL/dY read the zeros, which add nothing while W is finite. A read past a row's end
+lands on the next row's first mW columns, zeros too.
+
+Otherwise (a stride, or a NaN or infinity in W: inf * 0 must not reach positions off its
+windows) dL/dX scatters, per (image, input channel), each dL/dY row times each weight
+onto the rows of a padded plane it was read from, then crops the padding.
+
+dL/dW per (input channel, part of its group's output channels), the batch in order: at
+stride 1 in the plane, each image's padded plane is cut to the output's width once per
+tap column b (_shifted), so that tap (r, a, b) is one flat stretch with dL/dY's row pitch
+and its products over the whole plane are one pass, folded in four (direct_loops.fold4:
+one accumulator load and store per four products; no position outside the definition is
+ever multiplied). With a stride, row by row. Each accumulator position sums over the
+batch in order, then the positions are summed in order: never a sum whose order depends
+on the threads.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+from numba import prange
+
+from ...shapes import ConvGeometry
+from ..layout import leading
+from .direct_loops import (
+    BLOCK,
+    block_rows,
+    chunk_count,
+    fill,
+    fold4,
+    gather,
+    products,
+    put,
+    span,
+    tap_offsets,
+    volume,
+    zero,
+)
+
+
+@numba.njit(parallel=True, cache=True)
+def _grad_input_gather(gy, wg, offsets, lead, margin, padded, size, G, chunks):  # type: ignore[no-untyped-def]
+    # dL/dX[n, k*Cg + c, d, h, w] = sum_{o,r,a,b} W[k*Og + o, c, r, a, b]
+    #     * dL/dY[n, k*Og + o, d + P0 - r*D0, h + P1 - a*D1, w + P2 - b*D2]
+    # (dL/dY zero out of range: the full convolution with the flipped W); wg[k*Cg + c, t]
+    # lists input channel c's taps t = (o, r, a, b), offsets[t] their flipped places.
+    N, O = gy.shape[0], gy.shape[1]
+    C = wg.shape[0]
+    Cg, Og = C // G, O // G
+    Dp, Hp, Wp = padded
+    Di, Hi, Wi = size
+    shape = (Dp + margin[0], Hp + margin[1], Wp)
+    R = block_rows(True, Hi, Wp, Wi, BLOCK)
+    gx = np.empty((N, C, Di, Hi, Wi), dtype=gy.dtype)
+    items = N * G
+    for chunk in prange(chunks):
+        # + Wp: the last row's reads past its end (zeros)
+        buf = np.zeros(Og * shape[0] * shape[1] * Wp + Wp, dtype=gy.dtype)
+        acc = np.empty((2, (R - 1) * Wp + Wi), dtype=gy.dtype)
+        lo, hi = span(chunk, chunks, items)
+        for item in range(lo, hi):
+            n, k = item // G, item % G
+            fill(buf, gy[n, k * Og : (k + 1) * Og], margin, shape)
+            for c in range(k * Cg, (k + 1) * Cg, 2):
+                pair = c + 1 < (k + 1) * Cg
+                for d in range(Di):
+                    for h0 in range(0, Hi, R):
+                        rows = min(R, Hi - h0)
+                        start = ((d + lead[0]) * shape[1] + h0 + lead[1]) * Wp + lead[2]
+                        gather(acc, buf, start, offsets, wg, c, pair, (rows - 1) * Wp + Wi)
+                        for e in range(1 + pair):
+                            for q in range(rows):
+                                put(gx[n, c + e, d, h0 + q], acc[e][q * Wp : q * Wp + Wi], Wi)
+    return gx
+
+
+@numba.njit(parallel=True, cache=True)
+def _grad_input_scatter(gy, W, lead, padded, size, S, D, G, chunks):  # type: ignore[no-untyped-def]
+    # dL/dXp[n, k*Cg + c, u*S0 + r*D0, i*S1 + a*D1, j*S2 + b*D2]
+    #     += sum_o dL/dY[n, k*Og + o, u, i, j] * W[k*Og + o, c, r, a, b]   (chain rule)
+    # scattered by the thread that owns (n, k*Cg + c) into a padded plane, then cropped.
+    N, O, Uo, Ho, Wo = gy.shape
+    _, Cg, KD, KH, KW = W.shape
+    C = Cg * G
+    Og = O // G
+    Dp, Hp, Wp = padded
+    Di, Hi, Wi = size
+    gx = np.empty((N, C, Di, Hi, Wi), dtype=gy.dtype)
+    items = N * C
+    for chunk in prange(chunks):
+        plane = np.empty(Dp * Hp * Wp, dtype=gy.dtype)
+        lo, hi = span(chunk, chunks, items)
+        for item in range(lo, hi):
+            n, kc = item // C, item % C
+            k, c = kc // Cg, kc % Cg
+            zero(plane, plane.size)
+            for o in range(k * Og, (k + 1) * Og):
+                for u in range(Uo):
+                    for i in range(Ho):
+                        g = gy[n, o, u, i]
+                        for r in range(KD):
+                            for a in range(KH):
+                                for b in range(KW):
+                                    s = ((u * S[0] + r * D[0]) * Hp + i * S[1] + a * D[1]) * Wp
+                                    s += b * D[2]
+                                    row = plane[s : s + (Wo - 1) * S[2] + 1 : S[2]]
+                                    w = W[o, c, r, a, b]
+                                    for j in range(Wo):
+                                        row[j] += w * g[j]
+            for d in range(Di):
+                for h in range(Hi):
+                    s = ((d + lead[0]) * Hp + h + lead[1]) * Wp + lead[2]
+                    put(gx[n, kc, d, h], plane[s : s + Wi], Wi)
+    return gx
+
+
+@numba.njit(cache=True)
+def _shifted(xs, planes, lead, padded, Wo, D2, KW):  # type: ignore[no-untyped-def]
+    """xs[b, d, h, j] = Xp[d, h, j + b*D2] for j < Wo, each tap column b: the padded planes
+    cut to the output's width, once per b, so that tap (r, a, b) is one flat stretch of
+    xs[b] with the output's row pitch. Only the in-range part is written: the zeros of
+    padding stay from xs's allocation."""
+    Di, Hi, Wi = planes.shape
+    Dp, Hp, _ = padded
+    for b in range(KW):
+        lo, hi = max(0, lead[2] - b * D2), min(Wo, Wi + lead[2] - b * D2)
+        for d in range(Di):
+            for h in range(Hi):
+                dst = ((b * Dp + d + lead[0]) * Hp + h + lead[1]) * Wo + lo
+                src = lo + b * D2 - lead[2]
+                put(xs[dst : dst + hi - lo], planes[d, h, src : src + hi - lo], hi - lo)
+
+
+@numba.njit(cache=True)
+def _plane_products(acc, g, xs, padded, S, D, kernel, out):  # type: ignore[no-untyped-def]
+    """acc[t, j] += the products dL/dY * Xp of tap t = (r, a, b) over one output channel's
+    planes g (Uo, Ho*Wo) of one image. Stride 1 in the plane (xs: _shifted's columns, row
+    pitch Wo): one stretch of the whole plane per tap, folded in four (direct_loops.fold4).
+    With a stride (xs: the padded planes), row by row."""
+    KD, KH, KW = kernel
+    Dp, Hp, Wp = padded
+    Uo, Ho, Wo = out
+    flat = S[1] == 1 and S[2] == 1
+    for u in range(Uo):
+        for r in range(KD):
+            for a in range(KH):
+                for b in range(KW):
+                    t = (r * KH + a) * KW + b
+                    if flat:
+                        s = ((b * Dp + u * S[0] + r * D[0]) * Hp + a * D[1]) * Wo
+                        fold4(acc[t], g[u], xs[s : s + Ho * Wo], Ho * Wo)
+                        continue
+                    for i in range(Ho):
+                        s = ((u * S[0] + r * D[0]) * Hp + i * S[1] + a * D[1]) * Wp + b * D[2]
+                        row = xs[s : s + (Wo - 1) * S[2] + 1 : S[2]]
+                        products(acc[t], g[u, i * Wo : (i + 1) * Wo], row, Wo)
+
+
+@numba.njit(parallel=True, cache=True)
+def _grad_weight(gy, x, lead, padded, S, D, kernel, out, Cg, split, chunks):  # type: ignore[no-untyped-def]
+    # dL/dW[o,c,r,a,b] = sum_{n,u,i,j} dL/dY[n,o,u,i,j]
+    #                    * Xp[n, k*Cg + c, u*S0 + r*D0, i*S1 + a*D1, j*S2 + b*D2]
+    # Items: (input channel k*Cg + c, one of `split` parts of group k's output channels);
+    # acc[e, t] keeps the products of output o0 + e and tap t per (folded) position, over
+    # the batch in order, then summed over the positions in order.
+    N, O = gy.shape[0], gy.shape[1]
+    C = x.shape[1]
+    Dp, Hp, Wp = padded
+    Ho, Wo = out[1], out[2]
+    KD, KH, KW = kernel
+    T = KD * KH * KW
+    Og = O // (C // Cg)
+    part = -(-Og // split)  # output channels per item
+    flat = S[1] == 1 and S[2] == 1
+    width = max(4, Ho * Wo // 4) if flat else Wo
+    size = KW * Dp * Hp * Wo if flat else Dp * Hp * Wp
+    gw = np.empty((O, Cg, T), dtype=x.dtype)
+    items = C * split
+    for chunk in prange(chunks):
+        xs = np.zeros(size, dtype=x.dtype)
+        acc = np.empty((part, T, width), dtype=x.dtype)
+        lo, hi = span(chunk, chunks, items)
+        for item in range(lo, hi):
+            kc, p = item // split, item % split
+            k, c = kc // Cg, kc % Cg
+            o0 = k * Og + p * part
+            count = min(part, (k + 1) * Og - o0)
+            for e in range(count):
+                for t in range(T):
+                    zero(acc[e, t], width)
+            for n in range(N):
+                if flat:
+                    _shifted(xs, x[n, kc], lead, padded, Wo, D[2], KW)
+                else:
+                    fill(xs, x[n, kc : kc + 1], lead, padded)
+                for e in range(count):
+                    _plane_products(acc[e], gy[n, o0 + e], xs, padded, S, D, kernel, out)
+            for e in range(count):
+                for t in range(T):
+                    total = acc.dtype.type(0)
+                    for j in range(width):
+                        total += acc[e, t, j]
+                    gw[o0 + e, c, t] = total
+    return gw
+
+
+def conv_grad_input(grad_y: np.ndarray, weight: np.ndarray, g: ConvGeometry) -> np.ndarray:
+    """dL/dX (N, C_in, *size) from dL/dY and W; formulas: _grad_input_gather (stride 1,
+    W finite) and _grad_input_scatter."""
+    kernel, D, S = leading(g.kernel, 3), leading(g.dilation, 3), leading(g.stride, 3)
+    padded, size = leading(g.padded_size, 3), leading(g.size, 3)
+    lead = leading(tuple(b for b, _ in g.pad), 3, 0)
+    cg, og, G = g.in_channels // g.groups, g.out_channels // g.groups, g.groups
+    w = np.ascontiguousarray(weight).reshape(g.out_channels, cg, *kernel)
+    gy = volume(grad_y, g.dims)
+    if S != (1, 1, 1) or not np.isfinite(w).all():
+        chunks = chunk_count(g.batch * g.in_channels)
+        gx = _grad_input_scatter(gy, w, lead, padded, size, S, D, G, chunks)
+        return gx.reshape(g.x_shape)
+    margin = tuple(d * (k - 1) for k, d in zip(kernel, D, strict=True))
+    shape = (padded[0] + margin[0], padded[1] + margin[1], padded[2])
+    offsets = tap_offsets(og, shape, kernel, D, flip=True)
+    wg = np.ascontiguousarray(w.reshape(G, og, cg, -1).transpose(0, 2, 1, 3))
+    chunks = chunk_count(g.batch * G)
+    args = (lead, margin, padded, size, G, chunks)
+    return _grad_input_gather(gy, wg.reshape(g.in_channels, -1), offsets, *args).reshape(g.x_shape)
+
+
+def conv_grad_weight(grad_y: np.ndarray, x: np.ndarray, g: ConvGeometry) -> np.ndarray:
+    """dL/dW (C_out, C_in/groups, *kernel) from dL/dY and X; formula: _grad_weight."""
+    kernel, D, S = leading(g.kernel, 3), leading(g.dilation, 3), leading(g.stride, 3)
+    padded, out = leading(g.padded_size, 3), leading(g.out_size, 3)
+    lead = leading(tuple(b for b, _ in g.pad), 3, 0)
+    cg, og = g.in_channels // g.groups, g.out_channels // g.groups
+    # enough items for every thread (the parts change who computes, never the sums)
+    split = min(og, -(-4 * numba.get_num_threads() // g.in_channels))
+    chunks = chunk_count(g.in_channels * split)
+    gy = volume(grad_y, g.dims).reshape(g.batch, g.out_channels, out[0], out[1] * out[2])
+    args = (lead, padded, S, D, kernel, out, cg, split, chunks)
+    return _grad_weight(gy, volume(x, g.dims), *args).reshape(g.w_shape)
