@@ -86,7 +86,17 @@ def _forward(x, wt, offsets, lead, padded, S, out, Cg, chunks):  # type: ignore[
                         rows = min(R, Ho - i0)
                         start = (u * S[0] * Hp + i0 * S[1]) * Wp
                         if flat:
-                            gather(acc, buf, start, offsets, wt, o, pair, (rows - 1) * Wp + Wo)
+                            gather(
+                                acc[0],
+                                acc[1],
+                                buf,
+                                start,
+                                offsets,
+                                wt,
+                                o,
+                                pair,
+                                (rows - 1) * Wp + Wo,
+                            )
                         else:
                             gather_strided(acc[0], buf, start, offsets, wt, o, S[2], Wo)
                         for e in range(1 + pair):

@@ -76,7 +76,9 @@ def _grad_input_gather(gy, wg, offsets, lead, margin, padded, size, G, chunks): 
                     for h0 in range(0, Hi, R):
                         rows = min(R, Hi - h0)
                         start = ((d + lead[0]) * shape[1] + h0 + lead[1]) * Wp + lead[2]
-                        gather(acc, buf, start, offsets, wg, c, pair, (rows - 1) * Wp + Wi)
+                        gather(
+                            acc[0], acc[1], buf, start, offsets, wg, c, pair, (rows - 1) * Wp + Wi
+                        )
                         for e in range(1 + pair):
                             for q in range(rows):
                                 put(gx[n, c + e, d, h0 + q], acc[e][q * Wp : q * Wp + Wi], Wi)

@@ -74,41 +74,85 @@ def zero(dst, length):  # type: ignore[no-untyped-def]
 
 
 @numba.njit(cache=True)
-def tap(acc, x0, w0, length):  # type: ignore[no-untyped-def]
-    """acc[j] += w0 * x0[j]: one tap (x0 may be strided)."""
-    for j in range(length):
-        acc[j] += w0 * x0[j]
+def tap(acc, x0, w0, length, first):  # type: ignore[no-untyped-def]
+    """acc[j] += w0 * x0[j]: one tap (x0 may be strided); acc[j] = ... when first."""
+    if first:
+        for j in range(length):
+            acc[j] = w0 * x0[j]
+    else:
+        for j in range(length):
+            acc[j] += w0 * x0[j]
 
 
 @numba.njit(cache=True)
-def taps4(acc, x0, x1, x2, x3, w0, w1, w2, w3, length):  # type: ignore[no-untyped-def]
-    """acc[j] += (w0 x0[j] + w1 x1[j]) + (w2 x2[j] + w3 x3[j]): four taps, one pass."""
-    for j in range(length):
-        acc[j] += (w0 * x0[j] + w1 * x1[j]) + (w2 * x2[j] + w3 * x3[j])
+def taps4(acc, x0, x1, x2, x3, w, length, first):  # type: ignore[no-untyped-def]
+    """acc[j] += (w0 x0[j] + w1 x1[j]) + (w2 x2[j] + w3 x3[j]): four taps in one pass,
+    weights w[0:4]; acc[j] = ... when first (no pass zeroing acc, no load of it)."""
+    w0, w1, w2, w3 = w[0], w[1], w[2], w[3]
+    if first:
+        for j in range(length):
+            acc[j] = (w0 * x0[j] + w1 * x1[j]) + (w2 * x2[j] + w3 * x3[j])
+    else:
+        for j in range(length):
+            acc[j] += (w0 * x0[j] + w1 * x1[j]) + (w2 * x2[j] + w3 * x3[j])
 
 
 @numba.njit(cache=True)
-def taps4x2(acc, acd, x0, x1, x2, x3, w, v, length):  # type: ignore[no-untyped-def]
+def taps8(acc, x0, x1, x2, x3, x4, x5, x6, x7, w, length, first):  # type: ignore[no-untyped-def]
+    """taps4 for eight taps, summed as a tree of pairs (a 3x3 filter: one pass and one
+    tap; measured 0.47 against 0.70 us for zeroing, two passes of four and one tap)."""
+    w0, w1, w2, w3, w4, w5, w6, w7 = w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]
+    if first:
+        for j in range(length):
+            acc[j] = ((w0 * x0[j] + w1 * x1[j]) + (w2 * x2[j] + w3 * x3[j])) + (
+                (w4 * x4[j] + w5 * x5[j]) + (w6 * x6[j] + w7 * x7[j])
+            )
+    else:
+        for j in range(length):
+            acc[j] += ((w0 * x0[j] + w1 * x1[j]) + (w2 * x2[j] + w3 * x3[j])) + (
+                (w4 * x4[j] + w5 * x5[j]) + (w6 * x6[j] + w7 * x7[j])
+            )
+
+
+@numba.njit(cache=True)
+def taps4x2(acc, acd, x0, x1, x2, x3, w, v, length, first):  # type: ignore[no-untyped-def]
     """taps4 for two output channels at once, weights w[0:4] and v[0:4]: each input
     element is loaded once for both."""
     w0, w1, w2, w3 = w[0], w[1], w[2], w[3]
     v0, v1, v2, v3 = v[0], v[1], v[2], v[3]
-    for j in range(length):
-        p, q, r, s = x0[j], x1[j], x2[j], x3[j]
-        acc[j] += (w0 * p + w1 * q) + (w2 * r + w3 * s)
-        acd[j] += (v0 * p + v1 * q) + (v2 * r + v3 * s)
+    if first:
+        for j in range(length):
+            p, q, r, s = x0[j], x1[j], x2[j], x3[j]
+            acc[j] = (w0 * p + w1 * q) + (w2 * r + w3 * s)
+            acd[j] = (v0 * p + v1 * q) + (v2 * r + v3 * s)
+    else:
+        for j in range(length):
+            p, q, r, s = x0[j], x1[j], x2[j], x3[j]
+            acc[j] += (w0 * p + w1 * q) + (w2 * r + w3 * s)
+            acd[j] += (v0 * p + v1 * q) + (v2 * r + v3 * s)
 
 
 @numba.njit(cache=True)
-def gather(acc, buf, start, offsets, weights, row, pair, length):  # type: ignore[no-untyped-def]
-    """acc[e, j] = sum_t weights[row + e, t] * buf[start + offsets[t] + j] for j < length,
-    e < 1 + pair: every tap of one or two output rows of the weights, over one flat
-    stretch of a contiguous buffer. Taps go four to a pass, in order, then one by one."""
+def gather(acc, acd, buf, start, offsets, weights, row, pair, length):  # type: ignore[no-untyped-def]
+    """acc[j] = sum_t weights[row, t] * buf[start + offsets[t] + j] for j < length, and
+    acd[j] likewise with weights[row + 1] when pair: every tap of one or two output rows
+    of the weights, over one flat
+    stretch of a contiguous buffer. Taps go eight (one output) or four (two) to a pass,
+    in order, then one by one; the first pass writes acc, the others add to it."""
     count = offsets.size
-    zero(acc[0], length)
-    if pair:
-        zero(acc[1], length)
     t = 0
+    while not pair and t + 8 <= count:
+        s0, s1 = start + offsets[t], start + offsets[t + 1]
+        s2, s3 = start + offsets[t + 2], start + offsets[t + 3]
+        s4, s5 = start + offsets[t + 4], start + offsets[t + 5]
+        s6, s7 = start + offsets[t + 6], start + offsets[t + 7]
+        x0, x1 = buf[s0 : s0 + length], buf[s1 : s1 + length]
+        x2, x3 = buf[s2 : s2 + length], buf[s3 : s3 + length]
+        x4, x5 = buf[s4 : s4 + length], buf[s5 : s5 + length]
+        x6, x7 = buf[s6 : s6 + length], buf[s7 : s7 + length]
+        w = weights[row, t : t + 8]
+        taps8(acc, x0, x1, x2, x3, x4, x5, x6, x7, w, length, t == 0)
+        t += 8
     while t + 4 <= count:
         s0, s1 = start + offsets[t], start + offsets[t + 1]
         s2, s3 = start + offsets[t + 2], start + offsets[t + 3]
@@ -116,15 +160,16 @@ def gather(acc, buf, start, offsets, weights, row, pair, length):  # type: ignor
         x2, x3 = buf[s2 : s2 + length], buf[s3 : s3 + length]
         w = weights[row, t : t + 4]
         if pair:
-            taps4x2(acc[0], acc[1], x0, x1, x2, x3, w, weights[row + 1, t : t + 4], length)
+            v = weights[row + 1, t : t + 4]
+            taps4x2(acc, acd, x0, x1, x2, x3, w, v, length, t == 0)
         else:
-            taps4(acc[0], x0, x1, x2, x3, w[0], w[1], w[2], w[3], length)
+            taps4(acc, x0, x1, x2, x3, w, length, t == 0)
         t += 4
     while t < count:
         s0 = start + offsets[t]
-        tap(acc[0], buf[s0 : s0 + length], weights[row, t], length)
+        tap(acc, buf[s0 : s0 + length], weights[row, t], length, t == 0)
         if pair:
-            tap(acc[1], buf[s0 : s0 + length], weights[row + 1, t], length)
+            tap(acd, buf[s0 : s0 + length], weights[row + 1, t], length, t == 0)
         t += 1
 
 
@@ -159,10 +204,9 @@ def span(chunk, chunks, items):  # type: ignore[no-untyped-def]
 def gather_strided(acc, buf, start, offsets, weights, row, step, length):  # type: ignore[no-untyped-def]
     """acc[j] = sum_t weights[row, t] * buf[start + offsets[t] + j*step] for j < length:
     one output row read with a stride, one tap per pass."""
-    zero(acc, length)
     for t in range(offsets.size):
         s = start + offsets[t]
-        tap(acc, buf[s : s + (length - 1) * step + 1 : step], weights[row, t], length)
+        tap(acc, buf[s : s + (length - 1) * step + 1 : step], weights[row, t], length, t == 0)
 
 
 @numba.njit(cache=True)
