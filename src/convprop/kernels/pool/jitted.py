@@ -1,5 +1,5 @@
-"""Which poolings run compiled (compiled.py, through jit.lazy) and the stand-ins that
-reach them without importing Numba.
+"""Which poolings run compiled (compiled_max.py and compiled_avg.py, through jit.lazy) and
+the stand-ins that reach them without importing Numba.
 
 A pooling runs compiled where jit.enabled() (Numba imports, CONVPROP_JIT != "0"), its
 arrays are float32 or float64 and it has one to three spatial dimensions; elsewhere
@@ -13,11 +13,11 @@ import numpy as np
 
 from .. import jit
 
-max_forward = jit.lazy("pool.compiled", "max_forward")
-max_backward = jit.lazy("pool.compiled", "max_backward")
-route = jit.lazy("pool.compiled", "route")
-avg_forward = jit.lazy("pool.compiled", "avg_forward")
-avg_backward = jit.lazy("pool.compiled", "avg_backward")
+max_forward = jit.lazy("pool.compiled_max", "max_forward")
+max_backward = jit.lazy("pool.compiled_max", "max_backward")  # (grad_x, switches all valid)
+route = jit.lazy("pool.compiled_max", "route")
+avg_forward = jit.lazy("pool.compiled_avg", "avg_forward")
+avg_backward = jit.lazy("pool.compiled_avg", "avg_backward")
 
 
 def usable(x: np.ndarray, *others: np.ndarray) -> bool:

@@ -186,12 +186,20 @@ def max_pool_switches_backward(
         dims,
     )
     grad_y = check_array(op, "grad_y", grad_y, len(shape), pool_layouts(len(shape) - 2)[1])
-    _check_switches(op, switches, g, shape[:2])
+    compiled = jitted.usable(grad_y)  # the kernel tests each switch's value on its way
+    _check_switches(op, switches, g, shape[:2], values=not compiled)
     if grad_y.shape != switches.shape:
+        _check_switches(op, switches, g, shape[:2])  # a bad switch is named first
         raise ValueError(
             f"{op}: grad_y {fmt(grad_y.shape)} must have the switches' shape {fmt(switches.shape)}"
         )
-    return route_switches(grad_y, switches, shape, g)
+    if not compiled:
+        return route_switches(grad_y, switches, shape, g)
+    grad_x, valid = jitted.max_backward(grad_y, switches, shape, g)
+    if not valid:
+        _check_switches(op, switches, g, shape[:2])  # raises, naming the rule broken
+        raise AssertionError(f"{op}: the compiled kernel rejected switches that pass the checks")
+    return grad_x
 
 
 def route_switches(
@@ -200,7 +208,7 @@ def route_switches(
     """Unchecked: dL/dX of the (N, C, *size) input `shape` pooled by g, from its switches."""
     # dL/dX[tap t of window i] += dL/dY[i] where switches[i] == t; others get 0
     if jitted.usable(grad_y):  # one compiled pass over the windows
-        return jitted.max_backward(grad_y, switches, shape, g)
+        return jitted.max_backward(grad_y, switches, shape, g)[0]
     if not _disjoint(g.kernel, g.stride, g.dilation):
         # windows share inputs: np.bincount sums them (measured 1.5x faster than per-tap adds)
         return route(grad_y, flat_indices(switches, g), shape, overlapping=True)
@@ -336,7 +344,11 @@ def flat_indices(switches: np.ndarray, g: PoolGeometry) -> np.ndarray:
     return np.take(offsets, switches) + origin
 
 
-def _check_switches(op: str, switches: Any, g: PoolGeometry, batch: tuple[int, ...]) -> None:
+def _check_switches(
+    op: str, switches: Any, g: PoolGeometry, batch: tuple[int, ...], values: bool = True
+) -> None:
+    """Switches of the pooling's output shape, integers, and (with `values`) each a tap of
+    its window that lies inside the input."""
     expected = (*batch, *g.out_size)
     if not isinstance(switches, np.ndarray) or switches.shape != expected:
         raise ValueError(
@@ -345,6 +357,10 @@ def _check_switches(op: str, switches: Any, g: PoolGeometry, batch: tuple[int, .
         )
     count = math.prod(g.kernel)
     rule = f"be taps in [0, kH*kW) = [0, {count}) for kernel {fmt(g.kernel)}"
+    if not values:
+        if not np.issubdtype(switches.dtype, np.integer):
+            check_below(op, "switches", switches, count, rule)  # raises: not integers
+        return
     check_below(op, "switches", switches, count, rule)
     for t, inside in enumerate(_inside(g)):  # None where every window sees tap t inside
         if inside is not None and (np.equal(switches, t) & ~inside).any():

@@ -1,0 +1,325 @@
+"""Max pooling compiled with Numba: the reference loops (reference.py) as machine code, the
+forward with its switches and the backward in one pass each.
+
+Every pooling runs as a 3-D one over planes: x (N, C, *size) is viewed as (N*C, D, H, W),
+a 2-D pooling having depth 1 and a 1-D one height 1 too, so the axes of size 1 cost
+nothing. Window (u, i, j) of a plane and its tap (r, a, b), numbered t = (r*kH + a)*kW + b
+in row-major window order, meet at
+
+    X[u*S0 - P0 + r*D0, i*S1 - P1 + a*D1, j*S2 - P2 + b*D2]
+
+and taps that land in the padding never win.
+
+* Forward, a row of windows at a time, so that the inner loop runs over the windows j of
+  a row with a fixed trip count and no branch, which LLVM vectorises. First each input
+  row is split by column phase (_split): with S2 = 2, the even columns, then the odd,
+  each contiguous and padded with -inf, so that tap b of windows j = 0, 1, ... is one
+  contiguous run (_phases gives where). Then for output row (u, i), each input row (r, a)
+  inside the input and each tap b in turn: winner = t where X > best, best = max(X,
+  best), over all windows of the row at once (LANES at a time). Each window sees its taps
+  in row-major order, so ties keep the first maximum, and a padding tap (-inf) never
+  beats anything, as in the reference.
+  A plane holding NaN or infinity runs the reference's per-window loop instead (_exact),
+  where a NaN wins too (X != X): a window holding NaN outputs NaN and records its last
+  NaN (PyTorch's rule). The switch is t, in the unsigned dtype winners.py gives it.
+* Backward: dL/dX[winner of window i] += dL/dY[i], windows in row-major order, into a
+  zeroed plane. Every switch is checked on the way (a tap below kD*kH*kW that lies inside
+  the input for its window) and each plane counts its bad ones, so max.py needs no pass
+  of its own over them.
+* route: the same from flat indices (r*W + c in 2-D), for max_pool_backward.
+
+Hot loops index with unsigned integers: a signed index makes Numba test for negative
+indices, which stops LLVM from vectorising (measured 5x slower), and they take whole
+arrays and offsets, not slices (each slice is a reference count: 2x slower).
+
+Each thread owns whole planes (prange over N*C), so no two threads write one element and
+every sum runs in an order fixed by the loops: bit-identical results for any thread count.
+compiled_avg.py has twins of _split and _phases (Numba's cache watches one file only).
+
+Imported only through jit.lazy (jitted.py): importing it imports Numba.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+from numba import prange
+
+from ...shapes import PoolGeometry
+from ..layout import leading
+
+LANES = 16  # windows of a row are updated in blocks of this many (the padded row length)
+
+
+@numba.njit(cache=True)
+def _taps(o, s, p, d, k, n):  # type: ignore[no-untyped-def]
+    """Along one axis, per window i < o: its start i*s - p and [lo, hi), the taps a with
+    0 <= i*s - p + a*d < n (hi = lo where none: the window has no tap in the input)."""
+    start = np.empty(o, dtype=np.int64)
+    lo = np.empty(o, dtype=np.int64)
+    hi = np.empty(o, dtype=np.int64)
+    for i in range(o):
+        start[i] = i * s - p
+        lo[i] = 0 if start[i] >= 0 else (d - 1 - start[i]) // d
+        hi[i] = max(lo[i], min(k, (n - start[i] + d - 1) // d) if n > start[i] else 0)
+    return start, lo, hi
+
+
+@numba.njit(cache=True)
+def _phases(o, s, p, d, k, n):  # type: ignore[no-untyped-def]
+    """Where a split row (_split) keeps the column taps: tap b of window j, column
+    j*s - p + b*d = (j + e)*s + f, is at start[b] + j; and the split row's length, every
+    phase f < s holding columns f, f + s, ... from `lead` on, padded to reach every tap of
+    the `lanes` (o rounded up to LANES) windows."""
+    lanes = -(-o // LANES) * LANES
+    e = np.empty(k, dtype=np.int64)
+    f = np.empty(k, dtype=np.int64)
+    for b in range(k):
+        e[b] = (b * d - p) // s  # floor
+        f[b] = b * d - p - e[b] * s
+    lead = max(0, -e.min())
+    length = max(lead + e.max() + lanes, lead + -(-n // s))
+    return f * length + lead + e, lead, length, lanes
+
+
+@numba.njit(cache=True)
+def _split(x, q, s, lead, length, fill, out):  # type: ignore[no-untyped-def]
+    """Each row of plane q of x (.., D, H, W), its columns by phase: out[row, f, lead + m]
+    = x[q, row, m*s + f], the rest `fill`."""
+    _, depth, height, width = x.shape
+    out[:] = fill
+    stride, start = np.uint64(s), np.uint64(lead)
+    for z in range(depth):
+        for y in range(height):
+            for f in range(s):
+                base = np.uint64(((z * height + y) * s + f) * length) + start
+                for m in range(np.uint64(max(0, width - f + s - 1) // s)):
+                    out[base + m] = x[q, z, y, np.uint64(f) + m * stride]
+
+
+@numba.njit(cache=True)
+def _better(v, start, best, win, t, lanes):  # type: ignore[no-untyped-def]
+    """Tap t over a row of windows, its values v[start:start + lanes]: it wins window j
+    where it beats best[j], so the first maximum stays. No branch: it vectorises."""
+    start = np.uint64(start)
+    for j in range(np.uint64(lanes)):
+        x, old = v[start + j], best[j]
+        win[j] = t if x > old else win[j]
+        best[j] = max(x, old)
+
+
+@numba.njit(cache=True)
+def _exact(x, y, switches, q, k, d, axes):  # type: ignore[no-untyped-def]
+    """Plane q window by window, as the reference loops: a NaN wins too."""
+    z0, r_lo, r_hi, z1, a_lo, a_hi, z2, b_lo, b_hi = axes
+    _, out_d, out_h, out_w = y.shape
+    for u in range(out_d):
+        for i in range(out_h):
+            for j in range(out_w):
+                best = x.dtype.type(-np.inf)
+                winner = (r_lo[u] * k[1] + a_lo[i]) * k[2] + b_lo[j]  # the first tap inside
+                for r in range(r_lo[u], r_hi[u]):
+                    for a in range(a_lo[i], a_hi[i]):
+                        x0, x1, tap = z0[u] + r * d[0], z1[i] + a * d[1], (r * k[1] + a) * k[2]
+                        for b in range(b_lo[j], b_hi[j]):
+                            v = x[q, x0, x1, z2[j] + b * d[2]]
+                            if v > best or v != v:  # the first maximum; the last NaN
+                                best = v
+                                winner = tap + b
+                empty = r_lo[u] == r_hi[u] or a_lo[i] == a_hi[i] or b_lo[j] == b_hi[j]
+                y[q, u, i, j] = best
+                switches[q, u, i, j] = 0 if empty else winner
+
+
+@numba.njit(cache=True)
+def _finite(x, q):  # type: ignore[no-untyped-def]
+    """Whether plane q of x holds no NaN or infinity (v - v is NaN then; vectorised)."""
+    plane = x[q].ravel()
+    bad = False
+    for j in range(np.uint64(plane.size)):
+        bad |= plane[j] - plane[j] != 0
+    return not bad
+
+
+@numba.njit(parallel=True, cache=True)
+def _max_forward(x, y, switches, k, s, p, d):  # type: ignore[no-untyped-def]
+    planes, depth, height, width = x.shape
+    _, out_d, out_h, out_w = y.shape
+    z0, r_lo, r_hi = _taps(out_d, s[0], p[0], d[0], k[0], depth)
+    z1, a_lo, a_hi = _taps(out_h, s[1], p[1], d[1], k[1], height)
+    z2, b_lo, b_hi = _taps(out_w, s[2], p[2], d[2], k[2], width)
+    axes = (z0, r_lo, r_hi, z1, a_lo, a_hi, z2, b_lo, b_hi)
+    start, lead, length, lanes = _phases(out_w, s[2], p[2], d[2], k[2], width)
+    k1, k2, s2 = k[1], k[2], s[2]
+    for q in prange(planes):
+        if not _finite(x, q):
+            _exact(x, y, switches, q, k, d, axes)
+            continue
+        split = np.empty(depth * height * s2 * length, dtype=x.dtype)
+        _split(x, q, s2, lead, length, -np.inf, split)
+        best = np.empty(lanes, dtype=x.dtype)
+        win = np.zeros(lanes, dtype=np.int32)
+        for u in range(out_d):
+            for i in range(out_h):
+                first = (r_lo[u] * k1 + a_lo[i]) * k2  # the first tap inside, less its b
+                empty = r_lo[u] == r_hi[u] or a_lo[i] == a_hi[i]
+                best[:] = -np.inf
+                for j in range(out_w):
+                    win[j] = 0 if empty or b_lo[j] == b_hi[j] else first + b_lo[j]
+                for r in range(r_lo[u], r_hi[u]):
+                    for a in range(a_lo[i], a_hi[i]):
+                        row = (z0[u] + r * d[0]) * height + z1[i] + a * d[1]
+                        for b in range(k2):
+                            t = np.int32((r * k1 + a) * k2 + b)
+                            _better(split, row * s2 * length + start[b], best, win, t, lanes)
+                for j in range(out_w):
+                    y[q, u, i, j] = best[j]
+                    switches[q, u, i, j] = win[j]
+
+
+@numba.njit(cache=True)
+def _windows(out, k, s, p, d, size):  # type: ignore[no-untyped-def]
+    """Per window w = (u, i, j) of a plane, in row-major order: its first tap's position
+    in the flattened plane (unsigned: below zero it wraps, and adding a tap's offset wraps
+    back), and which of its taps t < 64 lie inside the input (bit t)."""
+    count = min(k[0] * k[1] * k[2], 64)
+    origin = np.empty(out[0] * out[1] * out[2], dtype=np.uint64)
+    allowed = np.zeros(origin.size, dtype=np.uint64)
+    w = 0
+    for u in range(out[0]):
+        for i in range(out[1]):
+            for j in range(out[2]):
+                x = (u * s[0] - p[0], i * s[1] - p[1], j * s[2] - p[2])
+                origin[w] = np.uint64((x[0] * size[1] + x[1]) * size[2] + x[2])
+                for t in range(count):
+                    if _inside(x, t, k, d, size):
+                        allowed[w] |= np.uint64(1) << np.uint64(t)
+                w += 1
+    return origin, allowed
+
+
+@numba.njit(cache=True)
+def _corner(w, out, s, p):  # type: ignore[no-untyped-def]
+    """The first tap's position along each axis of window w (row-major over out)."""
+    w = np.int64(w)
+    u, i, j = w // (out[1] * out[2]), w // out[2] % out[1], w % out[2]
+    return (u * s[0] - p[0], i * s[1] - p[1], j * s[2] - p[2])
+
+
+@numba.njit(cache=True)
+def _inside(x, t, k, d, size):  # type: ignore[no-untyped-def]
+    """Whether tap t of the window whose first tap is at x lies inside the input."""
+    r, a, b = t // (k[1] * k[2]), t // k[2] % k[1], t % k[2]
+    x0, x1, x2 = x[0] + r * d[0], x[1] + a * d[1], x[2] + b * d[2]
+    return 0 <= x0 < size[0] and 0 <= x1 < size[1] and 0 <= x2 < size[2]
+
+
+@numba.njit(cache=True)
+def _send(gx, gy, sw, origin, allowed, step, taps):  # type: ignore[no-untyped-def]
+    """Each window's gradient to its switch's input, windows in row-major order, where the
+    window's bit mask allows the switch (taps <= 64); returns the switches it did not."""
+    wrong, one = 0, np.uint64(1)
+    for w in range(np.uint64(origin.size)):
+        t = np.uint64(np.int64(sw[w]))  # a negative switch wraps past taps
+        if t < taps and (allowed[w] >> t) & one:
+            gx[origin[w] + step[t]] += gy[w]
+        else:
+            wrong += 1
+    return wrong
+
+
+@numba.njit(cache=True)
+def _send_tested(gx, gy, sw, origin, step, out, k, s, p, d, size):  # type: ignore[no-untyped-def]
+    """_send for windows of more than 64 taps: each switch tested against its window."""
+    wrong = 0
+    for w in range(np.uint64(origin.size)):
+        t = np.int64(sw[w])
+        if 0 <= t < step.size and _inside(_corner(w, out, s, p), t, k, d, size):
+            gx[origin[w] + step[t]] += gy[w]
+        else:
+            wrong += 1
+    return wrong
+
+
+@numba.njit(parallel=True, cache=True)
+def _max_backward(grad_y, switches, grad_x, bad, k, s, p, d):  # type: ignore[no-untyped-def]
+    # dL/dX[tap t of window i] += dL/dY[i] where switches[i] == t; every other input gets 0
+    planes, depth, height, width = grad_x.shape
+    out, size, count = grad_y.shape[1:], (depth, height, width), k[0] * k[1] * k[2]
+    step = np.empty(count, dtype=np.uint64)  # tap t's offset in the flattened plane
+    for t in range(count):
+        r, a, b = t // (k[1] * k[2]), t // k[2] % k[1], t % k[2]
+        step[t] = (r * d[0] * height + a * d[1]) * width + b * d[2]
+    origin, allowed = _windows(out, k, s, p, d, size)
+    for q in prange(planes):
+        gx, gy, sw = grad_x[q].ravel(), grad_y[q].ravel(), switches[q].ravel()
+        gx[:] = 0
+        if count <= 64:
+            bad[q] = _send(gx, gy, sw, origin, allowed, step, np.uint64(count))
+        else:
+            bad[q] = _send_tested(gx, gy, sw, origin, step, out, k, s, p, d, size)
+
+
+@numba.njit(parallel=True, cache=True)
+def _route(grad_y, indices, grad_x):  # type: ignore[no-untyped-def]
+    # dL/dX[indices[i]] += dL/dY[i] in each plane, windows in row-major order
+    planes, plane = grad_x.shape
+    windows = grad_y.shape[1]
+    for q in prange(planes):
+        grad_x[q] = 0
+        for i in range(windows):
+            r = indices[q, i]
+            if 0 <= r < plane:
+                grad_x[q, np.uint64(r)] += grad_y[q, i]
+
+
+def _args(g: PoolGeometry) -> tuple[tuple[int, ...], ...]:
+    return (
+        leading(g.kernel, 3, 1),
+        leading(g.stride, 3, 1),
+        leading(g.padding, 3, 0),
+        leading(g.dilation, 3, 1),
+    )
+
+
+def _planes(shape: tuple[int, ...], size: tuple[int, ...]) -> tuple[int, int, int, int]:
+    n, c, d, h, w = (*shape[:2], *leading(size, 3, 1))
+    return n * c, d, h, w
+
+
+def max_forward(x: np.ndarray, g: PoolGeometry, switch_dtype: np.dtype) -> tuple[np.ndarray, ...]:
+    """(y, switches) of x pooled by g: each window's maximum and its first winning tap."""
+    xs = np.ascontiguousarray(x).reshape(_planes(x.shape, g.size))
+    out = (*x.shape[:2], *g.out_size)
+    y = np.empty(out, dtype=x.dtype)
+    switches = np.empty(out, dtype=switch_dtype)
+    shape = _planes(out, g.out_size)
+    _max_forward(xs, y.reshape(shape), switches.reshape(shape), *_args(g))
+    return y, switches
+
+
+def max_backward(
+    grad_y: np.ndarray, switches: np.ndarray, shape: tuple[int, ...], g: PoolGeometry
+) -> tuple[np.ndarray, bool]:
+    """(dL/dX of the (N, C, *size) input `shape` from each window's switch, whether every
+    switch was valid: a tap of its window inside the input). A bad switch routes nothing."""
+    grad_x = np.empty(shape, dtype=grad_y.dtype)
+    out = _planes(grad_y.shape, g.out_size)
+    gy = np.ascontiguousarray(grad_y).reshape(out)
+    sw = np.ascontiguousarray(switches).reshape(out)
+    bad = np.empty(out[0], dtype=np.int64)
+    _max_backward(gy, sw, grad_x.reshape(_planes(shape, g.size)), bad, *_args(g))
+    return grad_x, not bad.any()
+
+
+def route(grad_y: np.ndarray, indices: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """dL/dX of the (N, C, *size) input `shape` from each window's flat index (r*W + c)."""
+    planes = shape[0] * shape[1]
+    grad_x = np.empty(shape, dtype=grad_y.dtype)
+    windows = math.prod(grad_y.shape[2:])
+    gy = np.ascontiguousarray(grad_y).reshape(planes, windows)
+    idx = np.ascontiguousarray(indices, dtype=np.int64).reshape(planes, windows)
+    _route(gy, idx, grad_x.reshape(planes, math.prod(shape[2:])))
+    return grad_x
