@@ -1,8 +1,9 @@
-"""kernels/pool/compiled.py (Numba) against the reference loops and the NumPy algorithms:
-max pooling's y, switches and indices bit for bit, average pooling in the same summation
-order as NumPy (bit for bit) and within rounding of the reference, every backward, every
-geometry option, 1-D/2-D/3-D, float32/float64, non-contiguous input, thread counts, and
-CONVPROP_JIT=0 running the NumPy algorithms instead."""
+"""kernels/pool/compiled_max.py and compiled_avg.py (Numba) against the reference loops
+and the NumPy algorithms: max pooling's y, switches and indices bit for bit, average
+pooling in the same summation order as NumPy (bit for bit) and within rounding of the
+reference, every backward, every geometry option, 1-D/2-D/3-D, float32/float64,
+non-contiguous input, thread counts, and CONVPROP_JIT=0 running the NumPy algorithms
+instead. test_compiled_rows.py aims at the row-at-a-time kernels' own edges."""
 
 import numpy as np
 import pytest
