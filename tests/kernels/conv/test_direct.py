@@ -215,14 +215,15 @@ def test_a_value_no_window_of_a_tap_reads_stays_out_of_its_gradient(rng):
     np.testing.assert_allclose(got[finite], want[finite], atol=1e-12)
 
 
-def test_a_long_plane_runs_in_several_blocks(rng):
-    """A stride-1 plane of more rows than one block holds (BLOCK elements) is computed
-    block by block; every block equals the reference."""
+@pytest.mark.parametrize("stride", [1, 2])
+def test_a_long_plane_runs_in_several_blocks(rng, stride):
+    """A plane of more output rows than one block holds (BLOCK elements) is computed
+    block by block, with a stride too (phase planes); every block equals the reference."""
     from convprop.kernels.conv import direct, reference
 
-    x, w = rng.standard_normal((1, 2, 70, 40)), rng.standard_normal((2, 1, 3, 3))
-    g = conv_geometry("t", x.shape, w.shape, 1, 1, 1, 2)
-    assert g.out_size[0] * g.padded_size[1] > direct.BLOCK
+    x, w = rng.standard_normal((1, 2, 70 * stride, 40 * stride)), rng.standard_normal((2, 1, 3, 3))
+    g = conv_geometry("t", x.shape, w.shape, stride, 1, 1, 2)
+    assert g.out_size[0] * (g.padded_size[1] // stride) > direct.BLOCK
     gy = rng.standard_normal(g.y_shape)
     assert_close(direct.conv_forward(x, w, g), reference.conv_forward(x, w, g))
     assert_close(direct.conv_grad_input(gy, w, g), reference.conv_grad_input(gy, w, g))

@@ -11,19 +11,24 @@ so (u, r) index the depth of outputs and taps and cost nothing when it is 1.
 
 How it is fast:
 
-* Work items are (image, group) for Y and dL/dX, (output, input channel) for dL/dW; each
-  thread owns its items' outputs, so no two threads write one element and every sum runs
-  in an order fixed by the loops: the result is bit-identical for any thread count. Items
-  go to 8 chunks per thread in order; a chunk allocates its buffers once.
+* Work items are (image, group) for Y and dL/dX, (input channel, part of its group's
+  filters) for dL/dW; each thread owns its items' outputs, so no two threads write one
+  element and every sum runs in an order fixed by the loops: the result is bit-identical
+  for any thread count. Items go to 8 chunks per thread in order; a chunk allocates its
+  buffers once.
 * Padding happens in a per-thread buffer: an item copies its group's input planes into a
-  zero-bordered buffer of padded planes (a few KiB, in cache), not the whole padded batch
-  into memory (that copy took a quarter of the depthwise forward).
-* Stride 1 in the plane: a block of `rows` output rows is one flat stretch of each
-  padded plane (row h at h*Wp), so tap (c, r, a, b) is the stretch at offset
-  ((c*Dp + r*D)*Hp + a*D)*Wp + b*D, and a block is a sum of shifted stretches: long
-  contiguous loops that LLVM vectorises (direct_loops.gather: four taps and two output
-  channels per pass). The columns between rows (j >= Wo) are computed and never copied
-  out. With a stride, one row at a time, one tap per pass.
+  zero-bordered buffer (a few KiB, in cache), not the whole padded batch into memory
+  (that copy took a quarter of the depthwise forward).
+* A block of output rows is one flat stretch of each buffer plane: with stride 1, tap
+  (c, r, a, b) is the stretch at offset ((c*Dp + r*D0)*Hp + a*D1)*Wp + b*D2, and a
+  block is a sum of shifted stretches: long contiguous loops that LLVM vectorises
+  (direct_loops.gather: eight taps, or four taps of two output channels, per pass). The
+  columns between rows (j >= Wo) are computed and never copied out.
+* A stride S becomes S1*S2 phase planes: the buffer holds every S1-th row and S2-th
+  column of the padded plane, starting at each phase (p1, p2) (direct_loops.fill), and tap
+  (a, b) reads phase (a*D1 % S1, b*D2 % S2) from row a*D1 // S1, column b*D2 // S2: again
+  one flat stretch per tap, no strided loop (depthwise 3x3 stride 2 on 8x32x28x28: forward
+  0.56 against 0.9 ms for one tap per pass along strided rows).
 
 The gradients (direct_backward.py) reuse this: dL/dX at stride 1 is the same gather over
 dL/dY's planes with margins and the flipped taps, dL/dW sums products per position.
@@ -47,7 +52,6 @@ from .direct_loops import (
     chunk_count,
     fill,
     gather,
-    gather_strided,
     put,
     span,
     tap_offsets,
@@ -56,67 +60,53 @@ from .direct_loops import (
 
 
 @numba.njit(parallel=True, cache=True)
-def _forward(x, wt, offsets, lead, padded, S, out, Cg, chunks):  # type: ignore[no-untyped-def]
+def _forward(x, wt, offsets, lead, phase, S, out, Cg, chunks):  # type: ignore[no-untyped-def]
     # Y[n,o,u,i,j] = sum_{c,r,a,b} Xp[n, k*Cg + c, u*S0 + r*D0, i*S1 + a*D1, j*S2 + b*D2]
     #                              * W[o, c, r, a, b]
     # wt[o, t] and offsets[t] list the taps t = (c, r, a, b) of W[o] and their places in
-    # the buffer of the group's padded planes, shape (Cg, Dp, Hp, Wp).
+    # the buffer of the group's phase planes, shape (Cg, S1, S2, Dp, Hq, Wq) (fill).
     N, C = x.shape[0], x.shape[1]
     O = wt.shape[0]
-    Dp, Hp, Wp = padded
+    Dp, Hq, Wq = phase
     Uo, Ho, Wo = out
     G = C // Cg
     Og = O // G
-    flat = S[1] == 1 and S[2] == 1
-    R = block_rows(flat, Ho, Wp, Wo, BLOCK)
-    step = 2 if flat else 1  # output channels per pass
+    R = block_rows(Ho, Wq, Wo, BLOCK)
     y = np.empty((N, O, Uo, Ho, Wo), dtype=x.dtype)
     items = N * G
     for chunk in prange(chunks):
-        buf = np.zeros(Cg * Dp * Hp * Wp, dtype=x.dtype)
-        acc = np.empty((2, (R - 1) * Wp + Wo), dtype=x.dtype)
+        buf = np.zeros(Cg * S[1] * S[2] * Dp * Hq * Wq, dtype=x.dtype)
+        acc = np.empty((2, (R - 1) * Wq + Wo), dtype=x.dtype)
         lo, hi = span(chunk, chunks, items)
         for item in range(lo, hi):
             n, k = item // G, item % G
-            fill(buf, x[n, k * Cg : (k + 1) * Cg], lead, padded)
-            for o in range(k * Og, (k + 1) * Og, step):
-                pair = flat and o + 1 < (k + 1) * Og
+            fill(buf, x[n, k * Cg : (k + 1) * Cg], lead, phase, S[1:], S[1:])
+            for o in range(k * Og, (k + 1) * Og, 2):
+                pair = o + 1 < (k + 1) * Og
                 for u in range(Uo):
                     for i0 in range(0, Ho, R):
                         rows = min(R, Ho - i0)
-                        start = (u * S[0] * Hp + i0 * S[1]) * Wp
-                        if flat:
-                            gather(
-                                acc[0],
-                                acc[1],
-                                buf,
-                                start,
-                                offsets,
-                                wt,
-                                o,
-                                pair,
-                                (rows - 1) * Wp + Wo,
-                            )
-                        else:
-                            gather_strided(acc[0], buf, start, offsets, wt, o, S[2], Wo)
+                        start = (u * S[0] * Hq + i0) * Wq
+                        L = (rows - 1) * Wq + Wo
+                        gather(acc[0], acc[1], buf, start, offsets, wt, o, pair, L)
                         for e in range(1 + pair):
                             for q in range(rows):
-                                put(y[n, o + e, u, i0 + q], acc[e][q * Wp : q * Wp + Wo], Wo)
+                                put(y[n, o + e, u, i0 + q], acc[e][q * Wq : q * Wq + Wo], Wo)
     return y
 
 
 def conv_forward(x: np.ndarray, weight: np.ndarray, g: ConvGeometry) -> np.ndarray:
     """Y (N, C_out, *out_size) from x (N, C_in, *size) and W (C_out, C_in/groups, *kernel)."""
     cg = g.in_channels // g.groups
-    kernel, D = leading(g.kernel, 3), leading(g.dilation, 3)
-    padded = leading(g.padded_size, 3)
-    offsets = tap_offsets(cg, padded, kernel, D, flip=False)
+    kernel, D, S = leading(g.kernel, 3), leading(g.dilation, 3), leading(g.stride, 3)
+    Dp, Hp, Wp = leading(g.padded_size, 3)
+    phase = (Dp, -(-Hp // S[1]), -(-Wp // S[2]))  # one phase plane: every S-th row, column
+    offsets = tap_offsets(cg, phase, kernel, D, (S[1], S[2]))
     wt = np.ascontiguousarray(weight).reshape(g.out_channels, -1)
     lead = leading(tuple(b for b, _ in g.pad), 3, 0)
-    S, out = leading(g.stride, 3), leading(g.out_size, 3)
     chunks = chunk_count(g.batch * g.groups)
-    y = _forward(volume(x, g.dims), wt, offsets, lead, padded, S, out, cg, chunks)
-    return y.reshape(g.y_shape)
+    args = (offsets, lead, phase, S, leading(g.out_size, 3), cg, chunks)
+    return _forward(volume(x, g.dims), wt, *args).reshape(g.y_shape)
 
 
 conv_grad_input = direct_backward.conv_grad_input

@@ -13,14 +13,14 @@ Otherwise (a stride, or a NaN or infinity in W: inf * 0 must not reach positions
 windows) dL/dX scatters, per (image, input channel), each dL/dY row times each weight
 onto the rows of a padded plane it was read from, then crops the padding.
 
-dL/dW per (input channel, part of its group's output channels), the batch in order: at
-stride 1 in the plane, each image's padded plane is cut to the output's width once per
-tap column b (_shifted), so that tap (r, a, b) is one flat stretch with dL/dY's row pitch
-and its products over the whole plane are one pass, folded in four (direct_loops.fold4:
-one accumulator load and store per four products; no position outside the definition is
-ever multiplied). With a stride, row by row. Each accumulator position sums over the
-batch in order, then the positions are summed in order: never a sum whose order depends
-on the threads.
+dL/dW per (input channel, part of its group's output channels), the batch in order: each
+image's padded plane is copied once per tap column b, cut to the output's columns as tap b
+reads them (every S2-th from b*D2) and split into S1 row phases, so that tap (r, a, b) is
+one flat stretch with dL/dY's row pitch and its products over the whole plane are one
+pass, folded in four (direct_loops.fold4: one accumulator load and store per four
+products; no position outside the definition is ever multiplied). Each accumulator
+position sums over the batch in order, then the positions are summed in order: never a
+sum whose order depends on the threads.
 """
 
 from __future__ import annotations
@@ -38,7 +38,6 @@ from .direct_loops import (
     fill,
     fold4,
     gather,
-    products,
     put,
     span,
     tap_offsets,
@@ -59,7 +58,7 @@ def _grad_input_gather(gy, wg, offsets, lead, margin, padded, size, G, chunks): 
     Dp, Hp, Wp = padded
     Di, Hi, Wi = size
     shape = (Dp + margin[0], Hp + margin[1], Wp)
-    R = block_rows(True, Hi, Wp, Wi, BLOCK)
+    R = block_rows(Hi, Wp, Wi, BLOCK)
     gx = np.empty((N, C, Di, Hi, Wi), dtype=gy.dtype)
     items = N * G
     for chunk in prange(chunks):
@@ -69,7 +68,7 @@ def _grad_input_gather(gy, wg, offsets, lead, margin, padded, size, G, chunks): 
         lo, hi = span(chunk, chunks, items)
         for item in range(lo, hi):
             n, k = item // G, item % G
-            fill(buf, gy[n, k * Og : (k + 1) * Og], margin, shape)
+            fill(buf, gy[n, k * Og : (k + 1) * Og], margin, shape, (1, 1), (1, 1))
             for c in range(k * Cg, (k + 1) * Cg, 2):
                 pair = c + 1 < (k + 1) * Cg
                 for d in range(Di):
@@ -126,69 +125,43 @@ def _grad_input_scatter(gy, W, lead, padded, size, S, D, G, chunks):  # type: ig
 
 
 @numba.njit(cache=True)
-def _shifted(xs, planes, lead, padded, Wo, D2, KW):  # type: ignore[no-untyped-def]
-    """xs[b, d, h, j] = Xp[d, h, j + b*D2] for j < Wo, each tap column b: the padded planes
-    cut to the output's width, once per b, so that tap (r, a, b) is one flat stretch of
-    xs[b] with the output's row pitch. Only the in-range part is written: the zeros of
-    padding stay from xs's allocation."""
-    Di, Hi, Wi = planes.shape
-    Dp, Hp, _ = padded
-    for b in range(KW):
-        lo, hi = max(0, lead[2] - b * D2), min(Wo, Wi + lead[2] - b * D2)
-        for d in range(Di):
-            for h in range(Hi):
-                dst = ((b * Dp + d + lead[0]) * Hp + h + lead[1]) * Wo + lo
-                src = lo + b * D2 - lead[2]
-                put(xs[dst : dst + hi - lo], planes[d, h, src : src + hi - lo], hi - lo)
-
-
-@numba.njit(cache=True)
-def _plane_products(acc, g, xs, padded, S, D, kernel, out):  # type: ignore[no-untyped-def]
+def _plane_products(acc, g, xs, phase, S, D, kernel):  # type: ignore[no-untyped-def]
     """acc[t, j] += the products dL/dY * Xp of tap t = (r, a, b) over one output channel's
-    planes g (Uo, Ho*Wo) of one image. Stride 1 in the plane (xs: _shifted's columns, row
-    pitch Wo): one stretch of the whole plane per tap, folded in four (direct_loops.fold4).
-    With a stride (xs: the padded planes), row by row."""
+    planes g (Uo, Ho*Wo) of one image. xs holds the image's padded planes once per tap
+    column b, cut to the output's columns and rows as tap b reads them (fill with steps S,
+    row phases, Wo columns: xs[b, p1, d, h, j] = Xp[d, h*S1 + p1, j*S2 + b*D2]), so that
+    tap (r, a, b) is one stretch of the whole plane: folded in four (direct_loops.fold4)."""
     KD, KH, KW = kernel
-    Dp, Hp, Wp = padded
-    Uo, Ho, Wo = out
-    flat = S[1] == 1 and S[2] == 1
+    Dp, Hq, Wo = phase
+    Uo, P = g.shape
     for u in range(Uo):
         for r in range(KD):
             for a in range(KH):
+                p1, h = a * D[1] % S[1], a * D[1] // S[1]
                 for b in range(KW):
-                    t = (r * KH + a) * KW + b
-                    if flat:
-                        s = ((b * Dp + u * S[0] + r * D[0]) * Hp + a * D[1]) * Wo
-                        fold4(acc[t], g[u], xs[s : s + Ho * Wo], Ho * Wo)
-                        continue
-                    for i in range(Ho):
-                        s = ((u * S[0] + r * D[0]) * Hp + i * S[1] + a * D[1]) * Wp + b * D[2]
-                        row = xs[s : s + (Wo - 1) * S[2] + 1 : S[2]]
-                        products(acc[t], g[u, i * Wo : (i + 1) * Wo], row, Wo)
+                    s = (((b * S[1] + p1) * Dp + u * S[0] + r * D[0]) * Hq + h) * Wo
+                    fold4(acc[(r * KH + a) * KW + b], g[u], xs[s : s + P], P)
 
 
 @numba.njit(parallel=True, cache=True)
-def _grad_weight(gy, x, lead, padded, S, D, kernel, out, Cg, split, chunks):  # type: ignore[no-untyped-def]
+def _grad_weight(gy, x, lead, phase, S, D, kernel, Cg, split, chunks):  # type: ignore[no-untyped-def]
     # dL/dW[o,c,r,a,b] = sum_{n,u,i,j} dL/dY[n,o,u,i,j]
     #                    * Xp[n, k*Cg + c, u*S0 + r*D0, i*S1 + a*D1, j*S2 + b*D2]
     # Items: (input channel k*Cg + c, one of `split` parts of group k's output channels);
-    # acc[e, t] keeps the products of output o0 + e and tap t per (folded) position, over
+    # acc[e, t] keeps the products of output o0 + e and tap t per folded position, over
     # the batch in order, then summed over the positions in order.
-    N, O = gy.shape[0], gy.shape[1]
+    N, O, P = gy.shape[0], gy.shape[1], gy.shape[3]
     C = x.shape[1]
-    Dp, Hp, Wp = padded
-    Ho, Wo = out[1], out[2]
     KD, KH, KW = kernel
     T = KD * KH * KW
     Og = O // (C // Cg)
     part = -(-Og // split)  # output channels per item
-    flat = S[1] == 1 and S[2] == 1
-    width = max(4, Ho * Wo // 4) if flat else Wo
-    size = KW * Dp * Hp * Wo if flat else Dp * Hp * Wp
+    width = max(4, P // 4)
+    size = S[1] * phase[0] * phase[1] * phase[2]  # xs's part for one tap column
     gw = np.empty((O, Cg, T), dtype=x.dtype)
     items = C * split
     for chunk in prange(chunks):
-        xs = np.zeros(size, dtype=x.dtype)
+        xs = np.zeros(KW * size, dtype=x.dtype)
         acc = np.empty((part, T, width), dtype=x.dtype)
         lo, hi = span(chunk, chunks, items)
         for item in range(lo, hi):
@@ -200,12 +173,18 @@ def _grad_weight(gy, x, lead, padded, S, D, kernel, out, Cg, split, chunks):  # 
                 for t in range(T):
                     zero(acc[e, t], width)
             for n in range(N):
-                if flat:
-                    _shifted(xs, x[n, kc], lead, padded, Wo, D[2], KW)
-                else:
-                    fill(xs, x[n, kc : kc + 1], lead, padded)
+                for b in range(KW):
+                    lead_b = (lead[0], lead[1], lead[2] - b * D[2])
+                    fill(
+                        xs[b * size : (b + 1) * size],
+                        x[n, kc : kc + 1],
+                        lead_b,
+                        phase,
+                        S[1:],
+                        (S[1], 1),
+                    )
                 for e in range(count):
-                    _plane_products(acc[e], gy[n, o0 + e], xs, padded, S, D, kernel, out)
+                    _plane_products(acc[e], gy[n, o0 + e], xs, phase, S, D, kernel)
             for e in range(count):
                 for t in range(T):
                     total = acc.dtype.type(0)
@@ -240,12 +219,13 @@ def conv_grad_input(grad_y: np.ndarray, weight: np.ndarray, g: ConvGeometry) -> 
 def conv_grad_weight(grad_y: np.ndarray, x: np.ndarray, g: ConvGeometry) -> np.ndarray:
     """dL/dW (C_out, C_in/groups, *kernel) from dL/dY and X; formula: _grad_weight."""
     kernel, D, S = leading(g.kernel, 3), leading(g.dilation, 3), leading(g.stride, 3)
-    padded, out = leading(g.padded_size, 3), leading(g.out_size, 3)
+    Dp, Hp, _ = leading(g.padded_size, 3)
+    Uo, Ho, Wo = leading(g.out_size, 3)
     lead = leading(tuple(b for b, _ in g.pad), 3, 0)
     cg, og = g.in_channels // g.groups, g.out_channels // g.groups
     # enough items for every thread (the parts change who computes, never the sums)
     split = min(og, -(-4 * numba.get_num_threads() // g.in_channels))
     chunks = chunk_count(g.in_channels * split)
-    gy = volume(grad_y, g.dims).reshape(g.batch, g.out_channels, out[0], out[1] * out[2])
-    args = (lead, padded, S, D, kernel, out, cg, split, chunks)
+    gy = volume(grad_y, g.dims).reshape(g.batch, g.out_channels, Uo, Ho * Wo)
+    args = (lead, (Dp, -(-Hp // S[1]), Wo), S, D, kernel, cg, split, chunks)
     return _grad_weight(gy, volume(x, g.dims), *args).reshape(g.w_shape)

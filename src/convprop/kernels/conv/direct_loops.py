@@ -15,6 +15,8 @@ LeNet's conv2 1.4 ms against 2.6 ms with one tap per pass, same machine).
 
 from __future__ import annotations
 
+import itertools
+
 import numba
 import numpy as np
 
@@ -31,27 +33,37 @@ def chunk_count(items: int) -> int:
 
 
 @numba.njit(cache=True)
-def block_rows(flat, out_rows, pitch, out_width, elements):  # type: ignore[no-untyped-def]
-    """Output rows per block: as many as fit `elements` when a block is one flat stretch
-    of the planes (stride 1 in the plane), else one."""
-    if not flat:
-        return 1
+def block_rows(out_rows, pitch, out_width, elements):  # type: ignore[no-untyped-def]
+    """Output rows per block: as many as fit `elements`, rows `pitch` apart (one flat
+    stretch of the planes)."""
     return max(1, min(out_rows, (elements - out_width) // pitch + 1))
 
 
 def tap_offsets(
-    channels: int, plane: tuple[int, ...], kernel: tuple[int, ...], D: tuple[int, ...], flip: bool
+    channels: int,
+    plane: tuple[int, int, int],
+    kernel: tuple[int, ...],
+    D: tuple[int, ...],
+    steps: tuple[int, int] = (1, 1),
+    flip: bool = False,
 ) -> np.ndarray:
-    """Offsets in a buffer of `channels` planes of shape `plane` (depth, height, pitch) of
-    every tap t = (c, r, a, b), in that order: ((c*Dp + r*D0)*Hp + a*D1)*Wp + b*D2, with
-    (r, a, b) counted from the kernel's far end when flip (the full convolution of dL/dX)."""
-    axes = [np.arange(channels) * plane[0] * plane[1] * plane[2]]
-    strides = (plane[1] * plane[2], plane[2], 1)
-    for k, d, stride in zip(kernel, D, strides, strict=True):
-        taps = np.arange(k)[::-1] if flip else np.arange(k)
-        axes.append(taps * d * stride)
-    grid = np.ix_(*axes)
-    return np.asarray(sum(grid[1:], grid[0]), dtype=np.int64).ravel()
+    """Where every tap t = (c, r, a, b), in that order, starts in a buffer of `channels`
+    groups of phase planes (fill with these steps): tap (a, b) reads phase
+    (a*D1 % S1, b*D2 % S2) from row a*D1 // S1 and column b*D2 // S2, so
+
+        offset = (((c*S1*S2 + phase)*Db + r*D0)*Hb + a*D1 // S1)*Wb + b*D2 // S2;
+
+    with unit steps ((c*Db + r*D0)*Hb + a*D1)*Wb + b*D2. flip counts (r, a, b) from the
+    kernel's far end (the full convolution of dL/dX)."""
+    Db, Hb, Wb = plane
+    S1, S2 = steps
+    K = [np.arange(k)[::-1] if flip else np.arange(k) for k in kernel]
+    offsets = []
+    for c, r, a, b in itertools.product(range(channels), K[0], K[1], K[2]):
+        phase = (a * D[1] % S1) * S2 + b * D[2] % S2
+        row, column = a * D[1] // S1, b * D[2] // S2
+        offsets.append((((c * S1 * S2 + phase) * Db + r * D[0]) * Hb + row) * Wb + column)
+    return np.array(offsets, dtype=np.int64)
 
 
 def volume(a: np.ndarray, dims: int) -> np.ndarray:
@@ -174,13 +186,6 @@ def gather(acc, acd, buf, start, offsets, weights, row, pair, length):  # type: 
 
 
 @numba.njit(cache=True)
-def products(acc, g, x0, length):  # type: ignore[no-untyped-def]
-    """acc[j] += g[j] * x0[j]: one tap's products, kept per position (x0 may be strided)."""
-    for j in range(length):
-        acc[j] += g[j] * x0[j]
-
-
-@numba.njit(cache=True)
 def fold4(acc, g, x0, length):  # type: ignore[no-untyped-def]
     """acc[j] += the products g * x0 of a stretch folded in four: positions j, j + q,
     j + 2q and j + 3q (q = length // 4) in one pass, summed in pairs, the last length % 4
@@ -201,22 +206,35 @@ def span(chunk, chunks, items):  # type: ignore[no-untyped-def]
 
 
 @numba.njit(cache=True)
-def gather_strided(acc, buf, start, offsets, weights, row, step, length):  # type: ignore[no-untyped-def]
-    """acc[j] = sum_t weights[row, t] * buf[start + offsets[t] + j*step] for j < length:
-    one output row read with a stride, one tap per pass."""
-    for t in range(offsets.size):
-        s = start + offsets[t]
-        tap(acc, buf[s : s + (length - 1) * step + 1 : step], weights[row, t], length, t == 0)
+def cover(shift, step, n, m):  # type: ignore[no-untyped-def]
+    """The buffer indices q < m whose source q*step - shift lies in [0, n): [lo, hi), and
+    the source of lo."""
+    lo = max(0, -(-shift // step))
+    hi = max(lo, min(m, -(-(n + shift) // step)))
+    return lo, hi, lo * step - shift
 
 
 @numba.njit(cache=True)
-def fill(buf, planes, lead, shape):  # type: ignore[no-untyped-def]
-    """Copy planes (P, D, H, W) into buf, viewed as (P, *shape), at offset lead per axis;
-    the rest of buf is left as it is (the zeros of padding stay from its allocation)."""
+def fill(buf, planes, lead, shape, steps, phases):  # type: ignore[no-untyped-def]
+    """Copy planes (P, D, H, W) into buf, viewed as (P, phases[0], phases[1], *shape): phase
+    (p1, p2) holds rows h*S1 + p1 and columns m*S2 + p2 of the planes padded by lead
+    before each axis (S = steps; one phase of unit steps: the padded planes themselves).
+    The rest of buf is left as it is: the zeros of padding stay from its allocation."""
     P, D, H, W = planes.shape
     Db, Hb, Wb = shape
+    S1, S2 = steps
     for p in range(P):
-        for d in range(D):
-            for h in range(H):
-                s = ((p * Db + d + lead[0]) * Hb + h + lead[1]) * Wb + lead[2]
-                put(buf[s : s + W], planes[p, d, h], W)
+        for p1 in range(phases[0]):
+            h_lo, h_hi, h0 = cover(lead[1] - p1, S1, H, Hb)
+            for p2 in range(phases[1]):
+                m_lo, m_hi, w0 = cover(lead[2] - p2, S2, W, Wb)
+                count = m_hi - m_lo
+                base = (p * phases[0] + p1) * phases[1] + p2
+                for d in range(D):
+                    for h in range(h_lo, h_hi):
+                        s = (((base * Db) + d + lead[0]) * Hb + h) * Wb + m_lo
+                        row = planes[p, d, h0 + (h - h_lo) * S1]
+                        if S2 == 1:
+                            put(buf[s : s + count], row[w0 : w0 + count], count)
+                        else:
+                            put(buf[s : s + count], row[w0 : w0 + (count - 1) * S2 + 1 : S2], count)
