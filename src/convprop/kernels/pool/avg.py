@@ -120,7 +120,7 @@ def average_core_backward(
 ) -> np.ndarray:
     """Unchecked: dL/dX of the (N, C, *size) input `shape`, given each window's divisor."""
     # dL/dX[r] = sum over windows i containing r of dL/dY[i] / divisor[i]
-    if jitted.usable(grad_y, divisor):  # one compiled pass, taps in the outer loop as below
+    if jitted.usable(grad_y, divisor):  # one compiled pass, shares summed in tap order as below
         return jitted.avg_backward(grad_y, shape, g, divisor)
     share = grad_y / divisor
     gxp = np.zeros(padded_shape(shape, g), dtype=grad_y.dtype)

@@ -24,8 +24,8 @@ and taps that land in the padding never win.
   NaN (PyTorch's rule). The switch is t, in the unsigned dtype winners.py gives it.
 * Backward: dL/dX[winner of window i] += dL/dY[i], windows in row-major order, into a
   zeroed plane. Every switch is checked on the way (a tap below kD*kH*kW that lies inside
-  the input for its window) and each plane counts its bad ones, so max.py needs no pass
-  of its own over them.
+  the input for its window: a bit of the window's mask, up to 64 taps) and each plane
+  counts its bad ones, so max.py needs no pass of its own over them.
 * route: the same from flat indices (r*W + c in 2-D), for max_pool_backward.
 
 Hot loops index with unsigned integers: a signed index makes Numba test for negative
@@ -183,19 +183,29 @@ def _max_forward(x, y, switches, k, s, p, d):  # type: ignore[no-untyped-def]
 def _windows(out, k, s, p, d, size):  # type: ignore[no-untyped-def]
     """Per window w = (u, i, j) of a plane, in row-major order: its first tap's position
     in the flattened plane (unsigned: below zero it wraps, and adding a tap's offset wraps
-    back), and which of its taps t < 64 lie inside the input (bit t)."""
+    back), and which of its taps t < 64 lie inside the input (bit t): those inside along
+    each axis, one mask per window position along it."""
     count = min(k[0] * k[1] * k[2], 64)
+    masks = []
+    for axis in range(3):
+        _, lo, hi = _taps(out[axis], s[axis], p[axis], d[axis], k[axis], size[axis])
+        mask = np.zeros(out[axis], dtype=np.uint64)
+        for t in range(count):
+            tap = (t // (k[1] * k[2]), t // k[2] % k[1], t % k[2])[axis]
+            for i in range(out[axis]):
+                if lo[i] <= tap < hi[i]:
+                    mask[i] |= np.uint64(1) << np.uint64(t)
+        masks.append(mask)
     origin = np.empty(out[0] * out[1] * out[2], dtype=np.uint64)
-    allowed = np.zeros(origin.size, dtype=np.uint64)
+    allowed = np.empty(origin.size, dtype=np.uint64)
     w = 0
     for u in range(out[0]):
         for i in range(out[1]):
+            row = masks[0][u] & masks[1][i]
+            corner = ((u * s[0] - p[0]) * size[1] + i * s[1] - p[1]) * size[2] - p[2]
             for j in range(out[2]):
-                x = (u * s[0] - p[0], i * s[1] - p[1], j * s[2] - p[2])
-                origin[w] = np.uint64((x[0] * size[1] + x[1]) * size[2] + x[2])
-                for t in range(count):
-                    if _inside(x, t, k, d, size):
-                        allowed[w] |= np.uint64(1) << np.uint64(t)
+                origin[w] = np.uint64(corner + j * s[2])
+                allowed[w] = row & masks[2][j]
                 w += 1
     return origin, allowed
 
