@@ -221,7 +221,7 @@ def test_a_long_plane_runs_in_several_blocks(rng, stride):
     block by block, with a stride too (phase planes); every block equals the reference."""
     from convprop.kernels.conv import direct, reference
 
-    x, w = rng.standard_normal((1, 2, 70 * stride, 40 * stride)), rng.standard_normal((2, 1, 3, 3))
+    x, w = rng.standard_normal((1, 2, 120 * stride, 40 * stride)), rng.standard_normal((2, 1, 3, 3))
     g = conv_geometry("t", x.shape, w.shape, stride, 1, 1, 2)
     assert g.out_size[0] * (g.padded_size[1] // stride) > direct.BLOCK
     gy = rng.standard_normal(g.y_shape)

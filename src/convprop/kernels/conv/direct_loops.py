@@ -22,7 +22,7 @@ import numpy as np
 
 from ..layout import leading
 
-BLOCK = 2048  # elements of output a thread accumulates at once: a few rows, in L1
+BLOCK = 4096  # elements of output a thread accumulates at once: rows of a plane, in L1
 CHUNKS_PER_THREAD = 8  # work items go to this many chunks per thread, in order
 
 
