@@ -163,7 +163,7 @@ def threads():
 def test_the_same_bits_with_one_and_two_threads(rng, threads, stride):
     if numba.config.NUMBA_NUM_THREADS < 2:
         pytest.skip("Numba has one thread here")
-    x = rng.standard_normal((3, 6, 23, 19)).astype(np.float32)
+    x = rng.standard_normal((19, 6, 23, 19)).astype(np.float32)  # dL/dW: 3 batch blocks
     w = rng.standard_normal((6, 2, 3, 3)).astype(np.float32)
     opts = dict(stride=stride, padding=1, groups=3, algorithm="numba")
     gy = rng.standard_normal(K.conv2d(x, w, **opts).shape).astype(np.float32)
@@ -198,6 +198,21 @@ def test_odd_channel_counts_and_uneven_parts(rng, channels, filters, dtype):
     w = rng.standard_normal((filters, channels, 3, 3)).astype(dtype)
     _backward_equals_reference(x, w, padding=1)
     _backward_equals_reference(x, w, stride=(1, 2), padding=(2, 1))
+
+
+def test_a_batch_of_several_blocks(rng):
+    """dL/dW sums fixed blocks of images (direct_backward.IMAGES), then the blocks in
+    order: a batch of two full blocks and a short one equals the reference."""
+    from convprop.kernels.conv import direct_backward
+
+    n = 2 * direct_backward.IMAGES + 3
+    x, w = rng.standard_normal((n, 2, 7, 6)), rng.standard_normal((6, 2, 3, 3))
+    gy = rng.standard_normal((n, 6, 7, 6))
+    want = K.conv2d_backward(gy, x, w, padding=1, algorithm="direct")
+    for got, expected in zip(
+        K.conv2d_backward(gy, x, w, padding=1, algorithm="numba"), want, strict=True
+    ):
+        assert_close(got, expected)
 
 
 def test_a_value_no_window_of_a_tap_reads_stays_out_of_its_gradient(rng):

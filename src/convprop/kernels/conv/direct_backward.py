@@ -13,17 +13,21 @@ Otherwise (a stride, or a NaN or infinity in W: inf * 0 must not reach positions
 windows) dL/dX scatters, per (image, input channel), each dL/dY row times each weight
 onto the rows of a padded plane it was read from, then crops the padding.
 
-dL/dW per (input channel, part of its group's output channels), the batch in order: each
-image's padded plane is copied once per tap column b, cut to the output's columns as tap b
+dL/dW per (block of IMAGES images, input channel, part of its group's output channels):
+each image's padded plane is copied once per tap column b, cut to the output's columns as tap b
 reads them (every S2-th from b*D2) and split into S1 row phases, so that tap (r, a, b) is
 one flat stretch with dL/dY's row pitch and its products over the whole plane are one
 pass, folded in four (direct_loops.fold4: one accumulator load and store per four
 products; no position outside the definition is ever multiplied). Each accumulator
-position sums over the batch in order, then the positions are summed in order: never a
-sum whose order depends on the threads.
+position sums over the block's images in order, the positions are summed in order, and
+the blocks (fixed, whatever the threads) in order: never a sum whose order depends on the
+threads. The blocks give LeNet's conv1 (one input channel) enough items without copying
+each image once per output channel (dL/dW 1.36 -> 1.17 ms, one core).
 """
 
 from __future__ import annotations
+
+import math
 
 import numba
 import numpy as np
@@ -44,6 +48,9 @@ from .direct_loops import (
     volume,
     zero,
 )
+
+IMAGES = 8  # dL/dW's batch blocks: fixed, so that the order of its sums is too
+ACCUMULATORS = 1 << 16  # elements of dL/dW's per-item accumulators at most (256 KiB)
 
 
 @numba.njit(parallel=True, cache=True)
@@ -144,45 +151,42 @@ def _plane_products(acc, g, xs, phase, S, D, kernel):  # type: ignore[no-untyped
 
 
 @numba.njit(parallel=True, cache=True)
-def _grad_weight(gy, x, lead, phase, S, D, kernel, Cg, split, chunks):  # type: ignore[no-untyped-def]
+def _grad_weight(gy, x, lead, phase, S, D, kernel, Cg, part, chunks):  # type: ignore[no-untyped-def]
     # dL/dW[o,c,r,a,b] = sum_{n,u,i,j} dL/dY[n,o,u,i,j]
     #                    * Xp[n, k*Cg + c, u*S0 + r*D0, i*S1 + a*D1, j*S2 + b*D2]
-    # Items: (input channel k*Cg + c, one of `split` parts of group k's output channels);
-    # acc[e, t] keeps the products of output o0 + e and tap t per folded position, over
-    # the batch in order, then summed over the positions in order.
+    # Items: (batch block of IMAGES images, input channel k*Cg + c, `part` of group k's
+    # output channels). acc[e, t] keeps the products of output o0 + e and tap t per folded
+    # position over the block's images in order; summed over the positions in order, they
+    # are the block's partial sum, and dL/dW adds the blocks in order: the blocks are
+    # fixed, so the sums never depend on the threads.
     N, O, P = gy.shape[0], gy.shape[1], gy.shape[3]
     C = x.shape[1]
     KD, KH, KW = kernel
     T = KD * KH * KW
     Og = O // (C // Cg)
-    part = -(-Og // split)  # output channels per item
+    parts = -(-Og // part)
+    blocks = -(-N // IMAGES)
     width = max(4, P // 4)
     size = S[1] * phase[0] * phase[1] * phase[2]  # xs's part for one tap column
-    gw = np.empty((O, Cg, T), dtype=x.dtype)
-    items = C * split
+    partial = np.zeros((blocks, O, Cg, T), dtype=x.dtype)
+    items = blocks * C * parts
     for chunk in prange(chunks):
         xs = np.zeros(KW * size, dtype=x.dtype)
         acc = np.empty((part, T, width), dtype=x.dtype)
         lo, hi = span(chunk, chunks, items)
         for item in range(lo, hi):
-            kc, p = item // split, item % split
+            block, kc, p = item // (C * parts), item // parts % C, item % parts
             k, c = kc // Cg, kc % Cg
             o0 = k * Og + p * part
             count = min(part, (k + 1) * Og - o0)
             for e in range(count):
                 for t in range(T):
                     zero(acc[e, t], width)
-            for n in range(N):
-                for b in range(KW):
+            for n in range(block * IMAGES, min(N, (block + 1) * IMAGES)):
+                for b in range(KW):  # xs[b]: column b*D2 of the window starts each row
                     lead_b = (lead[0], lead[1], lead[2] - b * D[2])
-                    fill(
-                        xs[b * size : (b + 1) * size],
-                        x[n, kc : kc + 1],
-                        lead_b,
-                        phase,
-                        S[1:],
-                        (S[1], 1),
-                    )
+                    xs_b = xs[b * size : (b + 1) * size]
+                    fill(xs_b, x[n, kc : kc + 1], lead_b, phase, S[1:], (S[1], 1))
                 for e in range(count):
                     _plane_products(acc[e], gy[n, o0 + e], xs, phase, S, D, kernel)
             for e in range(count):
@@ -190,7 +194,10 @@ def _grad_weight(gy, x, lead, phase, S, D, kernel, Cg, split, chunks):  # type: 
                     total = acc.dtype.type(0)
                     for j in range(width):
                         total += acc[e, t, j]
-                    gw[o0 + e, c, t] = total
+                    partial[block, o0 + e, c, t] = total
+    gw = partial[0].copy()
+    for block in range(1, blocks):
+        gw += partial[block]
     return gw
 
 
@@ -223,9 +230,10 @@ def conv_grad_weight(grad_y: np.ndarray, x: np.ndarray, g: ConvGeometry) -> np.n
     Uo, Ho, Wo = leading(g.out_size, 3)
     lead = leading(tuple(b for b, _ in g.pad), 3, 0)
     cg, og = g.in_channels // g.groups, g.out_channels // g.groups
-    # enough items for every thread (the parts change who computes, never the sums)
-    split = min(og, -(-4 * numba.get_num_threads() // g.in_channels))
-    chunks = chunk_count(g.in_channels * split)
+    taps = math.prod(kernel)
+    part = min(og, max(1, ACCUMULATORS // (taps * max(4, Ho * Wo // 4))))
+    blocks = -(-g.batch // IMAGES)
+    chunks = chunk_count(blocks * g.in_channels * -(-og // part))
     gy = volume(grad_y, g.dims).reshape(g.batch, g.out_channels, Uo, Ho * Wo)
-    args = (lead, (Dp, -(-Hp // S[1]), Wo), S, D, kernel, cg, split, chunks)
+    args = (lead, (Dp, -(-Hp // S[1]), Wo), S, D, kernel, cg, part, chunks)
     return _grad_weight(gy, volume(x, g.dims), *args).reshape(g.w_shape)
