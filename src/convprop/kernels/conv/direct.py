@@ -12,10 +12,10 @@ so (u, r) index the depth of outputs and taps and cost nothing when it is 1.
 How it is fast:
 
 * Work items are (image, group) for Y and dL/dX, (block of images, input channel, part
-  of its group's filters) for dL/dW; each thread owns its items' outputs, so no two threads write one
-  element and every sum runs in an order fixed by the loops: the result is bit-identical
-  for any thread count. Items go to 8 chunks per thread in order; a chunk allocates its
-  buffers once.
+  of its group's filters) for dL/dW; each thread owns its items' outputs, so no two
+  threads write one element and every sum runs in an order fixed by the loops: the result
+  is bit-identical for any thread count. Items go to 8 chunks per thread in order; a
+  chunk allocates its buffers once.
 * Padding happens in a per-thread buffer: an item copies its group's input planes into a
   zero-bordered buffer (a few KiB, in cache), not the whole padded batch into memory
   (that copy took a quarter of the depthwise forward).
