@@ -200,6 +200,20 @@ def test_odd_channel_counts_and_uneven_parts(rng, channels, filters, dtype):
     _backward_equals_reference(x, w, stride=(1, 2), padding=(2, 1))
 
 
+@pytest.mark.parametrize(
+    "padding, dilation",
+    [(((0, 2), (1, 1)), 1), (((2, 0), (2, 0)), 1), (((1, 1), (0, 2)), 1), ((1, 2), (1, 2))],
+)
+def test_output_as_wide_as_the_input(rng, padding, dilation):
+    """dL/dW copies each depth slice of X in one shifted piece where the output is as wide
+    as the input (stride 1), then zeroes the columns the shift wraps around: shifts to
+    both sides, a first row with no padding above (the piece starts before the buffer)."""
+    x, w = rng.standard_normal((3, 2, 7, 6)), rng.standard_normal((4, 2, 3, 3))
+    opts = dict(padding=padding, dilation=dilation)
+    assert K.conv2d(x, w, **opts, algorithm="direct").shape[-1] == x.shape[-1]
+    _backward_equals_reference(x, w, **opts)
+
+
 def test_a_batch_of_several_blocks(rng):
     """dL/dW sums fixed blocks of images (direct_backward.IMAGES), then the blocks in
     order: a batch of two full blocks and a short one equals the reference."""

@@ -132,6 +132,26 @@ def _grad_input_scatter(gy, W, lead, padded, size, S, D, G, chunks):  # type: ig
 
 
 @numba.njit(cache=True)
+def _shift(xs, planes, lead, shape):  # type: ignore[no-untyped-def]
+    """fill for unit steps where xs's rows are as wide as the planes' (D, H, W): each
+    depth slice is one shifted copy (by lead), then the columns a row's shift wraps
+    into (j < lead[2], j >= W + lead[2]) are zeroed in every row. One call per slice
+    instead of one per row (dL/dW of a depthwise 3x3 on 56x56: the copies took 1.5 of
+    2.6 ms)."""
+    D, H, W = planes.shape
+    Db, Hb, _ = shape
+    for d in range(D):
+        start = ((d + lead[0]) * Hb + lead[1]) * W + lead[2]
+        lo, hi = max(0, -start), min(H * W, xs.size - start)
+        put(xs[start + lo : start + hi], planes[d].reshape(H * W)[lo:hi], hi - lo)
+    for row in range(Db * Hb):
+        for j in range(min(W, max(0, lead[2]))):
+            xs[row * W + j] = 0
+        for j in range(max(0, W + lead[2]), W):
+            xs[row * W + j] = 0
+
+
+@numba.njit(cache=True)
 def _plane_products(acc, g, xs, phase, S, D, kernel):  # type: ignore[no-untyped-def]
     """acc[t, j] += the products dL/dY * Xp of tap t = (r, a, b) over one output channel's
     planes g (Uo, Ho*Wo) of one image. xs holds the image's padded planes once per tap
@@ -168,6 +188,7 @@ def _grad_weight(gy, x, lead, phase, S, D, kernel, Cg, part, chunks):  # type: i
     blocks = -(-N // IMAGES)
     width = max(4, P // 4)
     size = S[1] * phase[0] * phase[1] * phase[2]  # xs's part for one tap column
+    same = S[1] == 1 and S[2] == 1 and phase[2] == x.shape[4]  # rows of X's width: _shift
     partial = np.zeros((blocks, O, Cg, T), dtype=x.dtype)
     items = blocks * C * parts
     for chunk in prange(chunks):
@@ -186,7 +207,10 @@ def _grad_weight(gy, x, lead, phase, S, D, kernel, Cg, part, chunks):  # type: i
                 for b in range(KW):  # xs[b]: column b*D2 of the window starts each row
                     lead_b = (lead[0], lead[1], lead[2] - b * D[2])
                     xs_b = xs[b * size : (b + 1) * size]
-                    fill(xs_b, x[n, kc : kc + 1], lead_b, phase, S[1:], (S[1], 1))
+                    if same:
+                        _shift(xs_b, x[n, kc], lead_b, phase)
+                    else:
+                        fill(xs_b, x[n, kc : kc + 1], lead_b, phase, S[1:], (S[1], 1))
                 for e in range(count):
                     _plane_products(acc[e], gy[n, o0 + e], xs, phase, S, D, kernel)
             for e in range(count):
