@@ -64,14 +64,16 @@ def _phases(o, s, p, d, k, n):  # type: ignore[no-untyped-def]
     phase f < s holding columns f, f + s, ... from `lead` on, padded to reach every tap of
     the `lanes` (o rounded up to LANES) windows."""
     lanes = -(-o // LANES) * LANES
-    e = np.empty(k, dtype=np.int64)
-    f = np.empty(k, dtype=np.int64)
+    lead, reach = 0, 0
     for b in range(k):
-        e[b] = (b * d - p) // s  # floor
-        f[b] = b * d - p - e[b] * s
-    lead = max(0, -e.min())
-    length = max(lead + e.max() + lanes, lead + -(-n // s))
-    return f * length + lead + e, lead, length, lanes
+        e = (b * d - p) // s  # floor
+        lead, reach = max(lead, -e), max(reach, e)
+    length = max(lead + reach + lanes, lead + -(-n // s))
+    start = np.empty(k, dtype=np.int64)
+    for b in range(k):
+        e = (b * d - p) // s
+        start[b] = (b * d - p - e * s) * length + lead + e
+    return start, lead, length, lanes
 
 
 @numba.njit(cache=True)

@@ -15,13 +15,12 @@ and taps that land in the padding never win.
   row is split by column phase (_split): with S2 = 2, the even columns, then the odd,
   each contiguous and padded with -inf, so that tap b of windows j = 0, 1, ... is one
   contiguous run (_phases gives where). Then for output row (u, i), each input row (r, a)
-  inside the input and each tap b in turn: winner = t where X > best, best = max(X,
-  best), over all windows of the row at once (LANES at a time). Each window sees its taps
-  in row-major order, so ties keep the first maximum, and a padding tap (-inf) never
-  beats anything, as in the reference.
-  A plane holding NaN or infinity runs the reference's per-window loop instead (_exact),
-  where a NaN wins too (X != X): a window holding NaN outputs NaN and records its last
-  NaN (PyTorch's rule). The switch is t, in the unsigned dtype winners.py gives it.
+  inside the input and each tap b in turn, over all windows of the row at once (LANES at
+  a time): winner = t where X > best or X is NaN, best = max(X, best) or the NaN. Each
+  window sees its taps in row-major order, so ties keep the first maximum, a window
+  holding NaN outputs NaN and records its last NaN (PyTorch's rule), and a padding tap
+  (-inf) never wins, as in the reference. The switch is t, in the unsigned dtype
+  winners.py gives it.
 * Backward: dL/dX[winner of window i] += dL/dY[i], windows in row-major order, into a
   zeroed plane. Every switch is checked on the way (a tap below kD*kH*kW that lies inside
   the input for its window: a bit of the window's mask, up to 64 taps) and each plane
@@ -74,14 +73,16 @@ def _phases(o, s, p, d, k, n):  # type: ignore[no-untyped-def]
     phase f < s holding columns f, f + s, ... from `lead` on, padded to reach every tap of
     the `lanes` (o rounded up to LANES) windows."""
     lanes = -(-o // LANES) * LANES
-    e = np.empty(k, dtype=np.int64)
-    f = np.empty(k, dtype=np.int64)
+    lead, reach = 0, 0
     for b in range(k):
-        e[b] = (b * d - p) // s  # floor
-        f[b] = b * d - p - e[b] * s
-    lead = max(0, -e.min())
-    length = max(lead + e.max() + lanes, lead + -(-n // s))
-    return f * length + lead + e, lead, length, lanes
+        e = (b * d - p) // s  # floor
+        lead, reach = max(lead, -e), max(reach, e)
+    length = max(lead + reach + lanes, lead + -(-n // s))
+    start = np.empty(k, dtype=np.int64)
+    for b in range(k):
+        e = (b * d - p) // s
+        start[b] = (b * d - p - e * s) * length + lead + e
+    return start, lead, length, lanes
 
 
 @numba.njit(cache=True)
@@ -102,45 +103,44 @@ def _split(x, q, s, lead, length, fill, out):  # type: ignore[no-untyped-def]
 @numba.njit(cache=True)
 def _better(v, start, best, win, t, lanes):  # type: ignore[no-untyped-def]
     """Tap t over a row of windows, its values v[start:start + lanes]: it wins window j
-    where it beats best[j], so the first maximum stays. No branch: it vectorises."""
+    where it beats best[j] (the first maximum stays) or is NaN (the last NaN wins, and a
+    NaN best stays); of equal maxima best keeps the later, as np.maximum does (the sign
+    of a zero). No branch: it vectorises."""
     start = np.uint64(start)
     for j in range(np.uint64(lanes)):
         x, old = v[start + j], best[j]
-        win[j] = t if x > old else win[j]
-        best[j] = max(x, old)
+        win[j] = t if x > old or x != x else win[j]
+        best[j] = x if x != x else (old if old != old else max(x, old))
 
 
 @numba.njit(cache=True)
-def _exact(x, y, switches, q, k, d, axes):  # type: ignore[no-untyped-def]
-    """Plane q window by window, as the reference loops: a NaN wins too."""
-    z0, r_lo, r_hi, z1, a_lo, a_hi, z2, b_lo, b_hi = axes
+def _max_plane(x, y, switches, q, k, s, d, axes, phases):  # type: ignore[no-untyped-def]
+    """Plane q of x, a row of windows at a time."""
+    _, depth, height, _ = x.shape
     _, out_d, out_h, out_w = y.shape
+    z0, r_lo, r_hi, z1, a_lo, a_hi, b_lo, b_hi = axes
+    start, lead, length, lanes = phases
+    k1, k2, s2 = k[1], k[2], s[2]
+    split = np.empty(depth * height * s2 * length, dtype=x.dtype)
+    _split(x, q, s2, lead, length, -np.inf, split)
+    best = np.empty(lanes, dtype=x.dtype)
+    win = np.zeros(lanes, dtype=np.int32)
     for u in range(out_d):
         for i in range(out_h):
+            first = (r_lo[u] * k1 + a_lo[i]) * k2  # the first tap inside, less its b
+            empty = r_lo[u] == r_hi[u] or a_lo[i] == a_hi[i]
+            best[:] = -np.inf
             for j in range(out_w):
-                best = x.dtype.type(-np.inf)
-                winner = (r_lo[u] * k[1] + a_lo[i]) * k[2] + b_lo[j]  # the first tap inside
-                for r in range(r_lo[u], r_hi[u]):
-                    for a in range(a_lo[i], a_hi[i]):
-                        x0, x1, tap = z0[u] + r * d[0], z1[i] + a * d[1], (r * k[1] + a) * k[2]
-                        for b in range(b_lo[j], b_hi[j]):
-                            v = x[q, x0, x1, z2[j] + b * d[2]]
-                            if v > best or v != v:  # the first maximum; the last NaN
-                                best = v
-                                winner = tap + b
-                empty = r_lo[u] == r_hi[u] or a_lo[i] == a_hi[i] or b_lo[j] == b_hi[j]
-                y[q, u, i, j] = best
-                switches[q, u, i, j] = 0 if empty else winner
-
-
-@numba.njit(cache=True)
-def _finite(x, q):  # type: ignore[no-untyped-def]
-    """Whether plane q of x holds no NaN or infinity (v - v is NaN then; vectorised)."""
-    plane = x[q].ravel()
-    bad = False
-    for j in range(np.uint64(plane.size)):
-        bad |= plane[j] - plane[j] != 0
-    return not bad
+                win[j] = 0 if empty or b_lo[j] == b_hi[j] else first + b_lo[j]
+            for r in range(r_lo[u], r_hi[u]):
+                for a in range(a_lo[i], a_hi[i]):
+                    row = (z0[u] + r * d[0]) * height + z1[i] + a * d[1]
+                    for b in range(k2):
+                        t = np.int32((r * k1 + a) * k2 + b)
+                        _better(split, row * s2 * length + start[b], best, win, t, lanes)
+            for j in range(out_w):
+                y[q, u, i, j] = best[j]
+                switches[q, u, i, j] = win[j]
 
 
 @numba.njit(parallel=True, cache=True)
@@ -149,34 +149,11 @@ def _max_forward(x, y, switches, k, s, p, d):  # type: ignore[no-untyped-def]
     _, out_d, out_h, out_w = y.shape
     z0, r_lo, r_hi = _taps(out_d, s[0], p[0], d[0], k[0], depth)
     z1, a_lo, a_hi = _taps(out_h, s[1], p[1], d[1], k[1], height)
-    z2, b_lo, b_hi = _taps(out_w, s[2], p[2], d[2], k[2], width)
-    axes = (z0, r_lo, r_hi, z1, a_lo, a_hi, z2, b_lo, b_hi)
-    start, lead, length, lanes = _phases(out_w, s[2], p[2], d[2], k[2], width)
-    k1, k2, s2 = k[1], k[2], s[2]
+    _, b_lo, b_hi = _taps(out_w, s[2], p[2], d[2], k[2], width)
+    axes = (z0, r_lo, r_hi, z1, a_lo, a_hi, b_lo, b_hi)
+    phases = _phases(out_w, s[2], p[2], d[2], k[2], width)
     for q in prange(planes):
-        if not _finite(x, q):
-            _exact(x, y, switches, q, k, d, axes)
-            continue
-        split = np.empty(depth * height * s2 * length, dtype=x.dtype)
-        _split(x, q, s2, lead, length, -np.inf, split)
-        best = np.empty(lanes, dtype=x.dtype)
-        win = np.zeros(lanes, dtype=np.int32)
-        for u in range(out_d):
-            for i in range(out_h):
-                first = (r_lo[u] * k1 + a_lo[i]) * k2  # the first tap inside, less its b
-                empty = r_lo[u] == r_hi[u] or a_lo[i] == a_hi[i]
-                best[:] = -np.inf
-                for j in range(out_w):
-                    win[j] = 0 if empty or b_lo[j] == b_hi[j] else first + b_lo[j]
-                for r in range(r_lo[u], r_hi[u]):
-                    for a in range(a_lo[i], a_hi[i]):
-                        row = (z0[u] + r * d[0]) * height + z1[i] + a * d[1]
-                        for b in range(k2):
-                            t = np.int32((r * k1 + a) * k2 + b)
-                            _better(split, row * s2 * length + start[b], best, win, t, lanes)
-                for j in range(out_w):
-                    y[q, u, i, j] = best[j]
-                    switches[q, u, i, j] = win[j]
+        _max_plane(x, y, switches, q, k, s, d, axes, phases)
 
 
 @numba.njit(cache=True)
@@ -186,26 +163,24 @@ def _windows(out, k, s, p, d, size):  # type: ignore[no-untyped-def]
     back), and which of its taps t < 64 lie inside the input (bit t): those inside along
     each axis, one mask per window position along it."""
     count = min(k[0] * k[1] * k[2], 64)
-    masks = []
-    for axis in range(3):
-        _, lo, hi = _taps(out[axis], s[axis], p[axis], d[axis], k[axis], size[axis])
-        mask = np.zeros(out[axis], dtype=np.uint64)
-        for t in range(count):
-            tap = (t // (k[1] * k[2]), t // k[2] % k[1], t % k[2])[axis]
+    masks = np.zeros((3, max(out[0], out[1], out[2])), dtype=np.uint64)
+    for t in range(count):
+        tap = (t // (k[1] * k[2]), t // k[2] % k[1], t % k[2])
+        for axis in range(3):
             for i in range(out[axis]):
-                if lo[i] <= tap < hi[i]:
-                    mask[i] |= np.uint64(1) << np.uint64(t)
-        masks.append(mask)
+                x = i * s[axis] - p[axis] + tap[axis] * d[axis]
+                if 0 <= x < size[axis]:
+                    masks[axis, i] |= np.uint64(1) << np.uint64(t)
     origin = np.empty(out[0] * out[1] * out[2], dtype=np.uint64)
     allowed = np.empty(origin.size, dtype=np.uint64)
     w = 0
     for u in range(out[0]):
         for i in range(out[1]):
-            row = masks[0][u] & masks[1][i]
+            row = masks[0, u] & masks[1, i]
             corner = ((u * s[0] - p[0]) * size[1] + i * s[1] - p[1]) * size[2] - p[2]
             for j in range(out[2]):
                 origin[w] = np.uint64(corner + j * s[2])
-                allowed[w] = row & masks[2][j]
+                allowed[w] = row & masks[2, j]
                 w += 1
     return origin, allowed
 
