@@ -113,36 +113,6 @@ def _better(v, start, best, win, t, lanes):  # type: ignore[no-untyped-def]
         best[j] = x if x != x else (old if old != old else max(x, old))
 
 
-@numba.njit(cache=True)
-def _max_plane(x, y, switches, q, k, s, d, axes, phases):  # type: ignore[no-untyped-def]
-    """Plane q of x, a row of windows at a time."""
-    _, depth, height, _ = x.shape
-    _, out_d, out_h, out_w = y.shape
-    z0, r_lo, r_hi, z1, a_lo, a_hi, b_lo, b_hi = axes
-    start, lead, length, lanes = phases
-    k1, k2, s2 = k[1], k[2], s[2]
-    split = np.empty(depth * height * s2 * length, dtype=x.dtype)
-    _split(x, q, s2, lead, length, -np.inf, split)
-    best = np.empty(lanes, dtype=x.dtype)
-    win = np.zeros(lanes, dtype=np.int32)
-    for u in range(out_d):
-        for i in range(out_h):
-            first = (r_lo[u] * k1 + a_lo[i]) * k2  # the first tap inside, less its b
-            empty = r_lo[u] == r_hi[u] or a_lo[i] == a_hi[i]
-            best[:] = -np.inf
-            for j in range(out_w):
-                win[j] = 0 if empty or b_lo[j] == b_hi[j] else first + b_lo[j]
-            for r in range(r_lo[u], r_hi[u]):
-                for a in range(a_lo[i], a_hi[i]):
-                    row = (z0[u] + r * d[0]) * height + z1[i] + a * d[1]
-                    for b in range(k2):
-                        t = np.int32((r * k1 + a) * k2 + b)
-                        _better(split, row * s2 * length + start[b], best, win, t, lanes)
-            for j in range(out_w):
-                y[q, u, i, j] = best[j]
-                switches[q, u, i, j] = win[j]
-
-
 @numba.njit(parallel=True, cache=True)
 def _max_forward(x, y, switches, k, s, p, d):  # type: ignore[no-untyped-def]
     planes, depth, height, width = x.shape
@@ -150,10 +120,29 @@ def _max_forward(x, y, switches, k, s, p, d):  # type: ignore[no-untyped-def]
     z0, r_lo, r_hi = _taps(out_d, s[0], p[0], d[0], k[0], depth)
     z1, a_lo, a_hi = _taps(out_h, s[1], p[1], d[1], k[1], height)
     _, b_lo, b_hi = _taps(out_w, s[2], p[2], d[2], k[2], width)
-    axes = (z0, r_lo, r_hi, z1, a_lo, a_hi, b_lo, b_hi)
-    phases = _phases(out_w, s[2], p[2], d[2], k[2], width)
+    start, lead, length, lanes = _phases(out_w, s[2], p[2], d[2], k[2], width)
+    k1, k2, s2 = k[1], k[2], s[2]
     for q in prange(planes):
-        _max_plane(x, y, switches, q, k, s, d, axes, phases)
+        split = np.empty(depth * height * s2 * length, dtype=x.dtype)
+        _split(x, q, s2, lead, length, -np.inf, split)
+        best = np.empty(lanes, dtype=x.dtype)
+        win = np.zeros(lanes, dtype=np.int32)
+        for u in range(out_d):
+            for i in range(out_h):
+                first = (r_lo[u] * k1 + a_lo[i]) * k2  # the first tap inside, less its b
+                empty = r_lo[u] == r_hi[u] or a_lo[i] == a_hi[i]
+                best[:] = -np.inf
+                for j in range(out_w):
+                    win[j] = 0 if empty or b_lo[j] == b_hi[j] else first + b_lo[j]
+                for r in range(r_lo[u], r_hi[u]):
+                    for a in range(a_lo[i], a_hi[i]):
+                        row = (z0[u] + r * d[0]) * height + z1[i] + a * d[1]
+                        for b in range(k2):
+                            t = np.int32((r * k1 + a) * k2 + b)
+                            _better(split, row * s2 * length + start[b], best, win, t, lanes)
+                for j in range(out_w):
+                    y[q, u, i, j] = best[j]
+                    switches[q, u, i, j] = win[j]
 
 
 @numba.njit(cache=True)
