@@ -214,6 +214,14 @@ def test_output_as_wide_as_the_input(rng, padding, dilation):
     _backward_equals_reference(x, w, **opts)
 
 
+def test_an_empty_batch(rng):
+    x, w = np.zeros((0, 2, 5, 5)), rng.standard_normal((4, 2, 3, 3))
+    y = K.conv2d(x, w, padding=1, algorithm="numba")
+    assert y.shape == (0, 4, 5, 5)
+    gx, gw, gb = K.conv2d_backward(y, x, w, padding=1, algorithm="numba")
+    assert gx.shape == x.shape and gw.shape == w.shape and not gw.any() and not gb.any()
+
+
 def test_a_batch_of_several_blocks(rng):
     """dL/dW sums fixed blocks of images (direct_backward.IMAGES), then the blocks in
     order: a batch of two full blocks and a short one equals the reference."""

@@ -219,9 +219,12 @@ def _grad_weight(gy, x, lead, phase, S, D, kernel, Cg, part, chunks):  # type: i
                     for j in range(width):
                         total += acc[e, t, j]
                     partial[block, o0 + e, c, t] = total
-    gw = partial[0].copy()
-    for block in range(1, blocks):
-        gw += partial[block]
+    gw = np.zeros((O, Cg, T), dtype=x.dtype)  # an empty batch: zeros
+    for block in range(blocks):
+        if block == 0:
+            gw[:] = partial[0]
+        else:
+            gw += partial[block]
     return gw
 
 
