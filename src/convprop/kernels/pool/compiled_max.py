@@ -15,8 +15,9 @@ and taps that land in the padding never win.
   row is split by column phase (_split): with S2 = 2, the even columns, then the odd,
   each contiguous and padded with -inf, so that tap b of windows j = 0, 1, ... is one
   contiguous run (_phases gives where). Then for output row (u, i), each input row (r, a)
-  inside the input and each tap b in turn, over all windows of the row at once (LANES at
-  a time): winner = t where X > best or X is NaN, best = max(X, best) or the NaN. Each
+  inside the input and its column taps b, three to a pass (a blank run of -inf stands in
+  where fewer are left), over all windows of the row at once (LANES at a time):
+  winner = t where X > best or X is NaN, best = max(X, best) or the NaN. Each
   window sees its taps in row-major order, so ties keep the first maximum, a window
   holding NaN outputs NaN and records its last NaN (PyTorch's rule), and a padding tap
   (-inf) never wins, as in the reference. The switch is t, in the unsigned dtype
@@ -101,16 +102,26 @@ def _split(x, q, s, lead, length, fill, out):  # type: ignore[no-untyped-def]
 
 
 @numba.njit(cache=True)
-def _better(v, start, best, win, t, lanes):  # type: ignore[no-untyped-def]
-    """Tap t over a row of windows, its values v[start:start + lanes]: it wins window j
-    where it beats best[j] (the first maximum stays) or is NaN (the last NaN wins, and a
-    NaN best stays); of equal maxima best keeps the later, as np.maximum does (the sign
-    of a zero). No branch: it vectorises."""
-    start = np.uint64(start)
+def _better(v, first, second, third, best, win, t, lanes):  # type: ignore[no-untyped-def]
+    """Taps t, t + 1, t + 2 over a row of windows, their values at v[first + j],
+    v[second + j], v[third + j]: each in turn wins window j where it beats best[j] (the
+    first maximum stays) or is NaN (the last NaN wins, and a NaN best stays); of equal
+    maxima best keeps the later, as np.maximum does (the sign of a zero). No branch: it
+    vectorises."""
+    first, second, third = np.uint64(first), np.uint64(second), np.uint64(third)
+    t1, t2 = t + np.int32(1), t + np.int32(2)
     for j in range(np.uint64(lanes)):
-        x, old = v[start + j], best[j]
-        win[j] = t if x > old or x != x else win[j]
-        best[j] = x if x != x else (old if old != old else max(x, old))
+        w, m = win[j], best[j]
+        x = v[first + j]
+        w = t if x > m or x != x else w
+        m = x if x != x else (m if m != m else max(x, m))
+        x = v[second + j]
+        w = t1 if x > m or x != x else w
+        m = x if x != x else (m if m != m else max(x, m))
+        x = v[third + j]
+        w = t2 if x > m or x != x else w
+        m = x if x != x else (m if m != m else max(x, m))
+        win[j], best[j] = w, m
 
 
 @numba.njit(parallel=True, cache=True)
@@ -123,7 +134,8 @@ def _max_forward(x, y, switches, k, s, p, d):  # type: ignore[no-untyped-def]
     start, lead, length, lanes = _phases(out_w, s[2], p[2], d[2], k[2], width)
     k1, k2, s2 = k[1], k[2], s[2]
     for q in prange(planes):
-        split = np.empty(depth * height * s2 * length, dtype=x.dtype)
+        blank = depth * height * s2 * length  # then `lanes` of -inf: a tap that never wins
+        split = np.empty(blank + lanes, dtype=x.dtype)
         _split(x, q, s2, lead, length, -np.inf, split)
         best = np.empty(lanes, dtype=x.dtype)
         win = np.zeros(lanes, dtype=np.int32)
@@ -137,9 +149,12 @@ def _max_forward(x, y, switches, k, s, p, d):  # type: ignore[no-untyped-def]
                 for r in range(r_lo[u], r_hi[u]):
                     for a in range(a_lo[i], a_hi[i]):
                         row = (z0[u] + r * d[0]) * height + z1[i] + a * d[1]
-                        for b in range(k2):
+                        row *= s2 * length
+                        for b in range(0, k2, 3):  # three column taps a pass
+                            second = row + start[b + 1] if b + 1 < k2 else blank
+                            third = row + start[b + 2] if b + 2 < k2 else blank
                             t = np.int32((r * k1 + a) * k2 + b)
-                            _better(split, row * s2 * length + start[b], best, win, t, lanes)
+                            _better(split, row + start[b], second, third, best, win, t, lanes)
                 for j in range(out_w):
                     y[q, u, i, j] = best[j]
                     switches[q, u, i, j] = win[j]
