@@ -163,6 +163,26 @@ def test_the_first_layers_input_gradient_is_skipped(op):
     assert w.grad is not None and b.grad is not None
 
 
+@pytest.mark.parametrize("op", [Conv, ConvTranspose])
+def test_a_layer_without_bias_or_with_a_frozen_one_sums_no_bias_gradient(op, monkeypatch):
+    from convprop.kernels.conv import core
+
+    rng = np.random.default_rng(14)
+    x = Tensor(rng.standard_normal((2, 3, 5, 5)), requires_grad=True)
+    w = Parameter(rng.standard_normal((2, 3, 3, 3) if op is Conv else (3, 2, 3, 3)))
+    frozen = Tensor(rng.standard_normal(2))  # a bias that requires no gradient
+    summed = []
+    real = core.bias_grad
+    monkeypatch.setattr(core, "bias_grad", lambda g: summed.append(1) or real(g))
+    for bias in ((), (frozen,)):
+        y, fn = op.apply_with(x, w, *bias)
+        grads = fn.backward(rng.standard_normal(y.shape))
+        assert all(g is None for g in grads[2:]) and grads[0] is not None
+    assert summed == []  # a pass over dL/dY saved per layer
+    y, fn = op.apply_with(x, w, Parameter(rng.standard_normal(2)))
+    assert fn.backward(rng.standard_normal(y.shape))[2] is not None and summed == [1]
+
+
 def test_a_frozen_weight_gets_no_gradient_but_the_input_does():
     rng = np.random.default_rng(13)
     x = Tensor(rng.standard_normal((1, 2, 4, 4)), requires_grad=True)

@@ -37,7 +37,9 @@ class Conv(Function):
     def backward(self, g: np.ndarray) -> tuple[np.ndarray | None, ...]:
         # see conv_core.planned_backward (the first layer's input needs no gradient: skipped)
         need_x, need_w = self.needs_input_grad[:2]
-        gx, gw, gb = conv_core.planned_backward(self.plan, g, self.x, self.w, need_x, need_w)
+        need_b = self.has_bias and self.needs_input_grad[2]
+        args = (self.plan, g, self.x, self.w, need_x, need_w, need_b)
+        gx, gw, gb = conv_core.planned_backward(*args)
         return (gx, gw, gb) if self.has_bias else (gx, gw)
 
 
@@ -67,7 +69,7 @@ class ConvTranspose(Function):
     def backward(self, g: np.ndarray) -> tuple[np.ndarray | None, ...]:
         # see conv_core.transpose_planned_backward
         need_x, need_w = self.needs_input_grad[:2]
-        gx, gw, gb = conv_core.transpose_planned_backward(
-            self.plan, g, self.x, self.w, need_x, need_w
-        )
+        need_b = self.has_bias and self.needs_input_grad[2]
+        args = (self.plan, g, self.x, self.w, need_x, need_w, need_b)
+        gx, gw, gb = conv_core.transpose_planned_backward(*args)
         return (gx, gw, gb) if self.has_bias else (gx, gw)

@@ -137,9 +137,11 @@ def planned_backward(
     weight: np.ndarray,
     need_x: bool = True,
     need_w: bool = True,
-) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray]:
+    need_b: bool = True,
+) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
     """Unchecked: the gradients of a convolution whose forward made `plan` (grad_y shaped
-    like its output); None for a gradient not needed (the first layer's input)."""
+    like its output); None for a gradient not needed (the first layer's input, the bias of
+    a layer without one: a pass over dL/dY saved)."""
     # dL/dX and dL/dW: the record's grad_input and grad_weight (formulas: reference.py)
     g, chosen = plan.geometry, plan.algorithm
     grad_x = grad_w = None
@@ -149,7 +151,7 @@ def planned_backward(
         # with the true convolution the kernels saw rot180(W); rotate its gradient back
         gw = _oriented(chunking.grad_weight(chosen, grad_y, x, g), plan.convention, "")
         grad_w = np.ascontiguousarray(gw)
-    return grad_x, grad_w, bias_grad(grad_y)
+    return grad_x, grad_w, bias_grad(grad_y) if need_b else None
 
 
 def convolve_backward(
@@ -174,7 +176,7 @@ def convolve_backward(
     _oriented(weight, convention, op)  # refuses an unknown convention, naming op
     plan = ConvPlan(g, chosen, convention)
     grad_x, grad_w, grad_b = planned_backward(plan, grad_y, x, weight)
-    assert grad_x is not None and grad_w is not None
+    assert grad_x is not None and grad_w is not None and grad_b is not None
     return grad_x, grad_w, grad_b
 
 
@@ -209,14 +211,15 @@ def transpose_planned_backward(
     weight: np.ndarray,
     need_x: bool = True,
     need_w: bool = True,
-) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray]:
+    need_b: bool = True,
+) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
     """Unchecked: the gradients of a transposed convolution whose forward made `plan`."""
     # y = conv^T(x; W)  =>  dL/dx = conv(dL/dy; W)                  (the transpose of a transpose)
     #                       dL/dW = conv's weight gradient with input dL/dy and output-grad x
     g, chosen = plan.geometry, plan.algorithm
     grad_x = chunking.forward(chosen, grad_y, weight, g) if need_x else None
     grad_w = chunking.grad_weight(chosen, x, grad_y, g) if need_w else None
-    return grad_x, grad_w, bias_grad(grad_y)
+    return grad_x, grad_w, bias_grad(grad_y) if need_b else None
 
 
 def transpose_convolve_backward(
@@ -241,7 +244,7 @@ def transpose_convolve_backward(
     _check_grad_y(op, grad_y, g.x_shape)
     plan = ConvPlan(g, choose(algorithm, g, op, x.dtype))
     grad_x, grad_w, grad_b = transpose_planned_backward(plan, grad_y, x, weight)
-    assert grad_x is not None and grad_w is not None
+    assert grad_x is not None and grad_w is not None and grad_b is not None
     return grad_x, grad_w, grad_b
 
 
