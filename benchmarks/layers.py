@@ -5,7 +5,8 @@
 Cases: 3x3 layers of 32-64 channels on 16x16 to 56x56, stride 2, 7x7 stride 2, 1x1,
 depthwise, grouped, dilated, 5x5, 9x9 and 11x11 (the FFT), a batch-1 forward (inference),
 a stride-2 transposed convolution, max and average pooling. For every case: forward and
-backward medians (after a warm-up), their ratio to PyTorch (lower is better), effective
+backward medians (after a warm-up; the backward computes dL/dX, dL/dW and dL/db on both
+sides), their ratio to PyTorch (lower is better), effective
 GFLOP/s and its share of the measured NumPy float32 GEMM ceiling, the algorithm "auto"
 chose, the first call's extra time apart from run time ("1st +ms": compiling the Numba
 kernels on a fresh install, reading their cache after), and the peak memory convprop
@@ -158,7 +159,10 @@ def conv_case(
     ours_bwd = lambda: K.conv2d_backward(gy, x, w, **options)  # noqa: E731
     first = first_call(ours_fwd) + (first_call(ours_bwd) if backward else 0.0)
     xt, wt = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
-    yt = F.conv2d(xt, wt, None, **options)
+    # conv2d_backward returns dL/db too (the sum of dL/dY per channel): PyTorch's backward
+    # gets a bias, so both compute the same three gradients
+    bt = torch.zeros(w_shape[0], requires_grad=True)
+    yt = F.conv2d(xt, wt, bt, **options)
     gyt = torch.tensor(gy)
 
     def torch_forward() -> object:
@@ -169,7 +173,9 @@ def conv_case(
     t_bwd, b = 0.0, 0.0
     if backward:
         t_bwd, b = paired_medians(
-            lambda: torch.autograd.grad(yt, (xt, wt), gyt, retain_graph=True), ours_bwd, repeats
+            lambda: torch.autograd.grad(yt, (xt, wt, bt), gyt, retain_graph=True),
+            ours_bwd,
+            repeats,
         )
     flops = 2 * math.prod(g.y_shape) * math.prod(w_shape[1:]) * (3 if backward else 1)
     run = ours_bwd if backward else ours_fwd
@@ -201,7 +207,8 @@ def transposed_case(name, x_shape, w_shape, stride, padding, repeats, ceiling):
     ours_bwd = lambda: K.conv_transpose2d_backward(gy, x, w, stride, padding)  # noqa: E731
     first = first_call(ours_fwd) + first_call(ours_bwd)
     xt, wt = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
-    yt = F.conv_transpose2d(xt, wt, None, stride, padding)
+    bt = torch.zeros(w_shape[1], requires_grad=True)  # dL/db on both sides, as conv_case
+    yt = F.conv_transpose2d(xt, wt, bt, stride, padding)
     gyt = torch.tensor(gy)
 
     def torch_forward() -> object:
@@ -210,7 +217,7 @@ def transposed_case(name, x_shape, w_shape, stride, padding, repeats, ceiling):
 
     t_fwd, f = paired_medians(torch_forward, ours_fwd, repeats)
     t_bwd, b = paired_medians(
-        lambda: torch.autograd.grad(yt, (xt, wt), gyt, retain_graph=True), ours_bwd, repeats
+        lambda: torch.autograd.grad(yt, (xt, wt, bt), gyt, retain_graph=True), ours_bwd, repeats
     )
     flops = 3 * 2 * math.prod(x_shape) * math.prod(w_shape[1:])
     return _row(
