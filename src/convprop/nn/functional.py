@@ -104,14 +104,14 @@ def batch_norm(
     gamma = weight if weight is not None else Tensor(np.ones(channels, input.dtype))
     beta = bias if bias is not None else Tensor(np.zeros(channels, input.dtype))
     if training:
-        y = ops.BatchNorm.apply(input, gamma, beta, eps=eps)
-        if running_mean is not None and running_var is not None:
-            axes = (0, *range(2, input.ndim))
+        y, fn = ops.BatchNorm.apply_with(input, gamma, beta, eps=eps)
+        assert isinstance(fn, ops.BatchNorm)
+        if running_mean is not None and running_var is not None:  # the batch's statistics
             n = input.numel() // channels
             running_mean *= 1 - momentum
-            running_mean += momentum * input.data.mean(axis=axes)
+            running_mean += momentum * fn.mean
             running_var *= 1 - momentum
-            running_var += momentum * input.data.var(axis=axes) * n / max(n - 1, 1)
+            running_var += momentum * fn.var * n / max(n - 1, 1)
         return y
     if running_mean is None or running_var is None:
         raise ValueError("batch_norm: evaluation needs running_mean and running_var")
