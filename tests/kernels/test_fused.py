@@ -102,3 +102,16 @@ def test_fused_update_equals_numpy_update(
     monkeypatch.setenv(jit.ENVIRONMENT, "0")
     numpy_only = _train(kind, options, dtype)
     assert compiled == numpy_only
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(3, 4), (2, 5, 7), (4, 3, 6, 9), (2, 3, 2, 4, 5), (0, 3, 4)])
+def test_bias_grad_is_the_channel_sum_rounded_once(shape, dtype):
+    g = (np.random.default_rng(8).standard_normal(shape) * 100).astype(dtype)
+    exact = g.astype(np.float64).sum(axis=(0, *range(2, g.ndim)))
+    got = fused.bias_grad(g)
+    assert got.dtype == g.dtype and got.shape == (shape[1],)
+    # within one rounding of the exact sum (float64 sums are exact to ~1e-13 here)
+    np.testing.assert_allclose(got, exact.astype(dtype), rtol=np.finfo(dtype).eps, atol=1e-9)
+    strided = np.asfortranarray(g)
+    assert fused.bias_grad(strided).tobytes() == got.tobytes()

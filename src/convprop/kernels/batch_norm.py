@@ -19,6 +19,8 @@ it imports Numba.
 
 from __future__ import annotations
 
+import math
+
 import numba
 import numpy as np
 from numba import prange
@@ -100,7 +102,7 @@ def _backward(g, x_hat, gamma, inv_std, grad_x, grad_gamma, grad_beta):  # type:
 
 
 def _planes(a: np.ndarray) -> np.ndarray:
-    return np.ascontiguousarray(a).reshape(a.shape[0], a.shape[1], -1)
+    return np.ascontiguousarray(a).reshape(*a.shape[:2], math.prod(a.shape[2:]))
 
 
 def forward(

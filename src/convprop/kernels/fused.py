@@ -4,13 +4,17 @@ where NumPy makes several and allocates a temporary for each.
 * relu: y = x where x > 0 (and where x is NaN, which stays NaN), else +0, as np.maximum(x, 0).
 * relu_backward: dL/dx = dL/dy where y > 0, else 0: a select, so an infinite or NaN
   dL/dy where y <= 0 gives 0, never inf * 0 = NaN.
+* bias_grad: dL/db[c] = the sum of dL/dY[n, c, ...] over the batch and the positions, in
+  float64 (the one sum here: reassociated so that LLVM vectorises it, in an order fixed by
+  the compiled code, never by the thread count; more exact than NumPy's float32 sum).
 * sgd and adam: PyTorch's update rules (optim/sgd.py and optim/adam.py state them), each
   parameter element read and written once.
 
-Each result equals, bit for bit, the NumPy expression it replaces (the optimizers' NumPy
-code is the fallback and the test's oracle): hyper-parameters are rounded to the array's
-dtype first, as NumPy does with a Python float against a float32 array, and every
-element's arithmetic runs in the same order, without fused multiply-adds (no fastmath).
+Except bias_grad, each result equals, bit for bit, the NumPy expression it replaces (the
+optimizers' NumPy code is the fallback and the test's oracle): hyper-parameters are
+rounded to the array's dtype first, as NumPy does with a Python float against a float32
+array, and every element's arithmetic runs in the same order, without fused
+multiply-adds (no fastmath).
 
 Arrays are flat and C-contiguous, and each loop runs on the calling thread: LLVM
 vectorises it and one core then streams memory as fast as a copy (ReLU over 4 MiB:
@@ -60,6 +64,30 @@ def relu_backward(grad_y: np.ndarray, y: np.ndarray) -> np.ndarray:
     grad_x = np.empty(grad_y.shape, dtype=grad_y.dtype)
     _relu_backward(_flat(grad_y), _flat(y), grad_x.reshape(-1))
     return grad_x
+
+
+@numba.njit(cache=True, fastmath={"reassoc"})
+def _channel_sums(grad_y, out):  # type: ignore[no-untyped-def]
+    # dL/db[c] = sum over n and positions of dL/dY[n, c, position]
+    batch, channels, positions = grad_y.shape
+    for c in range(channels):
+        total = 0.0
+        for n in range(batch):
+            row = grad_y[n, c]
+            for j in range(positions):
+                total += row[j]
+        out[c] = total
+
+
+def bias_grad(grad_y: np.ndarray) -> np.ndarray:
+    """dL/db of a convolution from dL/dY (N, C, *out): per channel, the sum over the batch
+    and the positions, in float64 (reassociated: vectorised, in an order fixed by the
+    compiled code), rounded once to dL/dY's dtype."""
+    n, c = grad_y.shape[:2]
+    out = np.empty(c, dtype=grad_y.dtype)
+    positions = math.prod(grad_y.shape[2:])  # not -1: an empty batch has 0 of them
+    _channel_sums(np.ascontiguousarray(grad_y).reshape(n, c, positions), out)
+    return out
 
 
 @numba.njit(cache=True)

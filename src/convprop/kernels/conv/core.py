@@ -33,9 +33,12 @@ from ...shapes import (
     conv_transpose_geometry,
     fmt,
 )
+from .. import jit
 from ..layout import conv_layouts
 from . import chunking
 from .select import Algorithm, choose
+
+_bias_grad = jit.lazy("fused", "bias_grad")
 
 Convention = Literal["correlation", "convolution"]
 
@@ -126,7 +129,10 @@ def convolve_planned(
 
 
 def bias_grad(grad_y: np.ndarray) -> np.ndarray:
-    """dL/db = the sum of dL/dY over the batch and every spatial axis, per channel."""
+    """dL/db = the sum of dL/dY over the batch and every spatial axis, per channel (compiled,
+    in float64, where the compiled kernels run: fused.bias_grad)."""
+    if jit.runs(grad_y.dtype):
+        return _bias_grad(grad_y)
     return grad_y.sum(axis=(0, *range(2, grad_y.ndim)))
 
 
