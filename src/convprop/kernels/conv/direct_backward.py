@@ -219,13 +219,7 @@ def _grad_weight(gy, x, lead, phase, S, D, kernel, Cg, part, chunks):  # type: i
                     for j in range(width):
                         total += acc[e, t, j]
                     partial[block, o0 + e, c, t] = total
-    gw = np.zeros((O, Cg, T), dtype=x.dtype)  # an empty batch: zeros
-    for block in range(blocks):
-        if block == 0:
-            gw[:] = partial[0]
-        else:
-            gw += partial[block]
-    return gw
+    return partial  # the caller adds the blocks in order
 
 
 def conv_grad_input(grad_y: np.ndarray, weight: np.ndarray, g: ConvGeometry) -> np.ndarray:
@@ -263,4 +257,10 @@ def conv_grad_weight(grad_y: np.ndarray, x: np.ndarray, g: ConvGeometry) -> np.n
     chunks = chunk_count(blocks * g.in_channels * -(-og // part))
     gy = volume(grad_y, g.dims).reshape(g.batch, g.out_channels, Uo, Ho * Wo)
     args = (lead, (Dp, -(-Hp // S[1]), Wo), S, D, kernel, cg, part, chunks)
-    return _grad_weight(gy, volume(x, g.dims), *args).reshape(g.w_shape)
+    partial = _grad_weight(gy, volume(x, g.dims), *args)
+    # the blocks added in order, outside the compiled loop: an array assigned to a slice
+    # there compiles Numba's shape-mismatch message (about 4 s of a fresh install's first run)
+    gw = np.zeros(partial.shape[1:], dtype=partial.dtype)  # an empty batch: zeros
+    for block in partial:
+        gw += block
+    return gw.reshape(g.w_shape)
