@@ -50,12 +50,20 @@ def test_auto_rule(kernel, stride, expected, jit_off):
         ((8, 32, 28, 28), (64, 1, 3, 3), 2, 32, "numba"),  # depthwise, multiplier 2
         ((8, 64, 28, 28), (128, 4, 3, 3), 1, 16, "numba"),  # grouped: 4 in, 8 out per group
         ((8, 64, 28, 28), (256, 4, 3, 3), 1, 16, "im2col"),  # 16 out per group
-        ((8, 64, 28, 28), (64, 8, 3, 3), 1, 8, "im2col"),  # 8 in per group
+        ((8, 64, 28, 28), (64, 8, 3, 3), 1, 8, "winograd"),  # 8 in and out per group
+        ((8, 64, 28, 28), (64, 8, 3, 3), 2, 8, "batch_inner"),  # ... at stride 2
+        ((8, 64, 28, 28), (112, 16, 3, 3), 1, 4, "winograd"),  # 16 in, 28 out per group
+        ((8, 28, 28, 28), (28, 7, 3, 3), 1, 4, "im2col"),  # 7 per group
+        ((8, 64, 14, 14), (64, 64, 3, 3), 1, 1, "batch_inner"),  # a 14x14 output
+        ((1, 64, 16, 16), (64, 64, 3, 3), 1, 1, "winograd"),  # 16x16, one image
+        ((8, 64, 16, 16), (64, 64, 5, 5), 1, 1, "im2col"),  # 5x5
+        ((8, 64, 16, 16), (64, 64, 3, 3), 2, 1, "batch_inner"),  # stride 2
+        ((2, 64, 16, 16, 16), (64, 64, 3, 3, 3), 1, 1, "im2col"),  # 3-D
         ((64, 1, 28, 28), (6, 1, 5, 5), 1, 1, "numba"),  # LeNet's conv1
         ((8, 3, 32, 32), (8, 3, 3, 3), 1, 1, "numba"),
         ((8, 3, 32, 32), (16, 3, 3, 3), 1, 1, "im2col"),  # 16 filters: the GEMM wins
         ((64, 6, 14, 14), (16, 6, 5, 5), 1, 1, "batch_inner"),  # LeNet's conv2
-        ((8, 64, 56, 56), (64, 64, 3, 3), 1, 1, "im2col"),
+        ((8, 64, 56, 56), (64, 64, 3, 3), 1, 1, "winograd"),
         ((8, 2, 32, 32), (2, 2, 1, 1), 1, 1, "im2col"),  # 1x1: one GEMM on the input
         ((8, 4, 64, 64), (4, 1, 9, 9), 1, 4, "fft"),  # 81 taps at stride 1
         ((8, 4, 64, 64), (4, 1, 9, 9), 2, 4, "numba"),  # ... at stride 2
@@ -96,6 +104,7 @@ def test_explicit_algorithms_are_honoured(jit_on):
     assert choose("fft", g) is ALGORITHMS["fft"] and choose("im2col", g) is ALGORITHMS["im2col"]
     assert choose("direct", g) is ALGORITHMS["direct"]
     assert choose("numba", WIDE) is ALGORITHMS["numba"]
+    assert choose("winograd", WIDE) is ALGORITHMS["winograd"]
     assert choose("batch_inner", WIDE) is ALGORITHMS["batch_inner"]
     # "im2col" names the family: its columns go batch-innermost where that layout wins
     assert choose("im2col", LENET_CONV2) is ALGORITHMS["batch_inner"]
@@ -103,17 +112,19 @@ def test_explicit_algorithms_are_honoured(jit_on):
 
 def test_the_records_hold_their_modules_primitives():
     modules = {"direct": reference, "im2col": im2col, "batch_inner": batch_inner, "fft": fft}
-    assert set(ALGORITHMS) == {*modules, "numba"}
+    assert set(ALGORITHMS) == {*modules, "numba", "winograd"}
     for name, record in ALGORITHMS.items():
-        if name == "numba":
-            continue  # the compiled module loads on the first call: test_numba_record
+        if name in ("numba", "winograd"):
+            continue  # the compiled modules load on the first call: test_numba_record
         assert isinstance(record, Algorithm) and record.name == name
         module = modules[name]
         assert record.forward is module.conv_forward
         assert record.grad_input is module.conv_grad_input
         assert record.grad_weight is module.conv_grad_weight
-    assert ALGORITHMS["fft"].nonfinite_detour is ALGORITHMS["im2col"]
-    assert all(r.nonfinite_detour is None for n, r in ALGORITHMS.items() if n != "fft")
+    for name in ("fft", "winograd"):  # both mix a value into outputs that never read it
+        assert ALGORITHMS[name].nonfinite_detour is ALGORITHMS["im2col"]
+    detoured = ("fft", "winograd")
+    assert all(r.nonfinite_detour is None for n, r in ALGORITHMS.items() if n not in detoured)
 
 
 def test_numba_record_loads_direct_on_its_first_call(rng):
@@ -143,7 +154,8 @@ def test_numba_record_loads_direct_on_its_first_call(rng):
 )
 def test_every_record_supports_every_option(x_shape, w_shape, stride, padding, dilation, groups):
     g = conv_geometry("t", x_shape, w_shape, stride, padding, dilation, groups)
-    assert all(record.supports(g) for record in ALGORITHMS.values())
+    assert all(r.supports(g) for n, r in ALGORITHMS.items() if n != "winograd")
+    assert not ALGORITHMS["winograd"].supports(g)  # 3x3, stride 1, 2-D only: test_winograd
 
 
 def test_bytes_per_image_follow_each_algorithms_temporaries():
@@ -159,6 +171,10 @@ def test_bytes_per_image_follow_each_algorithms_temporaries():
         assert ALGORITHMS["batch_inner"].bytes_per_image(g, dtype) == inner
         spectra = 3 * 2 * item * (64 + 64) * 58 * (58 // 2 + 1)
         assert ALGORITHMS["fft"].bytes_per_image(g, dtype) == spectra
+        # one block of tiles, in and out: 9 rows of 28 tiles padded to 256 (float32); in
+        # float64 2 MiB holds 128 tiles: 5 rows, 140, padded to 144
+        tiles = 256 if item == 4 else 144
+        assert ALGORITHMS["winograd"].bytes_per_image(g, dtype) == item * 16 * 128 * tiles
     strided = conv2d_geometry("t", (2, 64, 56, 56), (64, 64, 3, 3), 2, 1)
     assert ALGORITHMS["im2col"].bytes_per_image(strided, np.float32) == 4 * taps * 64 * 28 * 28
 
@@ -172,10 +188,10 @@ def test_an_unsupported_geometry_is_refused_naming_the_op(monkeypatch):
 
 def test_an_unknown_name_lists_every_accepted_one():
     with pytest.raises(ValueError) as info:
-        choose("winograd", WIDE, "conv2d")
+        choose("gemm", WIDE, "conv2d")
     assert str(info.value) == (
         "conv2d: algorithm must be one of 'auto', 'direct', 'im2col', 'batch_inner', 'fft', "
-        "'numba', got 'winograd'"
+        "'numba', 'winograd', got 'gemm'"
     )
 
 
@@ -208,7 +224,7 @@ def test_benchmark_mode_times_batch_inner_too(monkeypatch):
     """Every candidate that supports the geometry is timed, and the fastest wins: here a
     clock that each forward advances by its record's cost makes batch_inner the fastest."""
     clock = [0.0]
-    cost = {"im2col": 3.0, "batch_inner": 1.0, "fft": 2.0, "numba": 4.0}
+    cost = {"im2col": 3.0, "batch_inner": 1.0, "fft": 2.0, "numba": 4.0, "winograd": 5.0}
     timed = []
 
     def spying(record):
@@ -219,7 +235,7 @@ def test_benchmark_mode_times_batch_inner_too(monkeypatch):
 
         return dataclasses.replace(record, forward=forward)
 
-    spies = tuple(spying(r) for r in select.CANDIDATES if r.name != "numba")
+    spies = tuple(spying(r) for r in select.CANDIDATES if r.name not in ("numba", "winograd"))
     monkeypatch.setattr(select, "CANDIDATES", spies)
     monkeypatch.setattr(select.time, "perf_counter", lambda: clock[0])
     g = conv2d_geometry("t", (4, 2, 6, 6), (3, 2, 3, 3))
@@ -246,10 +262,12 @@ def test_benchmark_mode_remembers_a_bounded_number_of_geometries(monkeypatch):
     assert not select._winners
 
 
-def test_benchmark_mode_times_numba_only_while_it_is_on(monkeypatch):
+@pytest.mark.parametrize("stride", [1, 2])
+def test_benchmark_mode_times_numba_and_winograd_only_while_they_are_on(monkeypatch, stride):
     pytest.importorskip("numba")
-    g = conv2d_geometry("t", (4, 2, 6, 6), (2, 1, 3, 3), groups=2)
+    g = conv2d_geometry("t", (4, 2, 6, 6), (2, 1, 3, 3), stride, groups=2)
     monkeypatch.setenv("CONVPROP_JIT", "1")
-    assert [a.name for a in select._candidates(g)] == ["im2col", "batch_inner", "fft", "numba"]
+    compiled = ["numba", "winograd"] if stride == 1 else ["numba"]  # winograd: stride 1
+    assert [a.name for a in select._candidates(g)] == ["im2col", "batch_inner", "fft", *compiled]
     monkeypatch.setenv("CONVPROP_JIT", "0")
     assert [a.name for a in select._candidates(g)] == ["im2col", "batch_inner", "fft"]

@@ -4,9 +4,10 @@ Each algorithm is an `Algorithm` record: its three primitives (forward, grad_inp
 grad_weight, each unchecked on arrays of the geometry's shapes), the workspace one image
 needs (chunking.py splits the batch by it) and the geometries it supports. ALGORITHMS holds
 them by name: "direct" (the reference loops), "im2col" (columns in NCHW order),
-"batch_inner" (im2col with the batch innermost), "fft" and "numba" (the direct loops
-compiled: direct.py, loaded with Numba on its first call; choosing it while Numba is off,
-CONVPROP_JIT=0 or not importable, is an error, never a silent substitute).
+"batch_inner" (im2col with the batch innermost), "fft", "numba" (the direct loops
+compiled: direct.py) and "winograd" (F(2x2, 3x3) for 3x3, stride-1 2-D layers:
+winograd.py). The last two load Numba on their first call; choosing them while Numba is
+off, CONVPROP_JIT=0 or not importable, is an error, never a silent substitute.
 
 The rule, fitted to `python -m benchmarks.conv_layer --all` (2 cores, float32):
 
@@ -37,6 +38,17 @@ The rule, fitted to `python -m benchmarks.conv_layer --all` (2 cores, float32):
   over three runs). It loses where a group has many filters or inputs: 16 3x3 filters
   on an RGB image 1.4x im2col's time, LeNet's conv2 (6 in, 16 out) 0.7-4x batch_inner's
   over three runs, a 1x1 layer of 16 channels 3x (im2col's GEMM reads the input itself).
+* winograd (F(2x2, 3x3): 2.25x fewer multiplications, compiled transforms and GEMMs)
+  runs, while Numba is on, for 3x3 kernels at stride 1 and dilation 1 in 2-D, at least
+  WINOGRAD_MIN_CHANNELS = 8 input and output channels per group, and an output of at
+  least WINOGRAD_MIN_AREA = 16x16 pixels. Measured (forward + both gradients, float32,
+  2 threads, fastest of 10-15 alternating rounds, time against the previous choice):
+  8x64x56x56 with 64 filters 0.65-0.8x im2col's; 8x256x28x28 0.65x, 8x64x28x28
+  0.87-0.94x; 8x32x32x32 0.55x; 8x64x16x16 0.75x batch_inner's; batch 1, 1x64x56x56
+  0.7-1.0x; groups of 16 and of 8 channels 0.5-0.9x. Below the limits it loses or ties:
+  3 input channels 1.1-1.5x im2col's (a GEMM over 3 channels pays little for its
+  transforms), 14x14 outputs 0.9-1.5x batch_inner's, 7x7 and 8x8 1.1-2x (transforms per
+  short tile row, and a 7x7 output computes 8x8).
 * direct is the specification: slow on purpose, never chosen automatically.
 
 benchmark_mode(True) replaces the rule by a measurement per geometry (see below).
@@ -55,9 +67,9 @@ import numpy as np
 
 from ...shapes import ConvGeometry, fmt
 from .. import jit
-from . import batch_inner, fft, im2col, reference
+from . import batch_inner, fft, im2col, reference, winograd_plan
 
-AlgorithmName = Literal["auto", "direct", "im2col", "batch_inner", "fft", "numba"]
+AlgorithmName = Literal["auto", "direct", "im2col", "batch_inner", "fft", "numba", "winograd"]
 Primitive = Callable[[np.ndarray, np.ndarray, ConvGeometry], np.ndarray]
 
 
@@ -85,6 +97,7 @@ class Algorithm:
     bytes_per_image: Callable[[ConvGeometry, np.dtype], int]
     supports: Callable[[ConvGeometry], bool] = every_geometry
     nonfinite_detour: Algorithm | None = None
+    requires: str = ""  # what supports() asks for, in words, for the refusal's message
 
 
 def _no_workspace(g: ConvGeometry, dtype: np.dtype) -> int:
@@ -141,12 +154,29 @@ NUMBA = Algorithm(  # kernels/conv/direct.py, imported (with Numba) on the first
     _up_to_three_dims,
 )
 
-ALGORITHMS: dict[str, Algorithm] = {a.name: a for a in (DIRECT, IM2COL, BATCH_INNER, FFT, NUMBA)}
-CANDIDATES = (IM2COL, BATCH_INNER, FFT, NUMBA)  # what benchmark_mode times (numba: when on)
+
+WINOGRAD = Algorithm(  # kernels/conv/winograd.py, imported (with Numba) on the first call
+    "winograd",
+    jit.lazy("conv.winograd", "conv_forward"),
+    jit.lazy("conv.winograd", "conv_grad_input"),
+    jit.lazy("conv.winograd", "conv_grad_weight"),
+    winograd_plan.workspace_bytes,
+    winograd_plan.supports,
+    nonfinite_detour=IM2COL,
+    requires=winograd_plan.REQUIRES,
+)
+COMPILED = (NUMBA, WINOGRAD)  # the records that need Numba: refused by name while it is off
+
+ALGORITHMS: dict[str, Algorithm] = {
+    a.name: a for a in (DIRECT, IM2COL, BATCH_INNER, FFT, NUMBA, WINOGRAD)
+}
+CANDIDATES = (IM2COL, BATCH_INNER, FFT, NUMBA, WINOGRAD)  # benchmark_mode times these
 
 FFT_MIN_TAPS = 49  # kH*kW at and above which a stride-1 layer goes to the FFT
 NUMBA_MAX_IN, NUMBA_MAX_OUT = 4, 8  # channels per group up to which the compiled loops run
 NUMBA_MAX_TAPS = 49  # ... and taps, at stride 1 (beyond: the FFT)
+WINOGRAD_MIN_CHANNELS = 8  # input and output channels per group from which winograd runs
+WINOGRAD_MIN_AREA = 16 * 16  # ... and output pixels
 WINNERS = 256  # benchmark_mode remembers the winners of the last WINNERS geometries
 
 
@@ -163,11 +193,24 @@ def _few_channels(g: ConvGeometry) -> bool:
     return cg <= NUMBA_MAX_IN and og <= NUMBA_MAX_OUT and math.prod(g.kernel) > 1
 
 
+def _winograd_pays(g: ConvGeometry) -> bool:
+    """3x3, stride-1, dilation-1 2-D layers with at least WINOGRAD_MIN_CHANNELS input and
+    output channels per group and WINOGRAD_MIN_AREA output pixels."""
+    cg, og = g.in_channels // g.groups, g.out_channels // g.groups
+    return (
+        WINOGRAD.supports(g)
+        and min(cg, og) >= WINOGRAD_MIN_CHANNELS
+        and math.prod(g.out_size) >= WINOGRAD_MIN_AREA
+    )
+
+
 def rule(g: ConvGeometry) -> Algorithm:
     """The documented rule above."""
     taps, unit_stride = math.prod(g.kernel), all(s == 1 for s in g.stride)
     if _few_channels(g) and (taps <= NUMBA_MAX_TAPS or not unit_stride) and jit.enabled():
         return NUMBA  # jit.enabled() imports Numba: asked only for these layers
+    if _winograd_pays(g) and jit.enabled():
+        return WINOGRAD
     if taps >= FFT_MIN_TAPS and unit_stride:
         return FFT
     return _im2col_layout(g)
@@ -179,7 +222,8 @@ _winners: OrderedDict[tuple[ConvGeometry, np.dtype], Algorithm] = OrderedDict()
 
 def benchmark_mode(enabled: bool = True) -> None:
     """Like cuDNN's benchmark mode: with it on, algorithm="auto" times im2col, batch_inner,
-    fft and numba (those that support the geometry; numba while Numba is on) once per
+    fft, numba and winograd (those that support the geometry; numba and winograd while
+    Numba is on) once per
     geometry and dtype (forward plus
     both gradients, on random data of those shapes) and remembers the fastest; turning it
     off returns to the rule above and forgets."""
@@ -190,8 +234,8 @@ def benchmark_mode(enabled: bool = True) -> None:
 
 
 def _candidates(g: ConvGeometry) -> list[Algorithm]:
-    """The CANDIDATES that support g, numba only while the compiled kernels are on."""
-    return [a for a in CANDIDATES if a.supports(g) and (a is not NUMBA or jit.enabled())]
+    """The CANDIDATES that support g, numba and winograd only while Numba is on."""
+    return [a for a in CANDIDATES if a.supports(g) and (a not in COMPILED or jit.enabled())]
 
 
 def _measure(g: ConvGeometry, dtype: np.dtype) -> Algorithm:
@@ -236,15 +280,16 @@ def choose(
     if found is None:
         names = ", ".join(repr(n) for n in ("auto", *ALGORITHMS))
         raise ValueError(f"{op}: algorithm must be one of {names}, got {algorithm!r}")
-    if found is NUMBA and not jit.enabled():
+    if found in COMPILED and not jit.enabled():
         why = "CONVPROP_JIT=0" if jit.numba() is not None else "numba cannot be imported"
         raise ValueError(
-            f"{op}: algorithm 'numba' needs the compiled kernels, but Numba is off ({why}); "
+            f"{op}: algorithm {algorithm!r} needs the compiled kernels, but Numba is off ({why}); "
             f"use 'auto' or one of the NumPy algorithms"
         )
     if not found.supports(g):
+        needs = f" (it needs {found.requires})" if found.requires else ""
         raise ValueError(
-            f"{op}: algorithm {algorithm!r} does not support this geometry: input "
+            f"{op}: algorithm {algorithm!r} does not support this geometry{needs}: input "
             f"{fmt(g.x_shape)}, weight {fmt(g.w_shape)}, stride {g.stride}, dilation {g.dilation}"
         )
     return found
