@@ -11,12 +11,19 @@ element-wise product, and the constant matrices below. Writing U = G g G^T (16 v
 e, one GEMM M[e] = U[e] (C_out x C_in) @ V[e] (C_in x tiles); per group with groups.
 
 * forward: each thread takes blocks of tile rows (winograd_plan.py: about 256 tiles) in
-  turn and runs the input transform, the 16 GEMMs and the output transform on the block
-  while it sits in the core's cache (winograd_tiles.py). All of it is one parallel loop:
-  measured against NumPy's GEMMs (OpenBLAS) between parallel transforms, on 8x64x56x56
-  with 64 filters, 5.8 against 10.3 ms: the transformed arrays, 4x the input, no longer
-  stream through memory, and Numba's and OpenBLAS's threads no longer take turns (each
-  switch cost a wake-up, and OpenBLAS's spinning threads slowed the transforms 2-3x).
+  turn and runs the input transform, the 16 GEMMs (its own compiled kernels) and the
+  output transform on the block while it sits in the core's cache (winograd_tiles.py).
+  Measured against NumPy's GEMMs (OpenBLAS) between parallel transforms, on 8x64x56x56
+  with 64 filters: 5.8 against 10.3 ms. The transformed arrays, 4x the input, no longer
+  stream through memory, and no BLAS call wakes OpenBLAS's threads, whose spinning slowed
+  the compiled loops after each GEMM 1.7-3x.
+* threads: each part of the blocks is one call of a compiled function that releases the
+  GIL, run on a pool of threads kept between calls (numba.get_num_threads() of them), not
+  a prange loop: Numba compiled a prange kernel around the same code in 3-4 s more (it
+  optimises the whole callee tree again), 18 s for float32's three primitives against
+  5.5 s now. The calling thread only waits: when it computed a part too, the thread it
+  had just woken often shared its core for a while (measured: 8x32x32x32's forward 0.84-
+  1.3 ms against 0.67-0.70).
 * dL/dX: dL/dY fully correlated with the 180-degree-rotated filter, input and output
   channels swapped (reference.py's identity): the same forward, on dL/dY read with
   padding 2 - P (a negative padding skips rows), with output size H x W.
@@ -44,16 +51,23 @@ imports Numba.
 
 from __future__ import annotations
 
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
 import numba
 import numpy as np
-from numba import prange
 
 from ...shapes import ConvGeometry
+from ..workspace import scratch
 from .winograd_plan import (
     ELEMENTS,
     LANES,
     balanced_rows,
     block_rows,
+    padded,
     slab_count,
     tile_counts,
 )
@@ -87,87 +101,46 @@ def _zero_tails(buf, count, T, P):  # type: ignore[no-untyped-def]
             buf[u(r * P + j)] = 0
 
 
-@numba.njit(parallel=True, cache=True)
-def _correlate(x, U, groups, pt, pl, rows, workers, y):  # type: ignore[no-untyped-def]
+@numba.njit(cache=True, nogil=True)
+def _forward_part(x, U, groups, pt, pl, rows, part, parts, V, M, y):  # type: ignore[no-untyped-def]
     # Y[n, o, i, j] = sum_{c, a, b} X[n, k*Cg + c, i + a - pt, j + b - pl] g[o, c, a, b],
-    # X zero outside, through U = G g G^T (16, O, Cg); blocks of `rows` tile rows shared
-    # among `workers` threads (which thread computes a tile changes none of its bits)
+    # X zero outside, through U = G g G^T (16, O, Cg), for blocks part, part + parts, ...
+    # of `rows` tile rows (R = n * nTh + ti): the input transform into V [e, c, t], the 16
+    # GEMMs M[e] = U[e] @ V[e] per group, the output transform into Y (V, M: scratch)
     N, C, H, W = x.shape
     O, Ho, Wo = y.shape[1], y.shape[2], y.shape[3]
     Cg, Og = C // groups, O // groups
     nTh, nTw = (Ho + 1) // 2, (Wo + 1) // 2
     total = N * nTh
-    blocks = (total + rows - 1) // rows
-    xf = x.reshape(-1)
-    uf = U.reshape(-1)
-    yf = y.reshape(-1)
-    for th in prange(workers):  # each worker takes every workers-th block
-        L = 2 * nTw + 2
-        d, bd, yb = np.empty(4 * L, x.dtype), np.empty(4 * L, x.dtype), np.empty(4 * nTw, x.dtype)
-        V = np.empty(ELEMENTS * C * _padded(rows * nTw), dtype=x.dtype)  # [e, c, t]
-        M = np.empty(ELEMENTS * O * _padded(rows * nTw), dtype=x.dtype)  # [e, o, t]
-        for b in range(th, blocks, workers):
-            R0 = b * rows
-            R1 = min(total, R0 + rows)
-            T = (R1 - R0) * nTw
-            P = _padded(T)
-            for c in range(C):
-                for R in range(R0, R1):
-                    n, ti = R // nTh, R % nTh
-                    base = u(c * P + (R - R0) * nTw)
-                    input_row(
-                        xf,
-                        u((n * C + c) * H * W),
-                        H,
-                        W,
-                        2 * ti - pt,
-                        pl,
-                        nTw,
-                        V,
-                        base,
-                        u(C * P),
-                        u(1),
-                        d,
-                        bd,
-                    )
-            _zero_tails(V, ELEMENTS * C, T, P)
-            for e in range(ELEMENTS):
-                for k in range(groups):  # M[e] = U[e] @ V[e], per group
-                    gemm(
-                        uf,
-                        u((e * O + k * Og) * Cg),
-                        Cg,
-                        V,
-                        u((e * C + k * Cg) * P),
-                        P,
-                        M,
-                        u((e * O + k * Og) * P),
-                        P,
-                        Og,
-                        P,
-                        Cg,
-                        False,
-                    )
-            for o in range(O):
-                for R in range(R0, R1):
-                    n, ti = R // nTh, R % nTh
-                    output_row(
-                        M,
-                        u(o * P + (R - R0) * nTw),
-                        u(O * P),
-                        nTw,
-                        yf,
-                        u(((n * O + o) * Ho + 2 * ti) * Wo),
-                        Wo,
-                        2 * ti + 1 < Ho,
-                        yb,
-                    )
+    L = 2 * nTw + 2
+    d, bd, yb = np.empty(4 * L, x.dtype), np.empty(4 * L, x.dtype), np.empty(4 * nTw, x.dtype)
+    xf, uf, yf = x.reshape(-1), U.reshape(-1), y.reshape(-1)
+    for R0 in range(part * rows, total, parts * rows):
+        R1 = min(total, R0 + rows)
+        T = (R1 - R0) * nTw
+        P = _padded(T)
+        for c in range(C):
+            for R in range(R0, R1):
+                n, ti = R // nTh, R % nTh
+                src, base = u((n * C + c) * H * W), u(c * P + (R - R0) * nTw)
+                input_row(xf, src, H, W, 2 * ti - pt, pl, nTw, V, base, u(C * P), u(1), d, bd)
+        _zero_tails(V, ELEMENTS * C, T, P)
+        for e in range(ELEMENTS):
+            for k in range(groups):
+                a, b, c = u((e * O + k * Og) * Cg), u((e * C + k * Cg) * P), u((e * O + k * Og) * P)
+                gemm(uf, a, Cg, V, b, P, M, c, P, Og, P, Cg, False)
+        for o in range(O):
+            for R in range(R0, R1):
+                n, ti = R // nTh, R % nTh
+                base, dst = u(o * P + (R - R0) * nTw), u(((n * O + o) * Ho + 2 * ti) * Wo)
+                output_row(M, base, u(O * P), nTw, yf, dst, Wo, 2 * ti + 1 < Ho, yb)
 
 
-@numba.njit(parallel=True, cache=True)
-def _weight(x, gy, pt, pl, rows, du):  # type: ignore[no-untyped-def]
-    # du[s, e, o, c] = sum over slab s's blocks, in order, of Z[e, o, :] . V[e, c, :] for the
-    # group of o: dL/dU summed over that slab's tiles (du zero on entry)
+@numba.njit(cache=True, nogil=True)
+def _weight_part(x, gy, pt, pl, rows, part, parts, V, Z, du):  # type: ignore[no-untyped-def]
+    # du[s, e, o, c] = sum over the tiles of slab s of Z[e, o, t] V[e, c, t], for the group
+    # of o and slabs s = part, part + parts, ...: each slab's blocks in order, each block's
+    # input transform into V, dL/dY's into Z, and 16 GEMMs (du zero on entry; V, Z: scratch)
     N, C, H, W = x.shape
     O, Ho, Wo = gy.shape[1], gy.shape[2], gy.shape[3]
     slabs, Cg = du.shape[0], du.shape[3]
@@ -176,70 +149,75 @@ def _weight(x, gy, pt, pl, rows, du):  # type: ignore[no-untyped-def]
     nTh, nTw = (Ho + 1) // 2, (Wo + 1) // 2
     total = N * nTh
     blocks = (total + rows - 1) // rows
-    xf = x.reshape(-1)
-    gf = gy.reshape(-1)
-    duf = du.reshape(-1)
-    for s in prange(slabs):
-        L = 2 * nTw + 2
-        d, bd, g = np.empty(4 * L, x.dtype), np.empty(4 * L, x.dtype), np.empty(4 * nTw, x.dtype)
-        V = np.empty(ELEMENTS * C * _padded(rows * nTw), dtype=x.dtype)  # [e, c, t]
-        Z = np.empty(ELEMENTS * O * _padded(rows * nTw), dtype=x.dtype)  # [e, o, t]
-        for b in range(s * blocks // slabs, (s + 1) * blocks // slabs):  # in order
-            R0 = b * rows
+    L = 2 * nTw + 2
+    d, bd, g = np.empty(4 * L, x.dtype), np.empty(4 * L, x.dtype), np.empty(4 * nTw, x.dtype)
+    xf, gf, duf = x.reshape(-1), gy.reshape(-1), du.reshape(-1)
+    for s in range(part, slabs, parts):
+        for blk in range(s * blocks // slabs, (s + 1) * blocks // slabs):  # in order
+            R0 = blk * rows
             R1 = min(total, R0 + rows)
             T = (R1 - R0) * nTw
             P = _padded(T)
             for c in range(C):
                 for R in range(R0, R1):
                     n, ti = R // nTh, R % nTh
-                    base = u(c * P + (R - R0) * nTw)
-                    input_row(
-                        xf,
-                        u((n * C + c) * H * W),
-                        H,
-                        W,
-                        2 * ti - pt,
-                        pl,
-                        nTw,
-                        V,
-                        base,
-                        u(C * P),
-                        u(1),
-                        d,
-                        bd,
-                    )
+                    src, base = u((n * C + c) * H * W), u(c * P + (R - R0) * nTw)
+                    input_row(xf, src, H, W, 2 * ti - pt, pl, nTw, V, base, u(C * P), u(1), d, bd)
             for o in range(O):
                 for R in range(R0, R1):
                     n, ti = R // nTh, R % nTh
-                    grad_row(
-                        gf,
-                        u(((n * O + o) * Ho + 2 * ti) * Wo),
-                        Wo,
-                        min(2, Ho - 2 * ti),
-                        nTw,
-                        Z,
-                        u(o * P + (R - R0) * nTw),
-                        u(O * P),
-                        g,
-                    )
+                    src, base = u(((n * O + o) * Ho + 2 * ti) * Wo), u(o * P + (R - R0) * nTw)
+                    grad_row(gf, src, Wo, min(2, Ho - 2 * ti), nTw, Z, base, u(O * P), g)
             _zero_tails(V, ELEMENTS * C, T, P)
             _zero_tails(Z, ELEMENTS * O, T, P)
             for e in range(ELEMENTS):
-                for k in range(groups):  # dU[e] += Z[e] @ V[e]^T, per group
-                    gemm_nt(
-                        Z,
-                        u((e * O + k * Og) * P),
-                        P,
-                        V,
-                        u((e * C + k * Cg) * P),
-                        P,
-                        duf,
-                        u(((s * ELEMENTS + e) * O + k * Og) * Cg),
-                        Cg,
-                        Og,
-                        Cg,
-                        P,
-                    )
+                for k in range(groups):
+                    a = u((e * O + k * Og) * P)
+                    b = u((e * C + k * Cg) * P)
+                    c = u(((s * ELEMENTS + e) * O + k * Og) * Cg)
+                    gemm_nt(Z, a, P, V, b, P, duf, c, Cg, Og, Cg, P)
+
+
+def _scratch(
+    parts: int, tiles: int, channels: tuple[int, int], dtype: np.dtype
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each part's two blocks of transformed values (16 per tile and channel, in and out),
+    in buffers reused across calls (workspace.py: a fresh one pays a page fault per 4 KiB,
+    which cost 8x64x16x16's forward 0.3 of its 0.6 ms here)."""
+    size = ELEMENTS * padded(tiles)
+    ins = scratch("winograd_in", (parts, channels[0] * size), dtype)
+    outs = scratch("winograd_out", (parts, channels[1] * size), dtype)
+    return ins, outs
+
+
+_helpers: dict[str, Any] = {}  # the pool of helper threads, and the process that made it
+
+
+_making = threading.Lock()
+
+
+def _pool(helpers: int) -> ThreadPoolExecutor:
+    """At least `helpers` threads that stay between calls (a thread started per call cost
+    0.35 ms more than the work it ran: its first allocations, measured), made again in a
+    forked child, whose copy has no threads behind it."""
+    with _making:
+        pool = _helpers.get("pool")
+        if pool is None or _helpers.get("pid") != os.getpid() or _helpers["size"] < helpers:
+            if pool is not None and _helpers.get("pid") == os.getpid():
+                pool.shutdown(wait=False)
+            pool = ThreadPoolExecutor(helpers, thread_name_prefix="convprop-winograd")
+            _helpers.update(pool=pool, pid=os.getpid(), size=helpers)
+        return pool
+
+
+def _on_threads(task: Callable[[int, int], object], parts: int) -> None:
+    """task(part, parts) for every part, at the same time on the pool's threads (the
+    compiled tasks release the GIL); this thread waits, and raises their errors."""
+    if parts == 1:
+        task(0, 1)
+        return
+    for future in [_pool(parts).submit(task, part, parts) for part in range(parts)]:
+        future.result()
 
 
 def filter_transform(weight: np.ndarray) -> np.ndarray:
@@ -262,8 +240,13 @@ def correlate(
         rows = block_rows(across, x.shape[1] + u.shape[1], x.dtype.itemsize)
         threads, total = numba.get_num_threads(), x.shape[0] * down
         rows = balanced_rows(total, rows, threads)  # as many blocks for every thread
-        workers = min(threads, -(-total // rows))
-        _correlate(x, u, groups, pad[0], pad[1], rows, workers, y)
+        parts = min(threads, -(-total // rows))
+        V, M = _scratch(parts, rows * across, (x.shape[1], u.shape[1]), x.dtype)
+
+        def task(part: int, n: int) -> None:
+            _forward_part(x, u, groups, *pad, rows, part, n, V[part], M[part], y)
+
+        _on_threads(task, parts)
     return y
 
 
@@ -297,7 +280,14 @@ def conv_grad_weight(grad_y: np.ndarray, x: np.ndarray, g: ConvGeometry) -> np.n
     slabs = slab_count(g.batch * down, rows, ELEMENTS * O * cg * x.dtype.itemsize)
     du = np.zeros((slabs, ELEMENTS, O, cg), dtype=x.dtype)
     if gy.size:
-        _weight(x, gy, *_pads(g), rows, du)
+        top, left = _pads(g)
+        parts = min(numba.get_num_threads(), slabs)
+        V, Z = _scratch(parts, rows * across, (g.in_channels, O), x.dtype)
+
+        def task(part: int, n: int) -> None:
+            _weight_part(x, gy, top, left, rows, part, n, V[part], Z[part], du)
+
+        _on_threads(task, parts)
     total = du[0]
     for s in range(1, slabs):  # the slabs' sums, added in order
         total += du[s]

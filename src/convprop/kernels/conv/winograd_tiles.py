@@ -126,7 +126,7 @@ def grad_row(gf, src, Wo, count, nTw, zf, base, es, g):  # type: ignore[no-untyp
             zf[z0 + u(3) * es + q] = -b
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def gemm(af, ab, lda, bf, bb, ldb, cf, cb, ldc, m, n, k, accumulate):  # type: ignore[no-untyped-def]
     # C[i, j] (+)= sum_{p < k} A[i, p] B[p, j] for i < m, j < n (A at ab, rows lda apart; B at
     # bb, rows ldb apart; C at cb, rows ldc apart); each C[i, j] adds its k products in order
