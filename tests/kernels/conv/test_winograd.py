@@ -269,7 +269,7 @@ def test_the_transforms_are_the_documented_matrices(rng):
     u = np.uint64
     d = rng.standard_normal((4, 4))
     v = np.empty(16)
-    T.input_row(d.reshape(-1), u(0), 4, 4, 0, 0, 1, v, u(0), u(1), u(1), np.empty(16), np.empty(16))
+    T.input_row(d.reshape(-1), u(0), 4, 4, 0, 0, 1, v, u(0), u(1), np.empty(16), np.empty(16))
     np.testing.assert_allclose(v.reshape(4, 4), W.BT @ d @ W.BT.T, atol=1e-14)
     m = rng.standard_normal(16)
     y = np.empty(4)

@@ -42,13 +42,15 @@ The rule, fitted to `python -m benchmarks.conv_layer --all` (2 cores, float32):
   runs, while Numba is on, for 3x3 kernels at stride 1 and dilation 1 in 2-D, at least
   WINOGRAD_MIN_CHANNELS = 8 input and output channels per group, and an output of at
   least WINOGRAD_MIN_AREA = 16x16 pixels. Measured (forward + both gradients, float32,
-  2 threads, fastest of 10-15 alternating rounds, time against the previous choice):
-  8x64x56x56 with 64 filters 0.65-0.8x im2col's; 8x256x28x28 0.65x, 8x64x28x28
-  0.87-0.94x; 8x32x32x32 0.55x; 8x64x16x16 0.75x batch_inner's; batch 1, 1x64x56x56
-  0.7-1.0x; groups of 16 and of 8 channels 0.5-0.9x. Below the limits it loses or ties:
-  3 input channels 1.1-1.5x im2col's (a GEMM over 3 channels pays little for its
-  transforms), 14x14 outputs 0.9-1.5x batch_inner's, 7x7 and 8x8 1.1-2x (transforms per
-  short tile row, and a 7x7 output computes 8x8).
+  2 threads, fastest of 10 alternating rounds on a shared 2-core machine, time against
+  the previous choice; runs differ by 10-20%): 8x64x56x56 with 64 filters 0.65-0.85x
+  im2col's, 8x32x56x56 0.54x, 8x256x28x28 0.53-0.67x, 8x64x28x28 0.87-0.94x, groups of
+  16 and of 8 channels on 28x28 0.58-0.62x, 8x64x16x16 0.75x batch_inner's (0.86x of
+  im2col's in the speed suite), batch 1 1x64x56x56 0.81x. Around the limits it ties:
+  8 channels 0.86-1.06x, 16 to 32 channels on 28x28 0.99-1.19x, 14x14 outputs 0.94-1.19x
+  batch_inner's (groups 1.3x). Below them it loses: 3 input channels 1.1-2x im2col's (a
+  GEMM over 3 channels pays little for its transforms), 7x7 and 8x8 outputs up to 1.6x
+  (transforms per short tile row, and a 7x7 output computes 8x8).
 * direct is the specification: slow on purpose, never chosen automatically.
 
 benchmark_mode(True) replaces the rule by a measurement per geometry (see below).

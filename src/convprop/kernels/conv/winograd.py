@@ -94,11 +94,12 @@ def _padded(tiles):  # type: ignore[no-untyped-def]
 
 
 @numba.njit(cache=True)
-def _zero_tails(buf, count, T, P):  # type: ignore[no-untyped-def]
-    # zero columns T..P-1 of the first `count` rows (of P values) of buf
-    for r in range(count):
-        for j in range(T, P):
-            buf[u(r * P + j)] = 0
+def _zero_tails(buf, plane, rows, T, P):  # type: ignore[no-untyped-def]
+    # zero columns T..P-1 of the `rows` rows (of P values) of each element's plane in buf
+    for e in range(ELEMENTS):
+        for r in range(rows):
+            for j in range(T, P):
+                buf[u(e * plane + r * P + j)] = 0
 
 
 @numba.njit(cache=True, nogil=True)
@@ -119,21 +120,22 @@ def _forward_part(x, U, groups, pt, pl, rows, part, parts, V, M, y):  # type: ig
         R1 = min(total, R0 + rows)
         T = (R1 - R0) * nTw
         P = _padded(T)
+        ev, em = C * P + LANES, O * P + LANES  # element e's plane in V and M
         for c in range(C):
             for R in range(R0, R1):
                 n, ti = R // nTh, R % nTh
                 src, base = u((n * C + c) * H * W), u(c * P + (R - R0) * nTw)
-                input_row(xf, src, H, W, 2 * ti - pt, pl, nTw, V, base, u(C * P), u(1), d, bd)
-        _zero_tails(V, ELEMENTS * C, T, P)
+                input_row(xf, src, H, W, 2 * ti - pt, pl, nTw, V, base, u(ev), d, bd)
+        _zero_tails(V, ev, C, T, P)
         for e in range(ELEMENTS):
             for k in range(groups):
-                a, b, c = u((e * O + k * Og) * Cg), u((e * C + k * Cg) * P), u((e * O + k * Og) * P)
+                a, b, c = u((e * O + k * Og) * Cg), u(e * ev + k * Cg * P), u(e * em + k * Og * P)
                 gemm(uf, a, Cg, V, b, P, M, c, P, Og, P, Cg, False)
         for o in range(O):
             for R in range(R0, R1):
                 n, ti = R // nTh, R % nTh
                 base, dst = u(o * P + (R - R0) * nTw), u(((n * O + o) * Ho + 2 * ti) * Wo)
-                output_row(M, base, u(O * P), nTw, yf, dst, Wo, 2 * ti + 1 < Ho, yb)
+                output_row(M, base, u(em), nTw, yf, dst, Wo, 2 * ti + 1 < Ho, yb)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -158,22 +160,23 @@ def _weight_part(x, gy, pt, pl, rows, part, parts, V, Z, du):  # type: ignore[no
             R1 = min(total, R0 + rows)
             T = (R1 - R0) * nTw
             P = _padded(T)
+            ev, ez = C * P + LANES, O * P + LANES  # element e's plane in V and Z
             for c in range(C):
                 for R in range(R0, R1):
                     n, ti = R // nTh, R % nTh
                     src, base = u((n * C + c) * H * W), u(c * P + (R - R0) * nTw)
-                    input_row(xf, src, H, W, 2 * ti - pt, pl, nTw, V, base, u(C * P), u(1), d, bd)
+                    input_row(xf, src, H, W, 2 * ti - pt, pl, nTw, V, base, u(ev), d, bd)
             for o in range(O):
                 for R in range(R0, R1):
                     n, ti = R // nTh, R % nTh
                     src, base = u(((n * O + o) * Ho + 2 * ti) * Wo), u(o * P + (R - R0) * nTw)
-                    grad_row(gf, src, Wo, min(2, Ho - 2 * ti), nTw, Z, base, u(O * P), g)
-            _zero_tails(V, ELEMENTS * C, T, P)
-            _zero_tails(Z, ELEMENTS * O, T, P)
+                    grad_row(gf, src, Wo, min(2, Ho - 2 * ti), nTw, Z, base, u(ez), g)
+            _zero_tails(V, ev, C, T, P)
+            _zero_tails(Z, ez, O, T, P)
             for e in range(ELEMENTS):
                 for k in range(groups):
-                    a = u((e * O + k * Og) * P)
-                    b = u((e * C + k * Cg) * P)
+                    a = u(e * ez + k * Og * P)
+                    b = u(e * ev + k * Cg * P)
                     c = u(((s * ELEMENTS + e) * O + k * Og) * Cg)
                     gemm_nt(Z, a, P, V, b, P, duf, c, Cg, Og, Cg, P)
 
@@ -182,11 +185,13 @@ def _scratch(
     parts: int, tiles: int, channels: tuple[int, int], dtype: np.dtype
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each part's two blocks of transformed values (16 per tile and channel, in and out),
-    in buffers reused across calls (workspace.py: a fresh one pays a page fault per 4 KiB,
-    which cost 8x64x16x16's forward 0.3 of its 0.6 ms here)."""
-    size = ELEMENTS * padded(tiles)
-    ins = scratch("winograd_in", (parts, channels[0] * size), dtype)
-    outs = scratch("winograd_out", (parts, channels[1] * size), dtype)
+    in buffers reused across calls (workspace.py: a fresh one pays a page fault per 4 KiB).
+    Each element's plane of channels x padded tiles lies LANES values past the last one's
+    end: planes 32 KiB apart fell in the same cache sets, and the transforms, which touch
+    all 16 planes per tile, ran 1.3-1.5x slower (8x64x16x16, 1x64x56x56)."""
+    size = [ELEMENTS * (count * padded(tiles) + LANES) for count in channels]
+    ins = scratch("winograd_in", (parts, size[0]), dtype)
+    outs = scratch("winograd_out", (parts, size[1]), dtype)
     return ins, outs
 
 
@@ -223,9 +228,9 @@ def _on_threads(task: Callable[[int, int], object], parts: int) -> None:
 def filter_transform(weight: np.ndarray) -> np.ndarray:
     """U[4k + l, o, c] = (G g[o, c] G^T)[k, l], computed in float64, in weight's dtype."""
     o, cg = weight.shape[:2]
-    u = np.empty((ELEMENTS, o * cg), dtype=weight.dtype)
+    u = np.empty((o * cg, ELEMENTS), dtype=weight.dtype)
     filters(np.ascontiguousarray(weight).reshape(o * cg, 9), u)
-    return u.reshape(ELEMENTS, o, cg)
+    return np.ascontiguousarray(u.T).reshape(ELEMENTS, o, cg)
 
 
 def correlate(

@@ -28,11 +28,11 @@ u = np.uint64
 
 
 @numba.njit(cache=True, inline="always")
-def input_row(xf, src, H, W, h, pl, nTw, vf, base, es, ts, d, bd):  # type: ignore[no-untyped-def]
+def input_row(xf, src, H, W, h, pl, nTw, vf, base, es, d, bd):  # type: ignore[no-untyped-def]
     # V[4k + l] of the nTw tiles of one tile row of one channel plane: (B^T d B)[k, l] with
     # d[s, v] = X[h + s, 2tj - pl + v] (src: the plane's offset in xf), zero outside X (the
-    # padding, and cells past a partial last tile); tile tj's values at base + tj * ts.
-    # d and bd: scratch of 4 * (2 * nTw + 2) values
+    # padding, and cells past a partial last tile); tile tj's values at base + tj, element
+    # e's es apart. d and bd: scratch of 4 * (2 * nTw + 2) values
     L = 2 * nTw + 2  # the input columns one tile row reads
     lo = min(max(0, pl), L)  # columns lo..hi-1 of those lie in X (j - pl in [0, W))
     hi = max(min(L, pl + W), lo)
@@ -55,7 +55,7 @@ def input_row(xf, src, H, W, h, pl, nTw, vf, base, es, ts, d, bd):  # type: igno
         row, v0 = u(k * L), base + u(4 * k) * es
         for tj in range(nTw):
             q = u(tj)
-            i, t = row + u(2) * q, v0 + q * ts
+            i, t = row + u(2) * q, v0 + q
             a, b, c, f = bd[i], bd[i + u(1)], bd[i + u(2)], bd[i + u(3)]
             vf[t] = a - c
             vf[t + es] = b + c
@@ -266,24 +266,35 @@ def gemm_nt(af, ab, lda, bf, bb, ldb, cf, cb, ldc, m, n, k):  # type: ignore[no-
             cf[c] = cf[c] + total
 
 
+@numba.njit(cache=True, inline="always")
+def _g(a, b, c):  # type: ignore[no-untyped-def]
+    # G (a, b, c): G = [[1, 0, 0], [1/2, 1/2, 1/2], [1/2, -1/2, 1/2], [0, 0, 1]]
+    return a, 0.5 * (a + b + c), 0.5 * (a - b + c), c
+
+
+@numba.njit(cache=True, inline="always")
+def _gt(a, b, c, d):  # type: ignore[no-untyped-def]
+    # G^T (a, b, c, d)
+    return a + 0.5 * (b + c), 0.5 * (b - c), 0.5 * (b + c) + d
+
+
 @numba.njit(cache=True)
 def filters(w, U):  # type: ignore[no-untyped-def]
-    # U[4k + l, f] = (G g_f G^T)[k, l] for each 3x3 filter g_f = w[f] (9 values, row-major),
-    # G = [[1, 0, 0], [1/2, 1/2, 1/2], [1/2, -1/2, 1/2], [0, 0, 1]]; in float64, rounded once.
-    # A loop of its own, not NumPy's matmul: a BLAS call wakes OpenBLAS's threads, whose
-    # spinning then slowed the parallel loops that follow 1.7x (measured)
-    F = w.shape[0]
-    t = np.empty((4, 3))
-    for f in range(F):
-        for b in range(3):  # G g, column b
-            g0, g1, g2 = np.float64(w[f, b]), np.float64(w[f, 3 + b]), np.float64(w[f, 6 + b])
-            t[0, b], t[1, b], t[2, b], t[3, b] = g0, 0.5 * (g0 + g1 + g2), 0.5 * (g0 - g1 + g2), g2
-        for k in range(4):  # (G g) G^T, row k
-            a, b, c = t[k, 0], t[k, 1], t[k, 2]
-            U[4 * k, f] = a
-            U[4 * k + 1, f] = 0.5 * (a + b + c)
-            U[4 * k + 2, f] = 0.5 * (a - b + c)
-            U[4 * k + 3, f] = c
+    # U[f, 4k + l] = (G g_f G^T)[k, l] for each 3x3 filter g_f = w[f] (9 values, row-major);
+    # in float64, rounded once. A loop of its own, not NumPy's matmul: a BLAS call wakes
+    # OpenBLAS's threads, whose spinning then slowed the compiled loops that follow 1.7x.
+    # U's rows are per filter (written in 16 planes, 4096 filters took 2.5x as long)
+    wf, uf = w.reshape(-1), U.reshape(-1)
+    for f in range(w.shape[0]):
+        i, one = u(9 * f), np.float64(1)
+        g0, g1, g2 = one * wf[i], one * wf[i + u(1)], one * wf[i + u(2)]
+        g3, g4, g5 = one * wf[i + u(3)], one * wf[i + u(4)], one * wf[i + u(5)]
+        g6, g7, g8 = one * wf[i + u(6)], one * wf[i + u(7)], one * wf[i + u(8)]
+        c0, c1, c2 = _g(g0, g3, g6), _g(g1, g4, g7), _g(g2, g5, g8)  # the columns of G g
+        for k in range(4):  # row k of (G g) G^T
+            r = _g(c0[k], c1[k], c2[k])
+            for col in range(4):
+                uf[u(16 * f + 4 * k + col)] = r[col]
 
 
 @numba.njit(cache=True)
@@ -291,14 +302,28 @@ def filters_adjoint(dU, dw):  # type: ignore[no-untyped-def]
     # dw[f] = G^T dU_f G (3x3, row-major) for each filter f, dU_f[k, l] = dU[4k + l, f]: the
     # transpose of `filters`; in float64, rounded once
     F = dU.shape[1]
-    h = np.empty((3, 4))
+    df, wf, n = dU.reshape(-1), dw.reshape(-1), u(F)
     for f in range(F):
-        for l in range(4):  # G^T dU, column l
-            d0, d1 = np.float64(dU[l, f]), np.float64(dU[4 + l, f])
-            d2, d3 = np.float64(dU[8 + l, f]), np.float64(dU[12 + l, f])
-            h[0, l], h[1, l], h[2, l] = d0 + 0.5 * (d1 + d2), 0.5 * (d1 - d2), 0.5 * (d1 + d2) + d3
-        for a in range(3):  # (G^T dU) G, row a
-            e0, e1, e2, e3 = h[a, 0], h[a, 1], h[a, 2], h[a, 3]
-            dw[f, 3 * a] = e0 + 0.5 * (e1 + e2)
-            dw[f, 3 * a + 1] = 0.5 * (e1 - e2)
-            dw[f, 3 * a + 2] = 0.5 * (e1 + e2) + e3
+        q, one = u(f), np.float64(1)
+        h0 = _gt(
+            one * df[q], one * df[u(4) * n + q], one * df[u(8) * n + q], one * df[u(12) * n + q]
+        )
+        h1 = _gt(
+            one * df[n + q], one * df[u(5) * n + q], one * df[u(9) * n + q], one * df[u(13) * n + q]
+        )
+        h2 = _gt(
+            one * df[u(2) * n + q],
+            one * df[u(6) * n + q],
+            one * df[u(10) * n + q],
+            one * df[u(14) * n + q],
+        )
+        h3 = _gt(
+            one * df[u(3) * n + q],
+            one * df[u(7) * n + q],
+            one * df[u(11) * n + q],
+            one * df[u(15) * n + q],
+        )
+        for a in range(3):  # row a of (G^T dU) G; h_l: column l of G^T dU
+            r = _gt(h0[a], h1[a], h2[a], h3[a])
+            for col in range(3):
+                wf[u(9 * f + 3 * a + col)] = r[col]
