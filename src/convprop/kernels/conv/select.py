@@ -225,10 +225,9 @@ _winners: OrderedDict[tuple[ConvGeometry, np.dtype], Algorithm] = OrderedDict()
 def benchmark_mode(enabled: bool = True) -> None:
     """Like cuDNN's benchmark mode: with it on, algorithm="auto" times im2col, batch_inner,
     fft, numba and winograd (those that support the geometry; numba and winograd while
-    Numba is on) once per
-    geometry and dtype (forward plus
-    both gradients, on random data of those shapes) and remembers the fastest; turning it
-    off returns to the rule above and forgets."""
+    Numba is on) once per geometry and dtype (forward plus both gradients, on random data
+    of those shapes) and remembers the fastest; turning it off returns to the rule above
+    and forgets."""
     global _measuring
     _measuring = bool(enabled)
     if not _measuring:
@@ -237,7 +236,12 @@ def benchmark_mode(enabled: bool = True) -> None:
 
 def _candidates(g: ConvGeometry) -> list[Algorithm]:
     """The CANDIDATES that support g, numba and winograd only while Numba is on."""
-    return [a for a in CANDIDATES if a.supports(g) and (a not in COMPILED or jit.enabled())]
+    return [a for a in CANDIDATES if a.supports(g) and (not _compiled(a) or jit.enabled())]
+
+
+def _compiled(algorithm: Algorithm) -> bool:
+    """Whether the record's primitives are compiled kernels (they need Numba)."""
+    return any(algorithm is record for record in COMPILED)
 
 
 def _measure(g: ConvGeometry, dtype: np.dtype) -> Algorithm:
@@ -282,7 +286,7 @@ def choose(
     if found is None:
         names = ", ".join(repr(n) for n in ("auto", *ALGORITHMS))
         raise ValueError(f"{op}: algorithm must be one of {names}, got {algorithm!r}")
-    if found in COMPILED and not jit.enabled():
+    if _compiled(found) and not jit.enabled():
         why = "CONVPROP_JIT=0" if jit.numba() is not None else "numba cannot be imported"
         raise ValueError(
             f"{op}: algorithm {algorithm!r} needs the compiled kernels, but Numba is off ({why}); "
