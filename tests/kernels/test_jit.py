@@ -4,6 +4,7 @@ CONVPROP_JIT=0 turns the compiled kernels off."""
 import os
 import subprocess
 import sys
+import threading
 
 import pytest
 
@@ -105,3 +106,20 @@ def test_the_first_compile_is_announced_once_and_a_cached_run_says_nothing(tmp_p
     assert [r.returncode for r in runs] == [0, 0], runs[0].stderr + runs[1].stderr
     assert runs[0].stdout.splitlines() == [f"NOTICE {jit.NOTICE}"]
     assert runs[1].stdout == ""  # both kernels came from the cache
+
+
+def test_the_compile_listener_ignores_functions_without_a_module(monkeypatch):
+    said = []
+    monkeypatch.setattr(jit, "_announcers", [said.append])
+    monkeypatch.setattr(jit, "_announced", threading.Event())
+
+    def made_by_exec():
+        pass
+
+    made_by_exec.__module__ = None  # as functions built by exec() have
+    event = type("Event", (), {"data": {"dispatcher": type("D", (), {"py_func": made_by_exec})}})
+    jit._first_compile(event)
+    assert said == []
+    made_by_exec.__module__ = "convprop.kernels.fused"
+    jit._first_compile(event)
+    assert said == [jit.NOTICE]

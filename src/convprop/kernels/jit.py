@@ -97,7 +97,7 @@ def announce_compiling(say: Callable[[str], None]) -> None:
 def _first_compile(ev: Any) -> None:
     """Numba starts compiling a function: if it is convprop's first, tell the announcers."""
     func = getattr(ev.data.get("dispatcher"), "py_func", None)
-    ours = getattr(func, "__module__", "").startswith(f"{__package__}.")
+    ours = (getattr(func, "__module__", None) or "").startswith(f"{__package__}.")  # exec: None
     if ours and _announcers and not _announced.is_set():
         _announced.set()
         for say in _announcers:
