@@ -70,6 +70,10 @@ def bench_layer(name, x_shape, w_shape, padding, algorithms, repeats):
     t_bwd = median_seconds(torch_backward, repeats)
     rows = [dict(layer=name, algorithm="pytorch", forward_ms=t_fwd * 1e3, backward_ms=t_bwd * 1e3)]
     for algorithm in algorithms:
+        try:  # winograd takes 3x3 stride-1 layers only; numba and winograd need Numba on
+            K.choose(algorithm, _geometry(x, w, padding))
+        except ValueError:
+            continue
         reps = 1 if algorithm == "direct" else repeats
         f = median_seconds(lambda a=algorithm: K.conv2d(x, w, padding=padding, algorithm=a), reps)
         b = median_seconds(
@@ -107,7 +111,8 @@ def main() -> None:
 
     print(f"float32; torch {torch.__version__} with {torch.get_num_threads()} threads; medians")
     layers = LAYERS + (MORE_LAYERS if args.all else [])
-    algorithms = ["im2col", "batch_inner", "fft", "auto"] + ([] if args.no_direct else ["direct"])
+    algorithms = ["im2col", "batch_inner", "fft", "numba", "winograd", "auto"]
+    algorithms += [] if args.no_direct else ["direct"]
     rows = []
     header = (
         f"{'layer':<32} {'algorithm':<16} {'fwd ms':>9} {'x torch':>8} {'bwd ms':>9} {'x torch':>8}"
