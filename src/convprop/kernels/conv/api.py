@@ -5,7 +5,8 @@ conv, conv_backward, conv_input, conv_weight, conv_transpose and conv_transpose_
 take any number of spatial dimensions (1 to 3), `dims` from the array when not given,
 and name errors after the op they run ("conv2d: ..."). Each is core.py's checks, geometry
 and choice of algorithm, then the chosen Algorithm's primitives; the gradient formulas are
-written where those compute them (reference.py, im2col.py, batch_inner.py, fft.py).
+written where those compute them (reference.py, im2col.py, batch_inner.py, fft.py,
+direct.py, direct_backward.py, winograd.py).
 """
 
 from __future__ import annotations
@@ -152,9 +153,10 @@ Shape:
     the course's (W1 - F + 2P)/S + 1 when D = 1.{likewise}
 
 padding: an int, one per axis, "valid", "same" (stride 1) or one (before, after) pair per
-axis. algorithm: "auto", "direct" (the course's loops), "im2col", "batch_inner" or "fft";
-all support every option. convention="convolution" flips the filter (the course's true
-convolution, Y[i,j] = sum X[i-a, j-b] W[a,b] in 2-D).
+axis. algorithm: "auto", "direct" (the course's loops), "im2col", "batch_inner", "fft",
+"numba" (the loops compiled; needs Numba on) or "winograd" (2-D 3x3 stride-1 layers; needs
+Numba on); all but winograd support every option. convention="convolution" flips the
+filter (the course's true convolution, Y[i,j] = sum X[i-a, j-b] W[a,b] in 2-D).
 """
 
 CONV_BACKWARD = """Gradients of conv{n}d: (grad_x, grad_weight, grad_bias), shaped like x,
