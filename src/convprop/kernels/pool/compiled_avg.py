@@ -11,10 +11,10 @@ and a row of windows is worked at once, so that the inner loop runs over the win
 of a row with a fixed trip count and no branch, which LLVM vectorises. For that, each
 input row is held split by column phase (with S2 = 2: the even columns, then the odd,
 each contiguous and padded with zeros), where tap b of windows j = 0, 1, ... is one
-contiguous run (_phases gives where).
+contiguous run (rows.phases gives where).
 
 * Forward: Y[i] = (sum of the window's taps in row-major order) / divisor[i]. The rows
-  are split (_split), then for output row (u, i), each input row (r, a) inside the input
+  are split (rows.split), then for output row (u, i), each input row (r, a) inside the input
   and its column taps b, three to a pass (a blank run of zeros stands in where fewer are
   left), vector adds over the row's windows. Each window sees its taps in row-major
   order, a padding or blank tap adding +0 (which changes no sum that starts at +0), so
@@ -26,8 +26,8 @@ contiguous run (_phases gives where).
 
 Hot loops index with unsigned integers and take whole arrays and offsets, not slices
 (compiled_max.py says why). Each thread owns whole planes (prange over N*C): bit-identical
-results for any thread count. _phases and _split are twins of compiled_max.py's (Numba's
-cache watches one file only).
+results for any thread count. rows is compiled_rows.py: the row geometry both poolings
+share.
 
 Imported only through jit.lazy (jitted.py): importing it imports Numba.
 """
@@ -40,61 +40,12 @@ from numba import prange
 
 from ...shapes import PoolGeometry
 from ..layout import leading
-
-LANES = 16  # windows of a row are worked in blocks of this many (the padded row length)
-
-
-@numba.njit(cache=True)
-def _taps(o, s, p, d, k, n):  # type: ignore[no-untyped-def]
-    """Along one axis, per window i < o: its start i*s - p and [lo, hi), the taps a with
-    0 <= i*s - p + a*d < n (hi = lo where none: the window has no tap in the input)."""
-    start = np.empty(o, dtype=np.int64)
-    lo = np.empty(o, dtype=np.int64)
-    hi = np.empty(o, dtype=np.int64)
-    for i in range(o):
-        start[i] = i * s - p
-        lo[i] = 0 if start[i] >= 0 else (d - 1 - start[i]) // d
-        hi[i] = max(lo[i], min(k, (n - start[i] + d - 1) // d) if n > start[i] else 0)
-    return start, lo, hi
-
-
-@numba.njit(cache=True)
-def _phases(o, s, p, d, k, n):  # type: ignore[no-untyped-def]
-    """Where a split row (_split) keeps the column taps: tap b of window j, column
-    j*s - p + b*d = (j + e)*s + f, is at start[b] + j; and the split row's length, every
-    phase f < s holding columns f, f + s, ... from `lead` on, padded to reach every tap of
-    the `lanes` (o rounded up to LANES) windows."""
-    lanes = -(-o // LANES) * LANES
-    lead, reach = 0, 0
-    for b in range(k):
-        e = (b * d - p) // s  # floor
-        lead, reach = max(lead, -e), max(reach, e)
-    length = max(lead + reach + lanes, lead + -(-n // s))
-    start = np.empty(k, dtype=np.int64)
-    for b in range(k):
-        e = (b * d - p) // s
-        start[b] = (b * d - p - e * s) * length + lead + e
-    return start, lead, length, lanes
-
-
-@numba.njit(cache=True)
-def _split(x, q, s, lead, length, fill, out):  # type: ignore[no-untyped-def]
-    """Each row of plane q of x (.., D, H, W), its columns by phase: out[row, f, lead + m]
-    = x[q, row, m*s + f], the rest `fill`."""
-    _, depth, height, width = x.shape
-    out[:] = fill
-    stride, start = np.uint64(s), np.uint64(lead)
-    for z in range(depth):
-        for y in range(height):
-            for f in range(s):
-                base = np.uint64(((z * height + y) * s + f) * length) + start
-                for m in range(np.uint64(max(0, width - f + s - 1) // s)):
-                    out[base + m] = x[q, z, y, np.uint64(f) + m * stride]
+from . import compiled_rows as rows
 
 
 @numba.njit(cache=True)
 def _merge(split, s, lead, length, x, q):  # type: ignore[no-untyped-def]
-    """_split backwards: x[q, row, m*s + f] = split[row, f, lead + m]."""
+    """rows.split backwards: x[q, row, m*s + f] = split[row, f, lead + m]."""
     _, depth, height, width = x.shape
     stride, start = np.uint64(s), np.uint64(lead)
     for z in range(depth):
@@ -126,13 +77,13 @@ def _add_to(share, v, start, lanes):  # type: ignore[no-untyped-def]
 def _avg_forward(x, divisor, y, k, s, p, d):  # type: ignore[no-untyped-def]
     planes, depth, height, width = x.shape
     _, out_d, out_h, out_w = y.shape
-    z0, r_lo, r_hi = _taps(out_d, s[0], p[0], d[0], k[0], depth)
-    z1, a_lo, a_hi = _taps(out_h, s[1], p[1], d[1], k[1], height)
-    start, lead, length, lanes = _phases(out_w, s[2], p[2], d[2], k[2], width)
+    z0, r_lo, r_hi = rows.taps(out_d, s[0], p[0], d[0], k[0], depth)
+    z1, a_lo, a_hi = rows.taps(out_h, s[1], p[1], d[1], k[1], height)
+    start, lead, length, lanes = rows.phases(out_w, s[2], p[2], d[2], k[2], width)
     for q in prange(planes):
         blank = depth * height * s[2] * length  # then `lanes` zeros: a tap that adds +0
         split = np.empty(blank + lanes, dtype=x.dtype)
-        _split(x, q, s[2], lead, length, 0, split)
+        rows.split(x, q, s[2], lead, length, 0, split)
         total = np.empty(lanes, dtype=x.dtype)
         for u in range(out_d):
             for i in range(out_h):
@@ -153,9 +104,9 @@ def _avg_backward(grad_y, divisor, grad_x, k, s, p, d):  # type: ignore[no-untyp
     # dL/dX[r] += dL/dY[i] / divisor[i] for every window i holding r, taps in order
     planes, depth, height, width = grad_x.shape
     _, out_d, out_h, out_w = grad_y.shape
-    z0, r_lo, r_hi = _taps(out_d, s[0], p[0], d[0], k[0], depth)
-    z1, a_lo, a_hi = _taps(out_h, s[1], p[1], d[1], k[1], height)
-    start, lead, length, lanes = _phases(out_w, s[2], p[2], d[2], k[2], width)
+    z0, r_lo, r_hi = rows.taps(out_d, s[0], p[0], d[0], k[0], depth)
+    z1, a_lo, a_hi = rows.taps(out_h, s[1], p[1], d[1], k[1], height)
+    start, lead, length, lanes = rows.phases(out_w, s[2], p[2], d[2], k[2], width)
     for q in prange(planes):
         split = np.zeros(depth * height * s[2] * length, dtype=grad_x.dtype)
         share = np.zeros(lanes, dtype=grad_x.dtype)  # +0 past the row's last window
@@ -171,27 +122,13 @@ def _avg_backward(grad_y, divisor, grad_x, k, s, p, d):  # type: ignore[no-untyp
         _merge(split, s[2], lead, length, grad_x, q)
 
 
-def _args(g: PoolGeometry) -> tuple[tuple[int, ...], ...]:
-    return (
-        leading(g.kernel, 3, 1),
-        leading(g.stride, 3, 1),
-        leading(g.padding, 3, 0),
-        leading(g.dilation, 3, 1),
-    )
-
-
-def _planes(shape: tuple[int, ...], size: tuple[int, ...]) -> tuple[int, int, int, int]:
-    n, c, d, h, w = (*shape[:2], *leading(size, 3, 1))
-    return n * c, d, h, w
-
-
 def avg_forward(x: np.ndarray, g: PoolGeometry, divisor: np.ndarray) -> np.ndarray:
     """Y of x average-pooled by g, given each window's divisor (shaped like out_size)."""
-    xs = np.ascontiguousarray(x).reshape(_planes(x.shape, g.size))
+    xs = np.ascontiguousarray(x).reshape(rows.planes(x.shape, g.size))
     out = (*x.shape[:2], *g.out_size)
     y = np.empty(out, dtype=x.dtype)
     div = np.ascontiguousarray(divisor, dtype=x.dtype).reshape(leading(g.out_size, 3, 1))
-    _avg_forward(xs, div, y.reshape(_planes(out, g.out_size)), *_args(g))
+    _avg_forward(xs, div, y.reshape(rows.planes(out, g.out_size)), *rows.args(g))
     return y
 
 
@@ -200,7 +137,7 @@ def avg_backward(
 ) -> np.ndarray:
     """dL/dX of the (N, C, *size) input `shape`, given each window's divisor."""
     grad_x = np.empty(shape, dtype=grad_y.dtype)
-    gy = np.ascontiguousarray(grad_y).reshape(_planes(grad_y.shape, g.out_size))
+    gy = np.ascontiguousarray(grad_y).reshape(rows.planes(grad_y.shape, g.out_size))
     div = np.ascontiguousarray(divisor, dtype=grad_y.dtype).reshape(leading(g.out_size, 3, 1))
-    _avg_backward(gy, div, grad_x.reshape(_planes(shape, g.size)), *_args(g))
+    _avg_backward(gy, div, grad_x.reshape(rows.planes(shape, g.size)), *rows.args(g))
     return grad_x

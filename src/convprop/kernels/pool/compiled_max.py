@@ -12,9 +12,9 @@ and taps that land in the padding never win.
 
 * Forward, a row of windows at a time, so that the inner loop runs over the windows j of
   a row with a fixed trip count and no branch, which LLVM vectorises. First each input
-  row is split by column phase (_split): with S2 = 2, the even columns, then the odd,
+  row is split by column phase (rows.split): with S2 = 2, the even columns, then the odd,
   each contiguous and padded with -inf, so that tap b of windows j = 0, 1, ... is one
-  contiguous run (_phases gives where). Then for output row (u, i), each input row (r, a)
+  contiguous run (rows.phases gives where). Then for output row (u, i), each input row (r, a)
   inside the input and its column taps b, three to a pass (a blank run of -inf stands in
   where fewer are left), over all windows of the row at once (LANES at a time):
   winner = t where X > best or X is NaN, best = max(X, best) or the NaN. Each
@@ -34,7 +34,7 @@ arrays and offsets, not slices (each slice is a reference count: 2x slower).
 
 Each thread owns whole planes (prange over N*C), so no two threads write one element and
 every sum runs in an order fixed by the loops: bit-identical results for any thread count.
-compiled_avg.py has twins of _split and _phases (Numba's cache watches one file only).
+rows is compiled_rows.py: the row geometry both poolings share.
 
 Imported only through jit.lazy (jitted.py): importing it imports Numba.
 """
@@ -48,57 +48,7 @@ import numpy as np
 from numba import prange
 
 from ...shapes import PoolGeometry
-from ..layout import leading
-
-LANES = 16  # windows of a row are updated in blocks of this many (the padded row length)
-
-
-@numba.njit(cache=True)
-def _taps(o, s, p, d, k, n):  # type: ignore[no-untyped-def]
-    """Along one axis, per window i < o: its start i*s - p and [lo, hi), the taps a with
-    0 <= i*s - p + a*d < n (hi = lo where none: the window has no tap in the input)."""
-    start = np.empty(o, dtype=np.int64)
-    lo = np.empty(o, dtype=np.int64)
-    hi = np.empty(o, dtype=np.int64)
-    for i in range(o):
-        start[i] = i * s - p
-        lo[i] = 0 if start[i] >= 0 else (d - 1 - start[i]) // d
-        hi[i] = max(lo[i], min(k, (n - start[i] + d - 1) // d) if n > start[i] else 0)
-    return start, lo, hi
-
-
-@numba.njit(cache=True)
-def _phases(o, s, p, d, k, n):  # type: ignore[no-untyped-def]
-    """Where a split row (_split) keeps the column taps: tap b of window j, column
-    j*s - p + b*d = (j + e)*s + f, is at start[b] + j; and the split row's length, every
-    phase f < s holding columns f, f + s, ... from `lead` on, padded to reach every tap of
-    the `lanes` (o rounded up to LANES) windows."""
-    lanes = -(-o // LANES) * LANES
-    lead, reach = 0, 0
-    for b in range(k):
-        e = (b * d - p) // s  # floor
-        lead, reach = max(lead, -e), max(reach, e)
-    length = max(lead + reach + lanes, lead + -(-n // s))
-    start = np.empty(k, dtype=np.int64)
-    for b in range(k):
-        e = (b * d - p) // s
-        start[b] = (b * d - p - e * s) * length + lead + e
-    return start, lead, length, lanes
-
-
-@numba.njit(cache=True)
-def _split(x, q, s, lead, length, fill, out):  # type: ignore[no-untyped-def]
-    """Each row of plane q of x (.., D, H, W), its columns by phase: out[row, f, lead + m]
-    = x[q, row, m*s + f], the rest `fill`."""
-    _, depth, height, width = x.shape
-    out[:] = fill
-    stride, start = np.uint64(s), np.uint64(lead)
-    for z in range(depth):
-        for y in range(height):
-            for f in range(s):
-                base = np.uint64(((z * height + y) * s + f) * length) + start
-                for m in range(np.uint64(max(0, width - f + s - 1) // s)):
-                    out[base + m] = x[q, z, y, np.uint64(f) + m * stride]
+from . import compiled_rows as rows
 
 
 @numba.njit(cache=True)
@@ -128,15 +78,15 @@ def _better(v, first, second, third, best, win, t, lanes):  # type: ignore[no-un
 def _max_forward(x, y, switches, k, s, p, d):  # type: ignore[no-untyped-def]
     planes, depth, height, width = x.shape
     _, out_d, out_h, out_w = y.shape
-    z0, r_lo, r_hi = _taps(out_d, s[0], p[0], d[0], k[0], depth)
-    z1, a_lo, a_hi = _taps(out_h, s[1], p[1], d[1], k[1], height)
-    _, b_lo, b_hi = _taps(out_w, s[2], p[2], d[2], k[2], width)
-    start, lead, length, lanes = _phases(out_w, s[2], p[2], d[2], k[2], width)
+    z0, r_lo, r_hi = rows.taps(out_d, s[0], p[0], d[0], k[0], depth)
+    z1, a_lo, a_hi = rows.taps(out_h, s[1], p[1], d[1], k[1], height)
+    _, b_lo, b_hi = rows.taps(out_w, s[2], p[2], d[2], k[2], width)
+    start, lead, length, lanes = rows.phases(out_w, s[2], p[2], d[2], k[2], width)
     k1, k2, s2 = k[1], k[2], s[2]
     for q in prange(planes):
         blank = depth * height * s2 * length  # then `lanes` of -inf: a tap that never wins
         split = np.empty(blank + lanes, dtype=x.dtype)
-        _split(x, q, s2, lead, length, -np.inf, split)
+        rows.split(x, q, s2, lead, length, -np.inf, split)
         best = np.empty(lanes, dtype=x.dtype)
         win = np.zeros(lanes, dtype=np.int32)
         for u in range(out_d):
@@ -264,28 +214,14 @@ def _route(grad_y, indices, grad_x):  # type: ignore[no-untyped-def]
                 grad_x[q, np.uint64(r)] += grad_y[q, i]
 
 
-def _args(g: PoolGeometry) -> tuple[tuple[int, ...], ...]:
-    return (
-        leading(g.kernel, 3, 1),
-        leading(g.stride, 3, 1),
-        leading(g.padding, 3, 0),
-        leading(g.dilation, 3, 1),
-    )
-
-
-def _planes(shape: tuple[int, ...], size: tuple[int, ...]) -> tuple[int, int, int, int]:
-    n, c, d, h, w = (*shape[:2], *leading(size, 3, 1))
-    return n * c, d, h, w
-
-
 def max_forward(x: np.ndarray, g: PoolGeometry, switch_dtype: np.dtype) -> tuple[np.ndarray, ...]:
     """(y, switches) of x pooled by g: each window's maximum and its first winning tap."""
-    xs = np.ascontiguousarray(x).reshape(_planes(x.shape, g.size))
+    xs = np.ascontiguousarray(x).reshape(rows.planes(x.shape, g.size))
     out = (*x.shape[:2], *g.out_size)
     y = np.empty(out, dtype=x.dtype)
     switches = np.empty(out, dtype=switch_dtype)
-    shape = _planes(out, g.out_size)
-    _max_forward(xs, y.reshape(shape), switches.reshape(shape), *_args(g))
+    shape = rows.planes(out, g.out_size)
+    _max_forward(xs, y.reshape(shape), switches.reshape(shape), *rows.args(g))
     return y, switches
 
 
@@ -295,11 +231,11 @@ def max_backward(
     """(dL/dX of the (N, C, *size) input `shape` from each window's switch, whether every
     switch was valid: a tap of its window inside the input). A bad switch routes nothing."""
     grad_x = np.empty(shape, dtype=grad_y.dtype)
-    out = _planes(grad_y.shape, g.out_size)
+    out = rows.planes(grad_y.shape, g.out_size)
     gy = np.ascontiguousarray(grad_y).reshape(out)
     sw = np.ascontiguousarray(switches).reshape(out)
     bad = np.empty(out[0], dtype=np.int64)
-    _max_backward(gy, sw, grad_x.reshape(_planes(shape, g.size)), bad, *_args(g))
+    _max_backward(gy, sw, grad_x.reshape(rows.planes(shape, g.size)), bad, *rows.args(g))
     return grad_x, not bad.any()
 
 
