@@ -1,4 +1,5 @@
-"""Shared test helpers: tolerances by dtype and a seeded generator of arrays."""
+"""Shared test helpers: tolerances by dtype, a seeded generator of arrays, and the
+compiled kernels turned on or off for one test."""
 
 from __future__ import annotations
 
@@ -11,6 +12,24 @@ import pytest
 # Largest allowed |a - b| relative to max(1, max|b|): float64 agrees to rounding,
 # float32 sums of a few hundred terms (and float32 FFTs) to a few ulps of the scale.
 TOLERANCE = {np.dtype(np.float64): 1e-10, np.dtype(np.float32): 2e-5}
+
+
+def set_jit(monkeypatch: pytest.MonkeyPatch, on: bool) -> None:
+    """The compiled kernels on or off for this test (CONVPROP_JIT), and checked so."""
+    from convprop.kernels import jit
+
+    monkeypatch.setenv(jit.ENVIRONMENT, "1" if on else "0")
+    assert jit.enabled() is on
+
+
+def compiled_and_numpy(monkeypatch: pytest.MonkeyPatch, fn):  # type: ignore[no-untyped-def]
+    """(fn() through the compiled kernels, fn() through the NumPy algorithms); on after."""
+    set_jit(monkeypatch, True)
+    fast = fn()
+    set_jit(monkeypatch, False)
+    slow = fn()
+    set_jit(monkeypatch, True)
+    return fast, slow
 
 
 def max_error(a: np.ndarray, b: np.ndarray) -> float:

@@ -16,6 +16,8 @@ from convprop.kernels.pool import jitted
 from convprop.kernels.pool import reference as ref
 from convprop.shapes import pool_geometry
 
+from ...helpers import compiled_and_numpy, set_jit
+
 numba = pytest.importorskip("numba")
 
 # (size, kernel, stride, padding, dilation, ceil_mode): disjoint and overlapping windows,
@@ -41,22 +43,7 @@ DTYPES = [np.float32, np.float64]
 @pytest.fixture(autouse=True)
 def _compiled(monkeypatch):
     """The compiled kernels on, also where the suite runs with CONVPROP_JIT=0."""
-    _jit(monkeypatch, True)
-
-
-def _jit(monkeypatch, on):
-    monkeypatch.setenv(jit.ENVIRONMENT, "1" if on else "0")
-    assert jit.enabled() is on
-
-
-def _both(monkeypatch, fn):
-    """fn() through the compiled kernels, then through the NumPy algorithms."""
-    _jit(monkeypatch, True)
-    fast = fn()
-    _jit(monkeypatch, False)
-    slow = fn()
-    _jit(monkeypatch, True)
-    return fast, slow
+    set_jit(monkeypatch, True)
 
 
 def _input(size, dtype, seed=0, specials=True):
@@ -82,13 +69,15 @@ def test_max_forward_equals_numpy_and_reference_bit_for_bit(
     monkeypatch, size, k, s, p, d, ceil, dtype, specials
 ):
     x = _input(size, dtype, specials=specials)
-    (y, sw), (y_np, sw_np) = _both(monkeypatch, lambda: P.max_pool_switches(x, k, s, p, d, ceil))
+    (y, sw), (y_np, sw_np) = compiled_and_numpy(
+        monkeypatch, lambda: P.max_pool_switches(x, k, s, p, d, ceil)
+    )
     y_ref, idx_ref = ref.max_pool(x, _geometry(x, k, s, p, d, ceil))
     assert y.dtype == y_np.dtype == x.dtype and sw.dtype == sw_np.dtype == np.uint8
     np.testing.assert_array_equal(y, y_np)
     np.testing.assert_array_equal(y, y_ref)
     np.testing.assert_array_equal(sw, sw_np)
-    (_, idx), _ = _both(monkeypatch, lambda: P.max_pool(x, k, s, p, d, ceil))
+    (_, idx), _ = compiled_and_numpy(monkeypatch, lambda: P.max_pool(x, k, s, p, d, ceil))
     np.testing.assert_array_equal(idx, idx_ref)
 
 
@@ -100,16 +89,18 @@ def test_max_backward_equals_the_reference(monkeypatch, size, k, s, p, d, ceil, 
     gy = np.random.default_rng(1).standard_normal(idx.shape).astype(dtype)
     expected = ref.max_pool_backward(gy, idx, x.shape)
     _, sw = P.max_pool_switches(x, k, s, p, d, ceil)
-    gx, gx_np = _both(
+    gx, gx_np = compiled_and_numpy(
         monkeypatch, lambda: P.max_pool_switches_backward(gy, sw, x.shape, k, s, p, d, ceil)
     )
     np.testing.assert_array_equal(gx, expected)  # windows in row-major order, as the loops
     np.testing.assert_allclose(
         gx_np, gx, rtol=1e-6, atol=1e-6
     )  # NumPy sums shared winners in float64
-    gi, _ = _both(monkeypatch, lambda: P.max_pool_backward(gy, idx, x.shape, kernel_size=k))
+    gi, _ = compiled_and_numpy(
+        monkeypatch, lambda: P.max_pool_backward(gy, idx, x.shape, kernel_size=k)
+    )
     np.testing.assert_array_equal(gi, expected)
-    gg, _ = _both(monkeypatch, lambda: P.max_pool_grad(x, gy, k, s, p, d, ceil))
+    gg, _ = compiled_and_numpy(monkeypatch, lambda: P.max_pool_grad(x, gy, k, s, p, d, ceil))
     np.testing.assert_array_equal(gg, expected)
     assert gx.dtype == gi.dtype == dtype and gx.shape == x.shape
 
@@ -123,13 +114,15 @@ def test_avg_equals_numpy_bit_for_bit_and_the_reference(
     rng = np.random.default_rng(2)
     x = rng.standard_normal((2, 3, *size)).astype(dtype)
     args = (k, s, p, ceil, include, override)
-    y, y_np = _both(monkeypatch, lambda: P.avg_pool(x, *args, dilation=d))
+    y, y_np = compiled_and_numpy(monkeypatch, lambda: P.avg_pool(x, *args, dilation=d))
     np.testing.assert_array_equal(y, y_np)  # the same sums in the same order
     g = _geometry(x, k, s, p, d, ceil)
     tol = 1e-6 if dtype == np.float32 else 1e-13
     np.testing.assert_allclose(y, ref.avg_pool(x, g, include, override), rtol=tol, atol=tol)
     gy = rng.standard_normal(y.shape).astype(dtype)
-    gx, gx_np = _both(monkeypatch, lambda: P.avg_pool_backward(gy, x.shape, *args, dilation=d))
+    gx, gx_np = compiled_and_numpy(
+        monkeypatch, lambda: P.avg_pool_backward(gy, x.shape, *args, dilation=d)
+    )
     np.testing.assert_array_equal(gx, gx_np)
     expected = ref.avg_pool_backward(gy, x.shape, g, include, override)
     np.testing.assert_allclose(gx, expected, rtol=tol, atol=tol)
@@ -191,7 +184,7 @@ def test_results_are_the_same_for_one_and_two_threads():
 
 @pytest.mark.parametrize("on", [True, False])
 def test_convprop_jit_0_runs_the_numpy_algorithms(monkeypatch, on):
-    _jit(monkeypatch, on)
+    set_jit(monkeypatch, on)
     calls = []
 
     def spy(name):

@@ -11,10 +11,11 @@ import numpy as np
 import pytest
 
 from convprop import kernels as K
-from convprop.kernels import jit
 from convprop.kernels import pool as P
 from convprop.kernels.pool import reference as ref
 from convprop.shapes import pool_geometry
+
+from ...helpers import compiled_and_numpy, set_jit
 
 numba = pytest.importorskip("numba")
 compiled_max = pytest.importorskip("convprop.kernels.pool.compiled_max")
@@ -45,22 +46,7 @@ DTYPES = [np.float32, np.float64]
 @pytest.fixture(autouse=True)
 def _compiled(monkeypatch):
     """The compiled kernels on, also where the suite runs with CONVPROP_JIT=0."""
-    _jit(monkeypatch, True)
-
-
-def _jit(monkeypatch, on):
-    monkeypatch.setenv(jit.ENVIRONMENT, "1" if on else "0")
-    assert jit.enabled() is on
-
-
-def _both(monkeypatch, fn):
-    """fn() through the compiled kernels, then through the NumPy algorithms."""
-    _jit(monkeypatch, True)
-    fast = fn()
-    _jit(monkeypatch, False)
-    slow = fn()
-    _jit(monkeypatch, True)
-    return fast, slow
+    set_jit(monkeypatch, True)
 
 
 def _bits(a):
@@ -87,7 +73,9 @@ def test_max_pool_rows_equal_the_reference_loops(monkeypatch, size, k, s, p, d, 
     x = _ties(size, dtype, seed=len(size) + int(ceil))
     g = pool_geometry("t", x.shape, k, s, p, d, ceil)
     y_ref, idx_ref = ref.max_pool(x, g)
-    (y, sw), (y_np, sw_np) = _both(monkeypatch, lambda: P.max_pool_switches(x, k, s, p, d, ceil))
+    (y, sw), (y_np, sw_np) = compiled_and_numpy(
+        monkeypatch, lambda: P.max_pool_switches(x, k, s, p, d, ceil)
+    )
     np.testing.assert_array_equal(y, y_ref)  # of tied zeros, the reference keeps the first
     np.testing.assert_array_equal(_bits(y), _bits(y_np))  # and np.maximum the later
     np.testing.assert_array_equal(sw, sw_np)
@@ -109,7 +97,7 @@ def test_avg_pool_rows_equal_numpy_bit_for_bit(
     x[0, 0] = -0.0  # sums of -0.0 are +0.0 in NumPy: the +0 padding must keep that
     x[1, 1].reshape(-1)[0] = np.nan
     args = (k, s, p, ceil, include, override)
-    y, y_np = _both(monkeypatch, lambda: P.avg_pool(x, *args, dilation=d))
+    y, y_np = compiled_and_numpy(monkeypatch, lambda: P.avg_pool(x, *args, dilation=d))
     np.testing.assert_array_equal(_bits(y), _bits(y_np))
     g = pool_geometry("t", x.shape, k, s, p, d, ceil)
     tol = 1e-6 if dtype == np.float32 else 1e-13
@@ -118,7 +106,9 @@ def test_avg_pool_rows_equal_numpy_bit_for_bit(
     np.testing.assert_allclose(y[finite], want[finite], rtol=tol, atol=tol)
     gy = rng.standard_normal(y.shape).astype(dtype)
     gy[0, 1] = -0.0
-    gx, gx_np = _both(monkeypatch, lambda: P.avg_pool_backward(gy, x.shape, *args, dilation=d))
+    gx, gx_np = compiled_and_numpy(
+        monkeypatch, lambda: P.avg_pool_backward(gy, x.shape, *args, dilation=d)
+    )
     np.testing.assert_array_equal(_bits(gx), _bits(gx_np))
     want = ref.avg_pool_backward(gy, x.shape, g, include, override)
     np.testing.assert_allclose(gx, want, rtol=tol, atol=tol)
@@ -184,7 +174,7 @@ def test_bad_switches_are_refused_compiled_as_in_numpy(monkeypatch, case):
     switches, message = _bad_switches()[case]
     gy = np.ones((1, 2, 3, 4))
     for on in (True, False):
-        _jit(monkeypatch, on)
+        set_jit(monkeypatch, on)
         with pytest.raises(ValueError, match=f"max_pool2d_switches_backward: {message}"):
             K.max_pool2d_switches_backward(gy, switches, (1, 2, 6, 7), 3, 2, 1)
 
