@@ -12,7 +12,7 @@ from convprop import kernels as K
 from convprop.shapes import conv_geometry
 
 from ...helpers import assert_close
-from .check_algorithm import assert_matches_reference
+from .check_algorithm import assert_matches_reference, assert_same_bits_for_one_and_two_threads
 from .grid import GRID, grid_id
 
 numba = pytest.importorskip("numba")
@@ -150,31 +150,13 @@ def test_gradcheck(rng, dims):
     assert gradcheck(fn, [x, w])
 
 
-@pytest.fixture
-def threads():
-    """numba.set_num_threads, restored to convprop's count afterwards."""
-    import convprop
-
-    yield numba.set_num_threads
-    numba.set_num_threads(min(convprop.get_num_threads(), numba.config.NUMBA_NUM_THREADS))
-
-
 @pytest.mark.parametrize("stride", [1, 2])
 def test_the_same_bits_with_one_and_two_threads(rng, threads, stride):
-    if numba.config.NUMBA_NUM_THREADS < 2:
-        pytest.skip("Numba has one thread here")
     x = rng.standard_normal((19, 6, 23, 19)).astype(np.float32)  # dL/dW: 3 batch blocks
     w = rng.standard_normal((6, 2, 3, 3)).astype(np.float32)
     opts = dict(stride=stride, padding=1, groups=3, algorithm="numba")
     gy = rng.standard_normal(K.conv2d(x, w, **opts).shape).astype(np.float32)
-    runs = []
-    for count in (1, 2, 1, 2):
-        threads(count)
-        assert numba.get_num_threads() == count
-        runs.append((K.conv2d(x, w, **opts), *K.conv2d_backward(gy, x, w, **opts)))
-    for run in runs[1:]:
-        for got, first in zip(run, runs[0], strict=True):
-            np.testing.assert_array_equal(got, first)
+    assert_same_bits_for_one_and_two_threads(threads, x, w, gy, opts)
 
 
 def _backward_equals_reference(x, w, **opts):

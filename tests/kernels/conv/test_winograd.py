@@ -14,6 +14,7 @@ from convprop.kernels import choose
 from convprop.shapes import conv2d_geometry, conv_geometry
 
 from ...helpers import assert_close
+from .check_algorithm import assert_same_bits_for_one_and_two_threads
 
 numba = pytest.importorskip("numba")
 
@@ -173,32 +174,14 @@ def test_gradcheck(rng):
     assert gradcheck(fn, [x, w])
 
 
-@pytest.fixture
-def threads():
-    """numba.set_num_threads, restored to convprop's count afterwards."""
-    import convprop
-
-    yield numba.set_num_threads
-    numba.set_num_threads(min(convprop.get_num_threads(), numba.config.NUMBA_NUM_THREADS))
-
-
 def test_the_same_bits_with_one_and_two_threads(rng, threads):
     """Each thread owns its blocks' outputs (the blocks themselves change with the thread
     count, no tile's arithmetic does), and dL/dW sums fixed slabs in order."""
-    if numba.config.NUMBA_NUM_THREADS < 2:
-        pytest.skip("Numba has one thread here")
     x = rng.standard_normal((7, 12, 30, 26)).astype(np.float32)  # 105 tile rows: 9 blocks
     w = rng.standard_normal((10, 6, 3, 3)).astype(np.float32)
     opts = dict(padding=1, groups=2, algorithm="winograd")
     gy = rng.standard_normal(K.conv2d(x, w, **opts).shape).astype(np.float32)
-    runs = []
-    for count in (1, 2, 1, 2):
-        threads(count)
-        assert numba.get_num_threads() == count
-        runs.append((K.conv2d(x, w, **opts), *K.conv2d_backward(gy, x, w, **opts)))
-    for run in runs[1:]:
-        for got, first in zip(run, runs[0], strict=True):
-            np.testing.assert_array_equal(got, first)
+    assert_same_bits_for_one_and_two_threads(threads, x, w, gy, opts)
 
 
 def test_non_finite_values_land_where_the_definition_puts_them(rng):
@@ -308,8 +291,6 @@ def test_the_thread_pool_is_made_again_in_a_forked_child(rng, monkeypatch, threa
     process id is replaced, not used (it would wait forever)."""
     from convprop.kernels.conv import winograd as W
 
-    if numba.config.NUMBA_NUM_THREADS < 2:
-        pytest.skip("Numba has one thread here")
     threads(2)
     x, w = rng.standard_normal((4, 8, 20, 20)), rng.standard_normal((8, 8, 3, 3))
     want = K.conv2d(x, w, padding=1, algorithm="winograd")
