@@ -102,13 +102,26 @@ def _zero_tails(buf, plane, rows, T, P):  # type: ignore[no-untyped-def]
                 buf[u(e * plane + r * P + j)] = 0
 
 
+@numba.njit(cache=True)
+def _inputs(xf, shape, R0, R1, nTh, nTw, pt, pl, V, P, ev, d, bd):  # type: ignore[no-untyped-def]
+    # V[e, c, (R - R0) * nTw + tj] = (B^T d B)[e] of the tiles of tile rows R0..R1-1
+    # (R = n * nTh + ti) of every channel c of x (flat xf, (N, C, H, W) `shape`), element
+    # e's plane ev values apart (d, bd: scratch rows)
+    C, H, W = shape[1], shape[2], shape[3]
+    for c in range(C):
+        for R in range(R0, R1):
+            n, ti = R // nTh, R % nTh
+            src, base = u((n * C + c) * H * W), u(c * P + (R - R0) * nTw)
+            input_row(xf, src, H, W, 2 * ti - pt, pl, nTw, V, base, u(ev), d, bd)
+
+
 @numba.njit(cache=True, nogil=True)
 def _forward_part(x, U, groups, pt, pl, rows, part, parts, V, M, y):  # type: ignore[no-untyped-def]
     # Y[n, o, i, j] = sum_{c, a, b} X[n, k*Cg + c, i + a - pt, j + b - pl] g[o, c, a, b],
     # X zero outside, through U = G g G^T (16, O, Cg), for blocks part, part + parts, ...
     # of `rows` tile rows (R = n * nTh + ti): the input transform into V [e, c, t], the 16
     # GEMMs M[e] = U[e] @ V[e] per group, the output transform into Y (V, M: scratch)
-    N, C, H, W = x.shape
+    N, C = x.shape[0], x.shape[1]
     O, Ho, Wo = y.shape[1], y.shape[2], y.shape[3]
     Cg, Og = C // groups, O // groups
     nTh, nTw = (Ho + 1) // 2, (Wo + 1) // 2
@@ -121,11 +134,7 @@ def _forward_part(x, U, groups, pt, pl, rows, part, parts, V, M, y):  # type: ig
         T = (R1 - R0) * nTw
         P = _padded(T)
         ev, em = C * P + LANES, O * P + LANES  # element e's plane in V and M
-        for c in range(C):
-            for R in range(R0, R1):
-                n, ti = R // nTh, R % nTh
-                src, base = u((n * C + c) * H * W), u(c * P + (R - R0) * nTw)
-                input_row(xf, src, H, W, 2 * ti - pt, pl, nTw, V, base, u(ev), d, bd)
+        _inputs(xf, x.shape, R0, R1, nTh, nTw, pt, pl, V, P, ev, d, bd)
         _zero_tails(V, ev, C, T, P)
         for e in range(ELEMENTS):
             for k in range(groups):
@@ -143,7 +152,7 @@ def _weight_part(x, gy, pt, pl, rows, part, parts, V, Z, du):  # type: ignore[no
     # du[s, e, o, c] = sum over the tiles of slab s of Z[e, o, t] V[e, c, t], for the group
     # of o and slabs s = part, part + parts, ...: each slab's blocks in order, each block's
     # input transform into V, dL/dY's into Z, and 16 GEMMs (du zero on entry; V, Z: scratch)
-    N, C, H, W = x.shape
+    N, C = x.shape[0], x.shape[1]
     O, Ho, Wo = gy.shape[1], gy.shape[2], gy.shape[3]
     slabs, Cg = du.shape[0], du.shape[3]
     groups = C // Cg
@@ -161,11 +170,7 @@ def _weight_part(x, gy, pt, pl, rows, part, parts, V, Z, du):  # type: ignore[no
             T = (R1 - R0) * nTw
             P = _padded(T)
             ev, ez = C * P + LANES, O * P + LANES  # element e's plane in V and Z
-            for c in range(C):
-                for R in range(R0, R1):
-                    n, ti = R // nTh, R % nTh
-                    src, base = u((n * C + c) * H * W), u(c * P + (R - R0) * nTw)
-                    input_row(xf, src, H, W, 2 * ti - pt, pl, nTw, V, base, u(ev), d, bd)
+            _inputs(xf, x.shape, R0, R1, nTh, nTw, pt, pl, V, P, ev, d, bd)
             for o in range(O):
                 for R in range(R0, R1):
                     n, ti = R // nTh, R % nTh
