@@ -189,7 +189,16 @@ def test_ctrl_c_prints_where_the_checkpoint_is_and_exits_130(tmp_path):
         "--metrics",
         str(tmp_path / "m.json"),
     ]
-    run = subprocess.Popen(argv, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    # a shell's background job starts with SIGINT ignored, and a child inherits that: give the
+    # child the default disposition, so Python installs its own handler as in a terminal
+    default = signal.SIG_DFL
+    run = subprocess.Popen(
+        argv,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, default),
+    )
     assert run.stderr is not None
     assert run.stderr.readline().startswith("epoch 1/200: loss")
     assert run.stderr.readline().startswith("epoch 2/200: loss")  # epoch 1 is saved

@@ -11,6 +11,16 @@ from convprop.data import DataLoader, TensorDataset
 from convprop.train import interrupt, loop
 
 
+@pytest.fixture(autouse=True)
+def python_sigint_handler():
+    """Python's own handler in place, as in a terminal (a shell's background job starts with
+    SIGINT ignored, and fit() rightly leaves an ignored SIGINT alone), and no mark left over."""
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, before)
+    interrupt._pending = False
+
+
 def _loaders():
     rng = np.random.default_rng(0)
     data = TensorDataset(rng.standard_normal((16, 1, 8, 8)).astype(np.float32), np.arange(16) % 10)
@@ -64,3 +74,22 @@ def test_during_fit_sigint_is_marked_and_raised():
         )
     assert seen[0] is interrupt._on_sigint and len(seen) == 1
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_an_ignored_sigint_stays_ignored():
+    # nohup and a shell's background jobs ignore SIGINT: fit() must not turn Ctrl-C back on
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    train, test = _loaders()
+    model = models.lenet5(1, 10, 8)
+    seen = []
+    loop.fit(
+        model,
+        optim.SGD(model.parameters(), lr=0.01),
+        train,
+        test,
+        1,
+        progress=False,
+        on_step=lambda _model, _loss: seen.append(signal.getsignal(signal.SIGINT)),
+    )
+    assert seen and all(h is signal.SIG_IGN for h in seen)
+    assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
