@@ -5,7 +5,8 @@ import pytest
 
 from convprop.kernels import conv2d
 
-from .check_algorithm import assert_matches_reference
+from ...helpers import TOLERANCE, compiled_and_numpy, max_error
+from .check_algorithm import assert_matches_reference, assert_same_bits_for_one_and_two_threads
 from .grid import GRID, grid_id
 
 
@@ -22,3 +23,57 @@ def test_fft_large_kernel_float32_stays_accurate(rng):
     got = conv2d(x.astype(np.float32), w.astype(np.float32), padding=5, algorithm="fft")
     assert got.dtype == np.float32
     assert np.abs(got - want).max() <= 2e-5 * np.abs(want).max()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("groups", [1, 2, 4])
+def test_compiled_products_equal_numpys_matmul(rng, monkeypatch, dtype, groups):
+    """The channel sums per frequency (fft_products.py) against NumPy's batched matmul, for
+    all three products: the same complex products, summed in another order."""
+    from convprop.kernels.conv import fft
+
+    n, c, o, f = 3, 8, 4 * groups, 37
+
+    def spectrum(*shape):
+        return (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)).astype(
+            np.result_type(dtype, np.complex64)
+        )
+
+    xs, ws, dys = spectrum(n, c, f), spectrum(o, c // groups, f), spectrum(n, o, f)
+    for product, a, b in [
+        (fft._forward_products, xs, ws),
+        (fft._input_products, dys, ws),
+        (fft._weight_products, dys, xs),
+    ]:
+        fast, slow = compiled_and_numpy(
+            monkeypatch, lambda p=product, a=a, b=b: p(a, b, groups, np.dtype(dtype))
+        )
+        assert fast.dtype == slow.dtype == a.dtype and fast.shape == slow.shape
+        for part in (np.real, np.imag):
+            assert max_error(part(fast), part(slow)) <= TOLERANCE[np.dtype(dtype)]
+
+
+def test_the_spectrum_one_axis_at_a_time_equals_rfftn(rng):
+    """Transforming the last axis first, each on what is nonzero so far, is rfftn."""
+    import scipy.fft
+
+    from convprop.kernels.conv import fft
+
+    for shape, size in [
+        ((2, 3, 9, 9), (72, 72)),
+        ((2, 3, 5), (16,)),
+        ((1, 2, 3, 4, 5), (8, 9, 10)),
+    ]:
+        a = rng.standard_normal(shape)
+        want = scipy.fft.rfftn(a, s=size, axes=tuple(range(-len(size), 0)))
+        got = fft._spectrum(a, size)
+        np.testing.assert_allclose(got, want.reshape(got.shape), rtol=0, atol=1e-12)
+
+
+def test_the_same_bits_with_one_and_two_threads(rng, threads):
+    """Each thread owns whole output rows of the products and sums them in order."""
+    x = rng.standard_normal((5, 6, 20, 18)).astype(np.float32)
+    w = rng.standard_normal((4, 3, 7, 7)).astype(np.float32)
+    opts = dict(padding=3, groups=2, algorithm="fft")
+    gy = rng.standard_normal(conv2d(x, w, **opts).shape).astype(np.float32)
+    assert_same_bits_for_one_and_two_threads(threads, x, w, gy, opts)
