@@ -106,3 +106,26 @@ def test_one_image_beyond_max_elements_is_refused_naming_the_record(rng):
     )
     with pytest.raises(ValueError, match=r"one image's batch_inner workspace would take"):
         chunking.forward(huge, x, w, g)
+
+
+@pytest.mark.parametrize("name", ["numba", "winograd"])
+def test_the_compiled_records_run_a_large_batch_unsplit(rng, monkeypatch, name):
+    """Their temporaries are per thread (padded planes, blocks of tiles), not per image: a
+    limit far below a padded copy of the batch does not split it."""
+    from convprop.kernels import jit
+
+    if not jit.enabled():
+        pytest.skip("the compiled kernels are off (CONVPROP_JIT=0)")
+    x = rng.standard_normal((64, 8, 20, 20)).astype(np.float32)  # 820 KB
+    w = rng.standard_normal((8, 8 if name == "winograd" else 1, 3, 3)).astype(np.float32)
+    groups = 1 if name == "winograd" else 8
+    g = conv2d_geometry("t", x.shape, w.shape, 1, 1, 1, groups)
+    record = ALGORITHMS[name]
+    batches = []
+    spy = dataclasses.replace(
+        record, forward=lambda x, w, g: batches.append(g.batch) or record.forward(x, w, g)
+    )
+    monkeypatch.setattr(workspace, "limit_bytes", 2**16)  # 64 KiB: 5 padded images
+    y = chunking.forward(spy, x, w, g)
+    assert batches == [64]
+    np.testing.assert_allclose(y, ALGORITHMS["im2col"].forward(x, w, g), rtol=0, atol=1e-4)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from convprop.kernels import ALGORITHMS, choose
-from convprop.kernels.conv import batch_inner, fft, im2col, reference, select
+from convprop.kernels.conv import batch_inner, fft, im2col, reference, select, winograd_plan
 from convprop.kernels.conv.select import Algorithm
 from convprop.shapes import conv2d_geometry, conv_geometry
 
@@ -164,17 +164,20 @@ def test_bytes_per_image_follow_each_algorithms_temporaries():
     for dtype in (np.float32, np.float64):
         item = np.dtype(dtype).itemsize
         assert ALGORITHMS["direct"].bytes_per_image(g, dtype) == 0
-        assert ALGORITHMS["numba"].bytes_per_image(g, dtype) == item * 64 * padded
+        # dL/dW's partial sums (one per 8 images, at most one per image); no padded copy
+        assert ALGORITHMS["numba"].bytes_per_image(g, dtype) == item * 64 * 64 * taps
         # the stride-1 input gradient's columns (64*58*58 per tap) outgrow the forward's
         assert ALGORITHMS["im2col"].bytes_per_image(g, dtype) == item * taps * 64 * padded
         inner = item * (64 * taps * out + 64 * padded)
         assert ALGORITHMS["batch_inner"].bytes_per_image(g, dtype) == inner
         spectra = 3 * 2 * item * (64 + 64) * 58 * (58 // 2 + 1)
         assert ALGORITHMS["fft"].bytes_per_image(g, dtype) == spectra
-        # one block of tiles, in and out: 9 rows of 28 tiles padded to 256 (float32); in
-        # float64 2 MiB holds 128 tiles: 5 rows, 140, padded to 144
+        # one block of tiles per thread, in and out: 9 rows of 28 tiles padded to 256
+        # (float32); in float64 2 MiB holds 128 tiles: 5 rows, 140, padded to 144; nothing
+        # per image, so a batch is never split for memory
         tiles = 256 if item == 4 else 144
-        assert ALGORITHMS["winograd"].bytes_per_image(g, dtype) == item * 16 * 128 * tiles
+        assert winograd_plan.workspace_bytes(g, dtype) == item * 16 * 128 * tiles
+        assert ALGORITHMS["winograd"].bytes_per_image(g, dtype) == 0
     strided = conv2d_geometry("t", (2, 64, 56, 56), (64, 64, 3, 3), 2, 1)
     assert ALGORITHMS["im2col"].bytes_per_image(strided, np.float32) == 4 * taps * 64 * 28 * 28
 

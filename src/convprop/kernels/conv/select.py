@@ -137,9 +137,19 @@ FFT = Algorithm(
 )
 
 
-def _padded_input(g: ConvGeometry, dtype: np.dtype) -> int:
-    """The compiled direct loops' one temporary: the padded copy of an image's input."""
-    return np.dtype(dtype).itemsize * g.in_channels * math.prod(g.padded_size)
+def _weight_partials(g: ConvGeometry, dtype: np.dtype) -> int:
+    """The compiled direct loops' only temporary that grows with the batch: dL/dW's partial
+    sums, one per block of images (direct_backward.IMAGES), at most one per image. Inputs
+    are padded in per-thread buffers of a few planes, whatever the batch."""
+    cg = g.in_channels // g.groups
+    return np.dtype(dtype).itemsize * g.out_channels * cg * math.prod(g.kernel)
+
+
+def _per_thread_only(g: ConvGeometry, dtype: np.dtype) -> int:
+    """Nothing grows with the batch: Winograd's blocks of tiles are per thread
+    (winograd_plan.workspace_bytes each) and dL/dW's slabs are bounded (SLAB_BYTES), so a
+    batch is never split for memory."""
+    return 0
 
 
 def _up_to_three_dims(g: ConvGeometry) -> bool:
@@ -152,7 +162,7 @@ NUMBA = Algorithm(  # kernels/conv/direct.py, imported (with Numba) on the first
     jit.lazy("conv.direct", "conv_forward"),
     jit.lazy("conv.direct", "conv_grad_input"),
     jit.lazy("conv.direct", "conv_grad_weight"),
-    _padded_input,
+    _weight_partials,
     _up_to_three_dims,
 )
 
@@ -162,7 +172,7 @@ WINOGRAD = Algorithm(  # kernels/conv/winograd.py, imported (with Numba) on the 
     jit.lazy("conv.winograd", "conv_forward"),
     jit.lazy("conv.winograd", "conv_grad_input"),
     jit.lazy("conv.winograd", "conv_grad_weight"),
-    winograd_plan.workspace_bytes,
+    _per_thread_only,
     winograd_plan.supports,
     nonfinite_detour=IM2COL,
     requires=winograd_plan.REQUIRES,
