@@ -284,28 +284,3 @@ def test_the_record_loads_winograd_on_its_first_call(rng):
     x, w, gy = (rng.standard_normal(s) for s in (g.x_shape, g.w_shape, g.y_shape))
     for primitive, name, a, b in zip(primitives, names, (x, gy, gy), (w, w, x), strict=True):
         np.testing.assert_array_equal(primitive(a, b, g), getattr(W, name)(a, b, g))
-
-
-def test_the_thread_pool_is_made_again_in_a_forked_child(rng, monkeypatch, threads):
-    """A forked child's copy of the pool has no threads behind it: a pool made by another
-    process id is replaced, not used (it would wait forever)."""
-    from convprop.kernels.conv import winograd as W
-
-    threads(2)
-    x, w = rng.standard_normal((4, 8, 20, 20)), rng.standard_normal((8, 8, 3, 3))
-    want = K.conv2d(x, w, padding=1, algorithm="winograd")
-    stale = W._helpers["pool"]
-    monkeypatch.setitem(W._helpers, "pid", -1)  # as if the pool were the parent's
-    np.testing.assert_array_equal(K.conv2d(x, w, padding=1, algorithm="winograd"), want)
-    assert W._helpers["pool"] is not stale and W._helpers["pid"] > 0
-
-
-def test_an_error_on_a_helper_thread_is_raised_to_the_caller():
-    from convprop.kernels.conv import winograd as W
-
-    def task(part: int, parts: int) -> None:
-        if part == parts - 1:
-            raise RuntimeError(f"part {part} of {parts}")
-
-    with pytest.raises(RuntimeError, match="part 2 of 3"):
-        W._on_threads(task, 3)

@@ -18,7 +18,7 @@ e, one GEMM M[e] = U[e] (C_out x C_in) @ V[e] (C_in x tiles); per group with gro
   stream through memory, and no BLAS call wakes OpenBLAS's threads, whose spinning slowed
   the compiled loops after each GEMM 1.7-3x.
 * threads: each part of the blocks is one call of a compiled function that releases the
-  GIL, run on a pool of threads kept between calls (numba.get_num_threads() of them), not
+  GIL, run on the helper threads of parallel.py (numba.get_num_threads() of them), not
   a prange loop: Numba compiled a prange kernel around the same code in 3-4 s more (it
   optimises the whole callee tree again), 18 s for float32's three primitives against
   5.5 s now. The calling thread only waits: when it computed a part too, the thread it
@@ -51,16 +51,11 @@ imports Numba.
 
 from __future__ import annotations
 
-import os
-import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any
-
 import numba
 import numpy as np
 
 from ...shapes import ConvGeometry
+from .. import parallel
 from ..workspace import scratch
 from .winograd_plan import (
     ELEMENTS,
@@ -200,36 +195,6 @@ def _scratch(
     return ins, outs
 
 
-_helpers: dict[str, Any] = {}  # the pool of helper threads, and the process that made it
-
-
-_making = threading.Lock()
-
-
-def _pool(helpers: int) -> ThreadPoolExecutor:
-    """At least `helpers` threads that stay between calls (a thread started per call cost
-    0.35 ms more than the work it ran: its first allocations, measured), made again in a
-    forked child, whose copy has no threads behind it."""
-    with _making:
-        pool = _helpers.get("pool")
-        if pool is None or _helpers.get("pid") != os.getpid() or _helpers["size"] < helpers:
-            if pool is not None and _helpers.get("pid") == os.getpid():
-                pool.shutdown(wait=False)
-            pool = ThreadPoolExecutor(helpers, thread_name_prefix="convprop-winograd")
-            _helpers.update(pool=pool, pid=os.getpid(), size=helpers)
-        return pool
-
-
-def _on_threads(task: Callable[[int, int], object], parts: int) -> None:
-    """task(part, parts) for every part, at the same time on the pool's threads (the
-    compiled tasks release the GIL); this thread waits, and raises their errors."""
-    if parts == 1:
-        task(0, 1)
-        return
-    for future in [_pool(parts).submit(task, part, parts) for part in range(parts)]:
-        future.result()
-
-
 def filter_transform(weight: np.ndarray) -> np.ndarray:
     """U[4k + l, o, c] = (G g[o, c] G^T)[k, l], computed in float64, in weight's dtype."""
     o, cg = weight.shape[:2]
@@ -256,7 +221,7 @@ def correlate(
         def task(part: int, n: int) -> None:
             _forward_part(x, u, groups, *pad, rows, part, n, V[part], M[part], y)
 
-        _on_threads(task, parts)
+        parallel.run(task, parts)
     return y
 
 
@@ -297,7 +262,7 @@ def conv_grad_weight(grad_y: np.ndarray, x: np.ndarray, g: ConvGeometry) -> np.n
         def task(part: int, n: int) -> None:
             _weight_part(x, gy, top, left, rows, part, n, V[part], Z[part], du)
 
-        _on_threads(task, parts)
+        parallel.run(task, parts)
     total = du[0]
     for s in range(1, slabs):  # the slabs' sums, added in order
         total += du[s]

@@ -1,4 +1,4 @@
-"""Fixtures of the convolution kernel tests."""
+"""Fixtures of the kernel tests."""
 
 import pytest
 
