@@ -1,6 +1,5 @@
 """kernels/parallel.py: the helper threads every compiled kernel runs its parts on."""
 
-import itertools
 import threading
 
 import numpy as np
@@ -23,14 +22,6 @@ def test_every_part_runs_once_and_the_caller_waits():
     seen.clear()
     parallel.run(task, 1)  # one part runs on the calling thread
     assert seen == [(0, 1, threading.current_thread().name)]
-
-
-def test_spans_cover_the_items_in_order():
-    for items in (0, 1, 7, 64):
-        for parts in (1, 2, 3, 8):
-            spans = [parallel.span(p, parts, items) for p in range(parts)]
-            assert spans[0][0] == 0 and spans[-1][1] == items
-            assert all(a[1] == b[0] for a, b in itertools.pairwise(spans))
 
 
 def test_an_error_on_a_helper_thread_is_raised_to_the_caller():

@@ -9,9 +9,9 @@ each allocating a temporary.
 
 Each takes two passes per channel: one for the sums, one writing the result. Sums run in
 float64 (NumPy sums in the input's dtype), the variance's from values shifted by the
-channel's first one (so data far from 0 does not cancel). One thread owns each
-channel (prange over channels): no reduction's order depends on the thread count, so the
-results are bit-identical for any number of threads.
+channel's first one (so data far from 0 does not cancel). One thread owns each channel
+(parallel.in_parts over channels): no reduction's order depends on the thread count, so
+the results are bit-identical for any number of threads.
 
 Arrays are (N, C, positions) and C-contiguous. Imported only through jit.lazy: importing
 it imports Numba.
@@ -23,7 +23,9 @@ import math
 
 import numba
 import numpy as np
-from numba import prange
+
+from . import parallel
+from .parallel import span
 
 
 # The sums may be reassociated (fastmath "reassoc", nothing else): LLVM then keeps them in
@@ -52,11 +54,12 @@ def _dot(a, b):  # type: ignore[no-untyped-def]
     return s, p
 
 
-@numba.njit(parallel=True, cache=True)
-def _forward(x, gamma, beta, eps, y, x_hat, mean, var):  # type: ignore[no-untyped-def]
+@numba.njit(nogil=True, cache=True)
+def _forward(x, gamma, beta, eps, y, x_hat, mean, var, part, parts):  # type: ignore[no-untyped-def]
     batch, channels, _ = x.shape
     count = x.size // channels
-    for c in prange(channels):
+    lo, hi = span(part, parts, channels)
+    for c in range(lo, hi):
         # sums of d = x - K and d^2, K = the channel's first value: shifted, so that
         # var = (sum d^2 - (sum d)^2 / M) / M does not cancel for data far from 0
         shift = np.float64(x[0, c, 0]) if x.size else 0.0
@@ -79,13 +82,14 @@ def _forward(x, gamma, beta, eps, y, x_hat, mean, var):  # type: ignore[no-untyp
         var[c] = v
 
 
-@numba.njit(parallel=True, cache=True)
-def _backward(g, x_hat, gamma, inv_std, grad_x, grad_gamma, grad_beta):  # type: ignore[no-untyped-def]
+@numba.njit(nogil=True, cache=True)
+def _backward(g, x_hat, gamma, inv_std, grad_x, grad_gamma, grad_beta, part, parts):  # type: ignore[no-untyped-def]
     # dL/dbeta = sum g;  dL/dgamma = sum g x_hat
     # dL/dx = gamma / sigma * (g - dL/dbeta / M - x_hat * dL/dgamma / M)
     batch, channels, _ = g.shape
     count = g.size // channels
-    for c in prange(channels):
+    lo, hi = span(part, parts, channels)
+    for c in range(lo, hi):
         sum_g = sum_gx = 0.0
         for n in range(batch):
             s, p = _dot(g[n, c], x_hat[n, c])
@@ -115,7 +119,8 @@ def forward(
     mean = np.empty(x.shape[1], dtype=np.float64)
     var = np.empty(x.shape[1], dtype=np.float64)
     gamma_, beta_ = np.ascontiguousarray(gamma), np.ascontiguousarray(beta)
-    _forward(_planes(x), gamma_, beta_, float(eps), _planes(y), _planes(x_hat), mean, var)
+    args = (_planes(x), gamma_, beta_, float(eps), _planes(y), _planes(x_hat), mean, var)
+    parallel.in_parts(_forward, x.shape[1], *args)
     return y, x_hat, mean, var, 1.0 / np.sqrt(var + eps)
 
 
@@ -127,5 +132,6 @@ def backward(
     grad_gamma = np.empty(g.shape[1], dtype=g.dtype)
     grad_beta = np.empty(g.shape[1], dtype=g.dtype)
     planes = (_planes(g), _planes(x_hat), np.ascontiguousarray(gamma), inv_std)
-    _backward(*planes, _planes(grad_x), grad_gamma, grad_beta)
+    args = (*planes, _planes(grad_x), grad_gamma, grad_beta)
+    parallel.in_parts(_backward, g.shape[1], *args)
     return grad_x, grad_gamma, grad_beta

@@ -9,8 +9,9 @@ primitives 18 against 6 s), and a fresh install pays that on its first run. A pa
 items are fixed by (part, parts), and no sum runs across parts, so the result never
 depends on the number of threads.
 
-Thread counts: numba.get_num_threads() (convprop.set_num_threads sets it), asked by the
-callers, which import Numba; this module does not.
+A kernel finds its items with span(part, parts, items), compiled; in_parts runs it on
+numba.get_num_threads() parts (convprop.set_num_threads sets that count). Imported only by
+the compiled-kernel modules: importing it imports Numba.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+
+import numba
 
 _helpers: dict[str, Any] = {}  # the pool of helper threads, and the process that made it
 _making = threading.Lock()
@@ -49,6 +52,16 @@ def run(task: Callable[[int, int], object], parts: int) -> None:
         future.result()
 
 
-def span(part: int, parts: int, items: int) -> tuple[int, int]:
+@numba.njit(cache=True)
+def span(part, parts, items):  # type: ignore[no-untyped-def]
     """The items [lo, hi) of part `part` of `parts`: equal shares, in order."""
     return part * items // parts, (part + 1) * items // parts
+
+
+def in_parts(kernel: Callable[..., object], items: int, *args: Any) -> None:
+    """kernel(*args, part, parts) on parts = min(threads, items) threads (at least one): a
+    compiled kernel that does the items span(part, parts, items) of its work. Threads:
+    numba.get_num_threads(), asked here in Python (asked in a compiled function, it stops
+    Numba from caching it)."""
+    parts = max(1, min(items, int(numba.get_num_threads())))
+    run(lambda part, n: kernel(*args, part, n), parts)

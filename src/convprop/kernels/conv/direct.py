@@ -14,8 +14,8 @@ How it is fast:
 * Work items are (image, group) for Y and dL/dX, (block of images, input channel, part
   of its group's filters) for dL/dW; each thread owns its items' outputs, so no two
   threads write one element and every sum runs in an order fixed by the loops: the result
-  is bit-identical for any thread count. Items go to 8 chunks per thread in order; a
-  chunk allocates its buffers once.
+  is bit-identical for any thread count. Each thread takes an equal share of the items
+  in order (parallel.in_parts) and allocates its buffers once.
 * Padding happens in a per-thread buffer: an item copies its group's input planes into a
   zero-bordered buffer (a few KiB, in cache), not the whole padded batch into memory
   (that copy took a quarter of the depthwise forward).
@@ -41,58 +41,54 @@ from __future__ import annotations
 
 import numba
 import numpy as np
-from numba import prange
 
 from ...shapes import ConvGeometry
+from .. import parallel
 from ..layout import leading
+from ..parallel import span
 from . import direct_backward
 from .direct_loops import (
     BLOCK,
     block_rows,
-    chunk_count,
     fill,
     gather,
     put,
-    span,
     tap_offsets,
     volume,
 )
 
 
-@numba.njit(parallel=True, cache=True)
-def _forward(x, wt, offsets, lead, phase, S, out, Cg, chunks):  # type: ignore[no-untyped-def]
+@numba.njit(nogil=True, cache=True)
+def _forward(x, wt, offsets, lead, phase, S, out, Cg, y, share, shares):  # type: ignore[no-untyped-def]
     # Y[n,o,u,i,j] = sum_{c,r,a,b} Xp[n, k*Cg + c, u*S0 + r*D0, i*S1 + a*D1, j*S2 + b*D2]
     #                              * W[o, c, r, a, b]
     # wt[o, t] and offsets[t] list the taps t = (c, r, a, b) of W[o] and their places in
     # the buffer of the group's phase planes, shape (Cg, S1, S2, Dp, Hq, Wq) (fill).
-    N, C = x.shape[0], x.shape[1]
+    # This share of the items (n, k) writes Y[n, group k's outputs].
+    C = x.shape[1]
     O = wt.shape[0]
     Dp, Hq, Wq = phase
     Uo, Ho, Wo = out
     G = C // Cg
     Og = O // G
     R = block_rows(Ho, Wq, Wo, BLOCK)
-    y = np.empty((N, O, Uo, Ho, Wo), dtype=x.dtype)
-    items = N * G
-    for chunk in prange(chunks):
-        buf = np.zeros(Cg * S[1] * S[2] * Dp * Hq * Wq, dtype=x.dtype)
-        acc = np.empty((2, (R - 1) * Wq + Wo), dtype=x.dtype)
-        lo, hi = span(chunk, chunks, items)
-        for item in range(lo, hi):
-            n, k = item // G, item % G
-            fill(buf, x[n, k * Cg : (k + 1) * Cg], lead, phase, S[1:], S[1:])
-            for o in range(k * Og, (k + 1) * Og, 2):
-                pair = o + 1 < (k + 1) * Og
-                for u in range(Uo):
-                    for i0 in range(0, Ho, R):
-                        rows = min(R, Ho - i0)
-                        start = (u * S[0] * Hq + i0) * Wq
-                        L = (rows - 1) * Wq + Wo
-                        gather(acc[0], acc[1], buf, start, offsets, wt, o, pair, L)
-                        for e in range(1 + pair):
-                            for q in range(rows):
-                                put(y[n, o + e, u, i0 + q], acc[e][q * Wq : q * Wq + Wo], Wo)
-    return y
+    buf = np.zeros(Cg * S[1] * S[2] * Dp * Hq * Wq, dtype=x.dtype)
+    acc = np.empty((2, (R - 1) * Wq + Wo), dtype=x.dtype)
+    lo, hi = span(share, shares, x.shape[0] * G)
+    for item in range(lo, hi):
+        n, k = item // G, item % G
+        fill(buf, x[n, k * Cg : (k + 1) * Cg], lead, phase, S[1:], S[1:])
+        for o in range(k * Og, (k + 1) * Og, 2):
+            pair = o + 1 < (k + 1) * Og
+            for u in range(Uo):
+                for i0 in range(0, Ho, R):
+                    rows = min(R, Ho - i0)
+                    start = (u * S[0] * Hq + i0) * Wq
+                    L = (rows - 1) * Wq + Wo
+                    gather(acc[0], acc[1], buf, start, offsets, wt, o, pair, L)
+                    for e in range(1 + pair):
+                        for q in range(rows):
+                            put(y[n, o + e, u, i0 + q], acc[e][q * Wq : q * Wq + Wo], Wo)
 
 
 def conv_forward(x: np.ndarray, weight: np.ndarray, g: ConvGeometry) -> np.ndarray:
@@ -104,9 +100,11 @@ def conv_forward(x: np.ndarray, weight: np.ndarray, g: ConvGeometry) -> np.ndarr
     offsets = tap_offsets(cg, phase, kernel, D, (S[1], S[2]))
     wt = np.ascontiguousarray(weight).reshape(g.out_channels, -1)
     lead = leading(tuple(b for b, _ in g.pad), 3, 0)
-    chunks = chunk_count(g.batch * g.groups)
-    args = (offsets, lead, phase, S, leading(g.out_size, 3), cg, chunks)
-    return _forward(volume(x, g.dims), wt, *args).reshape(g.y_shape)
+    xv = volume(x, g.dims)
+    y = np.empty((g.batch, g.out_channels, *leading(g.out_size, 3)), dtype=x.dtype)
+    args = (offsets, lead, phase, S, leading(g.out_size, 3), cg)
+    parallel.in_parts(_forward, g.batch * g.groups, xv, wt, *args, y)
+    return y.reshape(g.y_shape)
 
 
 conv_grad_input = direct_backward.conv_grad_input

@@ -31,19 +31,18 @@ import math
 
 import numba
 import numpy as np
-from numba import prange
 
 from ...shapes import ConvGeometry
+from .. import parallel
 from ..layout import leading
+from ..parallel import span
 from .direct_loops import (
     BLOCK,
     block_rows,
-    chunk_count,
     fill,
     fold4,
     gather,
     put,
-    span,
     tap_offsets,
     volume,
     zero,
@@ -53,8 +52,8 @@ IMAGES = 8  # dL/dW's batch blocks: fixed, so that the order of its sums is too
 ACCUMULATORS = 1 << 16  # elements of dL/dW's per-item accumulators at most (256 KiB)
 
 
-@numba.njit(parallel=True, cache=True)
-def _grad_input_gather(gy, wg, offsets, lead, margin, padded, size, G, chunks):  # type: ignore[no-untyped-def]
+@numba.njit(nogil=True, cache=True)
+def _grad_input_gather(gy, wg, offsets, lead, margin, padded, size, G, gx, share, shares):  # type: ignore[no-untyped-def]
     # dL/dX[n, k*Cg + c, d, h, w] = sum_{o,r,a,b} W[k*Og + o, c, r, a, b]
     #     * dL/dY[n, k*Og + o, d + P0 - r*D0, h + P1 - a*D1, w + P2 - b*D2]
     # (dL/dY zero out of range: the full convolution with the flipped W); wg[k*Cg + c, t]
@@ -66,33 +65,28 @@ def _grad_input_gather(gy, wg, offsets, lead, margin, padded, size, G, chunks): 
     Di, Hi, Wi = size
     shape = (Dp + margin[0], Hp + margin[1], Wp)
     R = block_rows(Hi, Wp, Wi, BLOCK)
-    gx = np.empty((N, C, Di, Hi, Wi), dtype=gy.dtype)
     items = N * G
-    for chunk in prange(chunks):
-        # + Wp: the last row's reads past its end (zeros)
-        buf = np.zeros(Og * shape[0] * shape[1] * Wp + Wp, dtype=gy.dtype)
-        acc = np.empty((2, (R - 1) * Wp + Wi), dtype=gy.dtype)
-        lo, hi = span(chunk, chunks, items)
-        for item in range(lo, hi):
-            n, k = item // G, item % G
-            fill(buf, gy[n, k * Og : (k + 1) * Og], margin, shape, (1, 1), (1, 1))
-            for c in range(k * Cg, (k + 1) * Cg, 2):
-                pair = c + 1 < (k + 1) * Cg
-                for d in range(Di):
-                    for h0 in range(0, Hi, R):
-                        rows = min(R, Hi - h0)
-                        start = ((d + lead[0]) * shape[1] + h0 + lead[1]) * Wp + lead[2]
-                        gather(
-                            acc[0], acc[1], buf, start, offsets, wg, c, pair, (rows - 1) * Wp + Wi
-                        )
-                        for e in range(1 + pair):
-                            for q in range(rows):
-                                put(gx[n, c + e, d, h0 + q], acc[e][q * Wp : q * Wp + Wi], Wi)
-    return gx
+    # + Wp: the last row's reads past its end (zeros)
+    buf = np.zeros(Og * shape[0] * shape[1] * Wp + Wp, dtype=gy.dtype)
+    acc = np.empty((2, (R - 1) * Wp + Wi), dtype=gy.dtype)
+    lo, hi = span(share, shares, items)
+    for item in range(lo, hi):
+        n, k = item // G, item % G
+        fill(buf, gy[n, k * Og : (k + 1) * Og], margin, shape, (1, 1), (1, 1))
+        for c in range(k * Cg, (k + 1) * Cg, 2):
+            pair = c + 1 < (k + 1) * Cg
+            for d in range(Di):
+                for h0 in range(0, Hi, R):
+                    rows = min(R, Hi - h0)
+                    start = ((d + lead[0]) * shape[1] + h0 + lead[1]) * Wp + lead[2]
+                    gather(acc[0], acc[1], buf, start, offsets, wg, c, pair, (rows - 1) * Wp + Wi)
+                    for e in range(1 + pair):
+                        for q in range(rows):
+                            put(gx[n, c + e, d, h0 + q], acc[e][q * Wp : q * Wp + Wi], Wi)
 
 
-@numba.njit(parallel=True, cache=True)
-def _grad_input_scatter(gy, W, lead, padded, size, S, D, G, chunks):  # type: ignore[no-untyped-def]
+@numba.njit(nogil=True, cache=True)
+def _grad_input_scatter(gy, W, lead, padded, size, S, D, G, gx, share, shares):  # type: ignore[no-untyped-def]
     # dL/dXp[n, k*Cg + c, u*S0 + r*D0, i*S1 + a*D1, j*S2 + b*D2]
     #     += sum_o dL/dY[n, k*Og + o, u, i, j] * W[k*Og + o, c, r, a, b]   (chain rule)
     # scattered by the thread that owns (n, k*Cg + c) into a padded plane, then cropped.
@@ -102,33 +96,30 @@ def _grad_input_scatter(gy, W, lead, padded, size, S, D, G, chunks):  # type: ig
     Og = O // G
     Dp, Hp, Wp = padded
     Di, Hi, Wi = size
-    gx = np.empty((N, C, Di, Hi, Wi), dtype=gy.dtype)
     items = N * C
-    for chunk in prange(chunks):
-        plane = np.empty(Dp * Hp * Wp, dtype=gy.dtype)
-        lo, hi = span(chunk, chunks, items)
-        for item in range(lo, hi):
-            n, kc = item // C, item % C
-            k, c = kc // Cg, kc % Cg
-            zero(plane, plane.size)
-            for o in range(k * Og, (k + 1) * Og):
-                for u in range(Uo):
-                    for i in range(Ho):
-                        g = gy[n, o, u, i]
-                        for r in range(KD):
-                            for a in range(KH):
-                                for b in range(KW):
-                                    s = ((u * S[0] + r * D[0]) * Hp + i * S[1] + a * D[1]) * Wp
-                                    s += b * D[2]
-                                    row = plane[s : s + (Wo - 1) * S[2] + 1 : S[2]]
-                                    w = W[o, c, r, a, b]
-                                    for j in range(Wo):
-                                        row[j] += w * g[j]
-            for d in range(Di):
-                for h in range(Hi):
-                    s = ((d + lead[0]) * Hp + h + lead[1]) * Wp + lead[2]
-                    put(gx[n, kc, d, h], plane[s : s + Wi], Wi)
-    return gx
+    plane = np.empty(Dp * Hp * Wp, dtype=gy.dtype)
+    lo, hi = span(share, shares, items)
+    for item in range(lo, hi):
+        n, kc = item // C, item % C
+        k, c = kc // Cg, kc % Cg
+        zero(plane, plane.size)
+        for o in range(k * Og, (k + 1) * Og):
+            for u in range(Uo):
+                for i in range(Ho):
+                    g = gy[n, o, u, i]
+                    for r in range(KD):
+                        for a in range(KH):
+                            for b in range(KW):
+                                s = ((u * S[0] + r * D[0]) * Hp + i * S[1] + a * D[1]) * Wp
+                                s += b * D[2]
+                                row = plane[s : s + (Wo - 1) * S[2] + 1 : S[2]]
+                                w = W[o, c, r, a, b]
+                                for j in range(Wo):
+                                    row[j] += w * g[j]
+        for d in range(Di):
+            for h in range(Hi):
+                s = ((d + lead[0]) * Hp + h + lead[1]) * Wp + lead[2]
+                put(gx[n, kc, d, h], plane[s : s + Wi], Wi)
 
 
 @numba.njit(cache=True)
@@ -170,8 +161,8 @@ def _plane_products(acc, g, xs, phase, S, D, kernel):  # type: ignore[no-untyped
                     fold4(acc[(r * KH + a) * KW + b], g[u], xs[s : s + P], P)
 
 
-@numba.njit(parallel=True, cache=True)
-def _grad_weight(gy, x, lead, phase, S, D, kernel, Cg, part, chunks):  # type: ignore[no-untyped-def]
+@numba.njit(nogil=True, cache=True)
+def _grad_weight(gy, x, lead, phase, S, D, kernel, Cg, part, partial, share, shares):  # type: ignore[no-untyped-def]
     # dL/dW[o,c,r,a,b] = sum_{n,u,i,j} dL/dY[n,o,u,i,j]
     #                    * Xp[n, k*Cg + c, u*S0 + r*D0, i*S1 + a*D1, j*S2 + b*D2]
     # Items: (batch block of IMAGES images, input channel k*Cg + c, `part` of group k's
@@ -189,37 +180,34 @@ def _grad_weight(gy, x, lead, phase, S, D, kernel, Cg, part, chunks):  # type: i
     width = max(4, P // 4)
     size = S[1] * phase[0] * phase[1] * phase[2]  # xs's part for one tap column
     same = S[1] == 1 and S[2] == 1 and phase[2] == x.shape[4]  # rows of X's width: _shift
-    partial = np.zeros((blocks, O, Cg, T), dtype=x.dtype)
     items = blocks * C * parts
-    for chunk in prange(chunks):
-        xs = np.zeros(KW * size, dtype=x.dtype)
-        acc = np.empty((part, T, width), dtype=x.dtype)
-        lo, hi = span(chunk, chunks, items)
-        for item in range(lo, hi):
-            block, kc, p = item // (C * parts), item // parts % C, item % parts
-            k, c = kc // Cg, kc % Cg
-            o0 = k * Og + p * part
-            count = min(part, (k + 1) * Og - o0)
+    xs = np.zeros(KW * size, dtype=x.dtype)
+    acc = np.empty((part, T, width), dtype=x.dtype)
+    lo, hi = span(share, shares, items)
+    for item in range(lo, hi):
+        block, kc, p = item // (C * parts), item // parts % C, item % parts
+        k, c = kc // Cg, kc % Cg
+        o0 = k * Og + p * part
+        count = min(part, (k + 1) * Og - o0)
+        for e in range(count):
+            for t in range(T):
+                zero(acc[e, t], width)
+        for n in range(block * IMAGES, min(N, (block + 1) * IMAGES)):
+            for b in range(KW):  # xs[b]: column b*D2 of the window starts each row
+                lead_b = (lead[0], lead[1], lead[2] - b * D[2])
+                xs_b = xs[b * size : (b + 1) * size]
+                if same:
+                    _shift(xs_b, x[n, kc], lead_b, phase)
+                else:
+                    fill(xs_b, x[n, kc : kc + 1], lead_b, phase, S[1:], (S[1], 1))
             for e in range(count):
-                for t in range(T):
-                    zero(acc[e, t], width)
-            for n in range(block * IMAGES, min(N, (block + 1) * IMAGES)):
-                for b in range(KW):  # xs[b]: column b*D2 of the window starts each row
-                    lead_b = (lead[0], lead[1], lead[2] - b * D[2])
-                    xs_b = xs[b * size : (b + 1) * size]
-                    if same:
-                        _shift(xs_b, x[n, kc], lead_b, phase)
-                    else:
-                        fill(xs_b, x[n, kc : kc + 1], lead_b, phase, S[1:], (S[1], 1))
-                for e in range(count):
-                    _plane_products(acc[e], gy[n, o0 + e], xs, phase, S, D, kernel)
-            for e in range(count):
-                for t in range(T):
-                    total = acc.dtype.type(0)
-                    for j in range(width):
-                        total += acc[e, t, j]
-                    partial[block, o0 + e, c, t] = total
-    return partial  # the caller adds the blocks in order
+                _plane_products(acc[e], gy[n, o0 + e], xs, phase, S, D, kernel)
+        for e in range(count):
+            for t in range(T):
+                total = acc.dtype.type(0)
+                for j in range(width):
+                    total += acc[e, t, j]
+                partial[block, o0 + e, c, t] = total
 
 
 def conv_grad_input(grad_y: np.ndarray, weight: np.ndarray, g: ConvGeometry) -> np.ndarray:
@@ -231,17 +219,18 @@ def conv_grad_input(grad_y: np.ndarray, weight: np.ndarray, g: ConvGeometry) -> 
     cg, og, G = g.in_channels // g.groups, g.out_channels // g.groups, g.groups
     w = np.ascontiguousarray(weight).reshape(g.out_channels, cg, *kernel)
     gy = volume(grad_y, g.dims)
+    gx = np.empty((g.batch, g.in_channels, *size), dtype=gy.dtype)
     if S != (1, 1, 1) or not np.isfinite(w).all():
-        chunks = chunk_count(g.batch * g.in_channels)
-        gx = _grad_input_scatter(gy, w, lead, padded, size, S, D, G, chunks)
+        args = (gy, w, lead, padded, size, S, D, G, gx)
+        parallel.in_parts(_grad_input_scatter, g.batch * g.in_channels, *args)
         return gx.reshape(g.x_shape)
     margin = tuple(d * (k - 1) for k, d in zip(kernel, D, strict=True))
     shape = (padded[0] + margin[0], padded[1] + margin[1], padded[2])
     offsets = tap_offsets(og, shape, kernel, D, flip=True)
     wg = np.ascontiguousarray(w.reshape(G, og, cg, -1).transpose(0, 2, 1, 3))
-    chunks = chunk_count(g.batch * G)
-    args = (lead, margin, padded, size, G, chunks)
-    return _grad_input_gather(gy, wg.reshape(g.in_channels, -1), offsets, *args).reshape(g.x_shape)
+    args = (gy, wg.reshape(g.in_channels, -1), offsets, lead, margin, padded, size, G, gx)
+    parallel.in_parts(_grad_input_gather, g.batch * G, *args)
+    return gx.reshape(g.x_shape)
 
 
 def conv_grad_weight(grad_y: np.ndarray, x: np.ndarray, g: ConvGeometry) -> np.ndarray:
@@ -254,10 +243,11 @@ def conv_grad_weight(grad_y: np.ndarray, x: np.ndarray, g: ConvGeometry) -> np.n
     taps = math.prod(kernel)
     part = min(og, max(1, ACCUMULATORS // (taps * max(4, Ho * Wo // 4))))
     blocks = -(-g.batch // IMAGES)
-    chunks = chunk_count(blocks * g.in_channels * -(-og // part))
+    items = blocks * g.in_channels * -(-og // part)
     gy = volume(grad_y, g.dims).reshape(g.batch, g.out_channels, Uo, Ho * Wo)
-    args = (lead, (Dp, -(-Hp // S[1]), Wo), S, D, kernel, cg, part, chunks)
-    partial = _grad_weight(gy, volume(x, g.dims), *args)
+    partial = np.zeros((blocks, g.out_channels, cg, taps), dtype=x.dtype)
+    args = (gy, volume(x, g.dims), lead, (Dp, -(-Hp // S[1]), Wo), S, D, kernel, cg, part)
+    parallel.in_parts(_grad_weight, items, *args, partial)
     # the blocks added in order, outside the compiled loop: an array assigned to a slice
     # there compiles Numba's shape-mismatch message (about 4 s of a fresh install's first run)
     gw = np.zeros(partial.shape[1:], dtype=partial.dtype)  # an empty batch: zeros

@@ -28,13 +28,6 @@ import numpy as np
 from ..layout import leading
 
 BLOCK = 4096  # elements of output a thread accumulates at once: rows of a plane, in L1
-CHUNKS_PER_THREAD = 8  # work items go to this many chunks per thread, in order
-
-
-def chunk_count(items: int) -> int:
-    """Chunks for `items` work items: CHUNKS_PER_THREAD per thread, at most one per item
-    (asked here, in Python: numba.get_num_threads in a compiled function stops caching)."""
-    return max(1, min(items, CHUNKS_PER_THREAD * numba.get_num_threads()))
 
 
 @numba.njit(cache=True)
@@ -202,12 +195,6 @@ def fold4(acc, g, x0, length):  # type: ignore[no-untyped-def]
         )
     for j in range(4 * q, length):
         acc[j - 4 * q] += g[j] * x0[j]
-
-
-@numba.njit(cache=True)
-def span(chunk, chunks, items):  # type: ignore[no-untyped-def]
-    """The items [lo, hi) of chunk `chunk` of `chunks` (equal shares, in order)."""
-    return chunk * items // chunks, (chunk + 1) * items // chunks
 
 
 @numba.njit(cache=True)

@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import numba
 import numpy as np
-from numba import prange
 
-from .direct_loops import chunk_count, span
+from .. import parallel
+from ..parallel import span
 
 
 @numba.njit(cache=True)
@@ -46,67 +46,64 @@ def _mac_conj_a(acc, a, b):  # type: ignore[no-untyped-def]
         acc[f] += a[f].conjugate() * b[f]
 
 
-@numba.njit(parallel=True, cache=True)
-def _forward(xs, ws, G, chunks):  # type: ignore[no-untyped-def]
+@numba.njit(nogil=True, cache=True)
+def _forward(xs, ws, G, out, share, shares):  # type: ignore[no-untyped-def]
     # Y^[n, o] = sum_c Xp^[n, k*Cg + c] * conj(W^[o, c]); xs (N, C, F), ws (O, Cg, F)
-    N, F = xs.shape[0], xs.shape[2]
+    N = xs.shape[0]
     O, Cg = ws.shape[0], ws.shape[1]
     Og = O // G
-    out = np.zeros((N, O, F), dtype=xs.dtype)
-    for chunk in prange(chunks):
-        lo, hi = span(chunk, chunks, N * O)
-        for item in range(lo, hi):
-            n, o = item // O, item % O
-            k = o // Og
-            for c in range(Cg):
-                _mac_conj_b(out[n, o], xs[n, k * Cg + c], ws[o, c])
-    return out
+    lo, hi = span(share, shares, N * O)
+    for item in range(lo, hi):
+        n, o = item // O, item % O
+        k = o // Og
+        for c in range(Cg):
+            _mac_conj_b(out[n, o], xs[n, k * Cg + c], ws[o, c])
 
 
-@numba.njit(parallel=True, cache=True)
-def _grad_input(dys, ws, G, chunks):  # type: ignore[no-untyped-def]
+@numba.njit(nogil=True, cache=True)
+def _grad_input(dys, ws, G, out, share, shares):  # type: ignore[no-untyped-def]
     # dX^[n, i] = sum_{o in group k} dY'^[n, o] * W^[o, i - k*Cg]; dys (N, O, F)
-    N, O, F = dys.shape
+    N, O = dys.shape[0], dys.shape[1]
     Cg = ws.shape[1]
     Og = O // G
-    out = np.zeros((N, G * Cg, F), dtype=dys.dtype)
-    for chunk in prange(chunks):
-        lo, hi = span(chunk, chunks, N * G * Cg)
-        for item in range(lo, hi):
-            n, i = item // (G * Cg), item % (G * Cg)
-            k, c = i // Cg, i % Cg
-            for o in range(k * Og, (k + 1) * Og):
-                _mac(out[n, i], dys[n, o], ws[o, c])
-    return out
+    lo, hi = span(share, shares, N * G * Cg)
+    for item in range(lo, hi):
+        n, i = item // (G * Cg), item % (G * Cg)
+        k, c = i // Cg, i % Cg
+        for o in range(k * Og, (k + 1) * Og):
+            _mac(out[n, i], dys[n, o], ws[o, c])
 
 
-@numba.njit(parallel=True, cache=True)
-def _grad_weight(dys, xs, G, chunks):  # type: ignore[no-untyped-def]
+@numba.njit(nogil=True, cache=True)
+def _grad_weight(dys, xs, G, out, share, shares):  # type: ignore[no-untyped-def]
     # dW^[o, c] = sum_n conj(dY'^[n, o]) * Xp^[n, k*Cg + c]; dys (N, O, F), xs (N, C, F)
-    N, O, F = dys.shape
+    N, O = dys.shape[0], dys.shape[1]
     Cg = xs.shape[1] // G
     Og = O // G
-    out = np.zeros((O, Cg, F), dtype=dys.dtype)
-    for chunk in prange(chunks):
-        lo, hi = span(chunk, chunks, O * Cg)
-        for item in range(lo, hi):
-            o, c = item // Cg, item % Cg
-            k = o // Og
-            for n in range(N):
-                _mac_conj_a(out[o, c], dys[n, o], xs[n, k * Cg + c])
-    return out
+    lo, hi = span(share, shares, O * Cg)
+    for item in range(lo, hi):
+        o, c = item // Cg, item % Cg
+        k = o // Og
+        for n in range(N):
+            _mac_conj_a(out[o, c], dys[n, o], xs[n, k * Cg + c])
 
 
 def forward(xs: np.ndarray, ws: np.ndarray, groups: int) -> np.ndarray:
     """Y^ (N, C_out, F) from Xp^ (N, C_in, F) and W^ (C_out, C_in/groups, F)."""
-    return _forward(xs, ws, groups, chunk_count(xs.shape[0] * ws.shape[0]))
+    out = np.zeros((xs.shape[0], ws.shape[0], xs.shape[2]), dtype=xs.dtype)
+    parallel.in_parts(_forward, out.shape[0] * out.shape[1], xs, ws, groups, out)
+    return out
 
 
 def grad_input(dys: np.ndarray, ws: np.ndarray, groups: int) -> np.ndarray:
     """dX^ (N, C_in, F) from dY'^ (N, C_out, F) and W^ (C_out, C_in/groups, F)."""
-    return _grad_input(dys, ws, groups, chunk_count(dys.shape[0] * groups * ws.shape[1]))
+    out = np.zeros((dys.shape[0], groups * ws.shape[1], dys.shape[2]), dtype=dys.dtype)
+    parallel.in_parts(_grad_input, out.shape[0] * out.shape[1], dys, ws, groups, out)
+    return out
 
 
 def grad_weight(dys: np.ndarray, xs: np.ndarray, groups: int) -> np.ndarray:
     """dW^ (C_out, C_in/groups, F) from dY'^ (N, C_out, F) and Xp^ (N, C_in, F)."""
-    return _grad_weight(dys, xs, groups, chunk_count(dys.shape[1] * xs.shape[1] // groups))
+    out = np.zeros((dys.shape[1], xs.shape[1] // groups, dys.shape[2]), dtype=dys.dtype)
+    parallel.in_parts(_grad_weight, out.shape[0] * out.shape[1], dys, xs, groups, out)
+    return out

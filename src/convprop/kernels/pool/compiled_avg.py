@@ -25,9 +25,9 @@ contiguous run (rows.phases gives where).
   avg.py's tap-by-tap slices (tap (r, a, b) first, then later taps): bit for bit again.
 
 Hot loops index with unsigned integers and take whole arrays and offsets, not slices
-(compiled_max.py says why). Each thread owns whole planes (prange over N*C): bit-identical
-results for any thread count. rows is compiled_rows.py: the row geometry both poolings
-share.
+(compiled_max.py says why). Each thread owns whole planes (parallel.in_parts over
+N*C): bit-identical results for any thread count. rows is compiled_rows.py: the row
+geometry both poolings share.
 
 Imported only through jit.lazy (jitted.py): importing it imports Numba.
 """
@@ -36,10 +36,11 @@ from __future__ import annotations
 
 import numba
 import numpy as np
-from numba import prange
 
 from ...shapes import PoolGeometry
+from .. import parallel
 from ..layout import leading
+from ..parallel import span
 from . import compiled_rows as rows
 
 
@@ -73,14 +74,15 @@ def _add_to(share, v, start, lanes):  # type: ignore[no-untyped-def]
         v[start + j] += share[j]
 
 
-@numba.njit(parallel=True, cache=True)
-def _avg_forward(x, divisor, y, k, s, p, d):  # type: ignore[no-untyped-def]
+@numba.njit(nogil=True, cache=True)
+def _avg_forward(x, divisor, y, k, s, p, d, part, parts):  # type: ignore[no-untyped-def]
     planes, depth, height, width = x.shape
     _, out_d, out_h, out_w = y.shape
     z0, r_lo, r_hi = rows.taps(out_d, s[0], p[0], d[0], k[0], depth)
     z1, a_lo, a_hi = rows.taps(out_h, s[1], p[1], d[1], k[1], height)
     start, lead, length, lanes = rows.phases(out_w, s[2], p[2], d[2], k[2], width)
-    for q in prange(planes):
+    lo, hi = span(part, parts, planes)
+    for q in range(lo, hi):
         blank = depth * height * s[2] * length  # then `lanes` zeros: a tap that adds +0
         split = np.empty(blank + lanes, dtype=x.dtype)
         rows.split(x, q, s[2], lead, length, 0, split)
@@ -99,15 +101,16 @@ def _avg_forward(x, divisor, y, k, s, p, d):  # type: ignore[no-untyped-def]
                     y[q, u, i, j] = total[j] / divisor[u, i, j]
 
 
-@numba.njit(parallel=True, cache=True)
-def _avg_backward(grad_y, divisor, grad_x, k, s, p, d):  # type: ignore[no-untyped-def]
+@numba.njit(nogil=True, cache=True)
+def _avg_backward(grad_y, divisor, grad_x, k, s, p, d, part, parts):  # type: ignore[no-untyped-def]
     # dL/dX[r] += dL/dY[i] / divisor[i] for every window i holding r, taps in order
     planes, depth, height, width = grad_x.shape
     _, out_d, out_h, out_w = grad_y.shape
     z0, r_lo, r_hi = rows.taps(out_d, s[0], p[0], d[0], k[0], depth)
     z1, a_lo, a_hi = rows.taps(out_h, s[1], p[1], d[1], k[1], height)
     start, lead, length, lanes = rows.phases(out_w, s[2], p[2], d[2], k[2], width)
-    for q in prange(planes):
+    lo, hi = span(part, parts, planes)
+    for q in range(lo, hi):
         split = np.zeros(depth * height * s[2] * length, dtype=grad_x.dtype)
         share = np.zeros(lanes, dtype=grad_x.dtype)  # +0 past the row's last window
         for u in range(out_d - 1, -1, -1):  # the last window first: its taps come later
@@ -128,7 +131,8 @@ def avg_forward(x: np.ndarray, g: PoolGeometry, divisor: np.ndarray) -> np.ndarr
     out = (*x.shape[:2], *g.out_size)
     y = np.empty(out, dtype=x.dtype)
     div = np.ascontiguousarray(divisor, dtype=x.dtype).reshape(leading(g.out_size, 3, 1))
-    _avg_forward(xs, div, y.reshape(rows.planes(out, g.out_size)), *rows.args(g))
+    ys = y.reshape(rows.planes(out, g.out_size))
+    parallel.in_parts(_avg_forward, xs.shape[0], xs, div, ys, *rows.args(g))
     return y
 
 
@@ -139,5 +143,6 @@ def avg_backward(
     grad_x = np.empty(shape, dtype=grad_y.dtype)
     gy = np.ascontiguousarray(grad_y).reshape(rows.planes(grad_y.shape, g.out_size))
     div = np.ascontiguousarray(divisor, dtype=grad_y.dtype).reshape(leading(g.out_size, 3, 1))
-    _avg_backward(gy, div, grad_x.reshape(rows.planes(shape, g.size)), *rows.args(g))
+    gx = grad_x.reshape(rows.planes(shape, g.size))
+    parallel.in_parts(_avg_backward, gy.shape[0], gy, div, gx, *rows.args(g))
     return grad_x

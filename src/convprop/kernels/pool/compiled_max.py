@@ -32,7 +32,7 @@ Hot loops index with unsigned integers: a signed index makes Numba test for nega
 indices, which stops LLVM from vectorising (measured 5x slower), and they take whole
 arrays and offsets, not slices (each slice is a reference count: 2x slower).
 
-Each thread owns whole planes (prange over N*C), so no two threads write one element and
+Each thread owns whole planes (parallel.in_parts over N*C), so no two threads write one element and
 every sum runs in an order fixed by the loops: bit-identical results for any thread count.
 rows is compiled_rows.py: the row geometry both poolings share.
 
@@ -45,9 +45,10 @@ import math
 
 import numba
 import numpy as np
-from numba import prange
 
 from ...shapes import PoolGeometry
+from .. import parallel
+from ..parallel import span
 from . import compiled_rows as rows
 
 
@@ -74,8 +75,8 @@ def _better(v, first, second, third, best, win, t, lanes):  # type: ignore[no-un
         win[j], best[j] = w, m
 
 
-@numba.njit(parallel=True, cache=True)
-def _max_forward(x, y, switches, k, s, p, d):  # type: ignore[no-untyped-def]
+@numba.njit(nogil=True, cache=True)
+def _max_forward(x, y, switches, k, s, p, d, part, parts):  # type: ignore[no-untyped-def]
     planes, depth, height, width = x.shape
     _, out_d, out_h, out_w = y.shape
     z0, r_lo, r_hi = rows.taps(out_d, s[0], p[0], d[0], k[0], depth)
@@ -83,7 +84,8 @@ def _max_forward(x, y, switches, k, s, p, d):  # type: ignore[no-untyped-def]
     _, b_lo, b_hi = rows.taps(out_w, s[2], p[2], d[2], k[2], width)
     start, lead, length, lanes = rows.phases(out_w, s[2], p[2], d[2], k[2], width)
     k1, k2, s2 = k[1], k[2], s[2]
-    for q in prange(planes):
+    lo, hi = span(part, parts, planes)
+    for q in range(lo, hi):
         blank = depth * height * s2 * length  # then `lanes` of -inf: a tap that never wins
         split = np.empty(blank + lanes, dtype=x.dtype)
         rows.split(x, q, s2, lead, length, -np.inf, split)
@@ -182,8 +184,8 @@ def _send_tested(gx, gy, sw, origin, step, out, k, s, p, d, size):  # type: igno
     return wrong
 
 
-@numba.njit(parallel=True, cache=True)
-def _max_backward(grad_y, switches, grad_x, bad, k, s, p, d):  # type: ignore[no-untyped-def]
+@numba.njit(nogil=True, cache=True)
+def _max_backward(grad_y, switches, grad_x, bad, k, s, p, d, part, parts):  # type: ignore[no-untyped-def]
     # dL/dX[tap t of window i] += dL/dY[i] where switches[i] == t; every other input gets 0
     planes, depth, height, width = grad_x.shape
     out, size, count = grad_y.shape[1:], (depth, height, width), k[0] * k[1] * k[2]
@@ -192,7 +194,8 @@ def _max_backward(grad_y, switches, grad_x, bad, k, s, p, d):  # type: ignore[no
         r, a, b = t // (k[1] * k[2]), t // k[2] % k[1], t % k[2]
         step[t] = (r * d[0] * height + a * d[1]) * width + b * d[2]
     origin, allowed = _windows(out, k, s, p, d, size)
-    for q in prange(planes):
+    lo, hi = span(part, parts, planes)
+    for q in range(lo, hi):
         gx, gy, sw = grad_x[q].ravel(), grad_y[q].ravel(), switches[q].ravel()
         gx[:] = 0
         if count <= 64:
@@ -201,12 +204,13 @@ def _max_backward(grad_y, switches, grad_x, bad, k, s, p, d):  # type: ignore[no
             bad[q] = _send_tested(gx, gy, sw, origin, step, out, k, s, p, d, size)
 
 
-@numba.njit(parallel=True, cache=True)
-def _route(grad_y, indices, grad_x):  # type: ignore[no-untyped-def]
+@numba.njit(nogil=True, cache=True)
+def _route(grad_y, indices, grad_x, part, parts):  # type: ignore[no-untyped-def]
     # dL/dX[indices[i]] += dL/dY[i] in each plane, windows in row-major order
     planes, plane = grad_x.shape
     windows = grad_y.shape[1]
-    for q in prange(planes):
+    lo, hi = span(part, parts, planes)
+    for q in range(lo, hi):
         grad_x[q] = 0
         for i in range(windows):
             r = indices[q, i]
@@ -221,7 +225,8 @@ def max_forward(x: np.ndarray, g: PoolGeometry, switch_dtype: np.dtype) -> tuple
     y = np.empty(out, dtype=x.dtype)
     switches = np.empty(out, dtype=switch_dtype)
     shape = rows.planes(out, g.out_size)
-    _max_forward(xs, y.reshape(shape), switches.reshape(shape), *rows.args(g))
+    ys, ss = y.reshape(shape), switches.reshape(shape)
+    parallel.in_parts(_max_forward, xs.shape[0], xs, ys, ss, *rows.args(g))
     return y, switches
 
 
@@ -235,7 +240,8 @@ def max_backward(
     gy = np.ascontiguousarray(grad_y).reshape(out)
     sw = np.ascontiguousarray(switches).reshape(out)
     bad = np.empty(out[0], dtype=np.int64)
-    _max_backward(gy, sw, grad_x.reshape(rows.planes(shape, g.size)), bad, *rows.args(g))
+    gx = grad_x.reshape(rows.planes(shape, g.size))
+    parallel.in_parts(_max_backward, out[0], gy, sw, gx, bad, *rows.args(g))
     return grad_x, not bad.any()
 
 
@@ -246,5 +252,6 @@ def route(grad_y: np.ndarray, indices: np.ndarray, shape: tuple[int, ...]) -> np
     windows = math.prod(grad_y.shape[2:])
     gy = np.ascontiguousarray(grad_y).reshape(planes, windows)
     idx = np.ascontiguousarray(indices, dtype=np.int64).reshape(planes, windows)
-    _route(gy, idx, grad_x.reshape(planes, math.prod(shape[2:])))
+    gx = grad_x.reshape(planes, math.prod(shape[2:]))
+    parallel.in_parts(_route, planes, gy, idx, gx)
     return grad_x
