@@ -7,14 +7,14 @@ which imports that module on the first call. Each kernel compiles with cache=Tru
 only the first run on a fresh install pays for compilation; Numba keeps its cache beside
 the module, or in a user cache directory when site-packages is read-only.
 
-Numba's thread pool is its "workqueue" layer: the OpenMP layer it would pick otherwise
-leaves its threads spinning after each parallel loop, fighting the BLAS threads of the
-GEMM that follows for the same cores (measured on LeNet's conv2: 5.3x PyTorch's time
-with OpenMP, 1.35x with workqueue; one parallel loop 12 ms against 0.3 ms). workqueue
-aborts the process when two threads start parallel loops at once (parallel loops release
-the GIL), so every compiled kernel runs under one lock: one at a time per process, each
-using every core it may (threads that train side by side, as tests/distributed's ranks,
-take turns). NUMBA_THREADING_LAYER, where set, wins.
+Threads: the kernels run in parts on parallel.py's helper threads, numba.get_num_threads()
+of them (convprop.set_num_threads sets it), not in Numba's parallel loops (prange), which
+doubled their compile time. Every compiled kernel runs under one lock, one at a time per
+process, each using every core it may: threads that train side by side (tests/distributed's
+ranks) take turns instead of oversubscribing the cores. Numba's own pool, which
+get_num_threads starts, is its "workqueue" layer (NUMBA_THREADING_LAYER, where set, wins):
+the OpenMP layer's threads spin after each parallel loop, fighting the GEMM's BLAS threads
+(measured on LeNet's conv2: 5.3x PyTorch's time with OpenMP, 1.35x with workqueue).
 
 The first run on a fresh install pauses while the kernels compile (seconds);
 `announce_compiling(say)` has `say` told once, when the first of convprop's kernels starts
@@ -42,7 +42,7 @@ from .. import _threads
 
 ENVIRONMENT = "CONVPROP_JIT"
 
-_one_at_a_time = threading.Lock()  # workqueue's rule: one parallel loop at a time
+_one_at_a_time = threading.Lock()  # one compiled kernel at a time: never oversubscribed
 
 NOTICE = "compiling kernels for this machine (first run only: Numba caches them)"
 _announcers: list[Callable[[str], None]] = []
