@@ -221,8 +221,8 @@ def conv_grad_input(grad_y: np.ndarray, weight: np.ndarray, g: ConvGeometry) -> 
     gy = volume(grad_y, g.dims)
     gx = np.empty((g.batch, g.in_channels, *size), dtype=gy.dtype)
     if S != (1, 1, 1) or not np.isfinite(w).all():
-        args = (gy, w, lead, padded, size, S, D, G, gx)
-        parallel.in_parts(_grad_input_scatter, g.batch * g.in_channels, *args)
+        scatter = (gy, w, lead, padded, size, S, D, G, gx)
+        parallel.in_parts(_grad_input_scatter, g.batch * g.in_channels, *scatter)
         return gx.reshape(g.x_shape)
     margin = tuple(d * (k - 1) for k, d in zip(kernel, D, strict=True))
     shape = (padded[0] + margin[0], padded[1] + margin[1], padded[2])

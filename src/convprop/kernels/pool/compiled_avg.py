@@ -132,7 +132,7 @@ def avg_forward(x: np.ndarray, g: PoolGeometry, divisor: np.ndarray) -> np.ndarr
     y = np.empty(out, dtype=x.dtype)
     div = np.ascontiguousarray(divisor, dtype=x.dtype).reshape(leading(g.out_size, 3, 1))
     ys = y.reshape(rows.planes(out, g.out_size))
-    parallel.in_parts(_avg_forward, xs.shape[0], xs, div, ys, *rows.args(g))
+    parallel.in_parts(_avg_forward, x.shape[0] * x.shape[1], xs, div, ys, *rows.args(g))
     return y
 
 
@@ -144,5 +144,6 @@ def avg_backward(
     gy = np.ascontiguousarray(grad_y).reshape(rows.planes(grad_y.shape, g.out_size))
     div = np.ascontiguousarray(divisor, dtype=grad_y.dtype).reshape(leading(g.out_size, 3, 1))
     gx = grad_x.reshape(rows.planes(shape, g.size))
-    parallel.in_parts(_avg_backward, gy.shape[0], gy, div, gx, *rows.args(g))
+    planes = grad_y.shape[0] * grad_y.shape[1]
+    parallel.in_parts(_avg_backward, planes, gy, div, gx, *rows.args(g))
     return grad_x

@@ -226,7 +226,7 @@ def max_forward(x: np.ndarray, g: PoolGeometry, switch_dtype: np.dtype) -> tuple
     switches = np.empty(out, dtype=switch_dtype)
     shape = rows.planes(out, g.out_size)
     ys, ss = y.reshape(shape), switches.reshape(shape)
-    parallel.in_parts(_max_forward, xs.shape[0], xs, ys, ss, *rows.args(g))
+    parallel.in_parts(_max_forward, x.shape[0] * x.shape[1], xs, ys, ss, *rows.args(g))
     return y, switches
 
 
