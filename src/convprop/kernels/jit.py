@@ -9,12 +9,14 @@ the module, or in a user cache directory when site-packages is read-only.
 
 Threads: the kernels run in parts on parallel.py's helper threads, numba.get_num_threads()
 of them (convprop.set_num_threads sets it), not in Numba's parallel loops (prange), which
-doubled their compile time. Every compiled kernel runs under one lock, one at a time per
-process, each using every core it may: threads that train side by side (tests/distributed's
-ranks) take turns instead of oversubscribing the cores. Numba's own pool, which
-get_num_threads starts, is its "workqueue" layer (NUMBA_THREADING_LAYER, where set, wins):
-the OpenMP layer's threads spin after each parallel loop, fighting the GEMM's BLAS threads
-(measured on LeNet's conv2: 5.3x PyTorch's time with OpenMP, 1.35x with workqueue).
+doubled their compile time; only im2col's column loops (columns.py) stay parallel loops,
+for the vectorised copies Numba's parallel lowering allows there. Numba's pool is its
+"workqueue" layer (NUMBA_THREADING_LAYER, where set, wins): the OpenMP layer's threads spin
+after each parallel loop, fighting the GEMM's BLAS threads for the same cores (measured on
+LeNet's conv2: 5.3x PyTorch's time with OpenMP, 1.35x with workqueue), and workqueue aborts
+the process when two threads start parallel loops at once. So every compiled kernel runs
+under one lock, one at a time per process, each using every core it may: threads that
+train side by side (tests/distributed's ranks) take turns instead of oversubscribing.
 
 The first run on a fresh install pauses while the kernels compile (seconds);
 `announce_compiling(say)` has `say` told once, when the first of convprop's kernels starts
@@ -42,7 +44,7 @@ from .. import _threads
 
 ENVIRONMENT = "CONVPROP_JIT"
 
-_one_at_a_time = threading.Lock()  # one compiled kernel at a time: never oversubscribed
+_one_at_a_time = threading.Lock()  # one compiled kernel at a time (workqueue's rule too)
 
 NOTICE = "compiling kernels for this machine (first run only: Numba caches them)"
 _announcers: list[Callable[[str], None]] = []

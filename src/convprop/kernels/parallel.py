@@ -5,9 +5,10 @@ the GIL) does its share of the work items; run(task, parts) calls task(part, par
 every part at once, on threads that stay between calls, and waits. Why not Numba's
 parallel loops (prange): each parallel kernel took about twice as long to compile (the
 parfor passes: the direct convolution's forward 3.8 against 2.1 s of CPU, the Winograd
-primitives 18 against 6 s), and a fresh install pays that on its first run. A part's
-items are fixed by (part, parts), and no sum runs across parts, so the result never
-depends on the number of threads.
+primitives 18 against 6 s), and a fresh install pays that on its first run (im2col's
+column loops stay parallel loops: columns.py says why). A part's items are fixed by
+(part, parts), and no sum runs across parts, so the result never depends on the number
+of threads.
 
 A kernel finds its items with span(part, parts, items), compiled; in_parts runs it on
 numba.get_num_threads() parts (convprop.set_num_threads sets that count). Imported only by
