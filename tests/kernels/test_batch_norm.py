@@ -104,3 +104,30 @@ def test_a_batch_norm_layer_trains_through_the_compiled_path():
     np.testing.assert_allclose(t.grad, gx, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(w.grad, g_gamma, rtol=1e-10)
     np.testing.assert_allclose(b.grad, g_beta, rtol=1e-10)
+
+
+@pytest.mark.filterwarnings("ignore:Mean of empty slice", "ignore:Degrees of freedom")
+@pytest.mark.parametrize(
+    "x, eps",
+    [(np.ones((4, 2, 3)), 0.0), (np.zeros((0, 2, 3)), 1e-5)],
+    ids=["zero variance, eps 0", "empty batch"],
+)
+def test_a_division_by_zero_gives_what_the_numpy_path_gives(x, eps, monkeypatch):
+    """NumPy's rules in the compiled loops (error_model="numpy"): NaN or inf where the NumPy
+    path gives them, never Python's ZeroDivisionError."""
+    gamma, beta = np.ones(2), np.zeros(2)
+
+    def run():
+        fn = BatchNorm()
+        fn.needs_input_grad = (True, True, True)
+        with np.errstate(all="ignore"):
+            y = fn.forward(x, gamma, beta, eps=eps)
+            return (y, *fn.backward(np.ones_like(x)), fn.mean, fn.var)
+
+    compiled = run()
+    monkeypatch.setenv(jit.ENVIRONMENT, "0")
+    numpy_path = run()
+    for a, b in zip(compiled, numpy_path, strict=True):
+        np.testing.assert_array_equal(np.isnan(a), np.isnan(b))
+        np.testing.assert_array_equal(np.isinf(a), np.isinf(b))
+    assert np.isnan(compiled[0]).all() if x.size else compiled[0].size == 0

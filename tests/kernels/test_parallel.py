@@ -51,3 +51,20 @@ def test_the_pool_is_made_again_in_a_forked_child(rng, monkeypatch, threads):
     monkeypatch.setitem(parallel._helpers, "pid", -1)  # as if the pool were the parent's
     np.testing.assert_array_equal(K.conv2d(x, w, padding=1, algorithm="winograd"), want)
     assert parallel._helpers["pool"] is not stale and parallel._helpers["pid"] > 0
+
+
+def test_every_part_has_finished_when_an_error_is_raised():
+    """A failing part does not leave the others running into the next kernel's buffers."""
+    import time
+
+    done = []
+
+    def task(part: int, parts: int) -> None:
+        if part == 0:
+            raise RuntimeError("part 0")
+        time.sleep(0.2)
+        done.append(part)
+
+    with pytest.raises(RuntimeError, match="part 0"):
+        parallel.run(task, 2)
+    assert done == [1]

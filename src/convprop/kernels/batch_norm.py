@@ -13,7 +13,9 @@ channel's first one (so data far from 0 does not cancel). One thread owns each c
 (parallel.in_parts over channels): no reduction's order depends on the thread count, so
 the results are bit-identical for any number of threads.
 
-Arrays are (N, C, positions) and C-contiguous. Imported only through jit.lazy: importing
+Arrays are (N, C, positions) and C-contiguous. Division follows NumPy's rules
+(error_model="numpy"): an empty batch or a zero variance with eps = 0 gives NaN or inf,
+as the NumPy path does, not Python's ZeroDivisionError. Imported only through jit.lazy: importing
 it imports Numba.
 """
 
@@ -54,7 +56,7 @@ def _dot(a, b):  # type: ignore[no-untyped-def]
     return s, p
 
 
-@numba.njit(nogil=True, cache=True)
+@numba.njit(nogil=True, cache=True, error_model="numpy")
 def _forward(x, gamma, beta, eps, y, x_hat, mean, var, part, parts):  # type: ignore[no-untyped-def]
     batch, channels, _ = x.shape
     count = x.size // channels
@@ -69,7 +71,9 @@ def _forward(x, gamma, beta, eps, y, x_hat, mean, var, part, parts):  # type: ig
             total += s
             squares += q
         m = shift + total / count
-        v = max(0.0, (squares - total * total / count) / count)
+        v = (squares - total * total / count) / count
+        if v < 0.0:  # rounding below 0; NaN (no values) stays NaN, as NumPy's var gives
+            v = 0.0
         inv = 1.0 / np.sqrt(v + eps)
         scale, offset = np.float64(gamma[c]), np.float64(beta[c])
         for n in range(batch):
@@ -82,7 +86,7 @@ def _forward(x, gamma, beta, eps, y, x_hat, mean, var, part, parts):  # type: ig
         var[c] = v
 
 
-@numba.njit(nogil=True, cache=True)
+@numba.njit(nogil=True, cache=True, error_model="numpy")
 def _backward(g, x_hat, gamma, inv_std, grad_x, grad_gamma, grad_beta, part, parts):  # type: ignore[no-untyped-def]
     # dL/dbeta = sum g;  dL/dgamma = sum g x_hat
     # dL/dx = gamma / sigma * (g - dL/dbeta / M - x_hat * dL/dgamma / M)

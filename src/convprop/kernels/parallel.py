@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any
 
 import numba
@@ -45,12 +45,18 @@ def _pool(helpers: int) -> ThreadPoolExecutor:
 
 def run(task: Callable[[int, int], object], parts: int) -> None:
     """task(part, parts) for every part, at the same time on the pool's threads (the
-    compiled tasks release the GIL); this thread waits, and raises their errors."""
+    compiled tasks release the GIL); this thread waits for all of them, even when one
+    fails or a Ctrl-C arrives (no part may run on into the next kernel's buffers), and
+    raises the first error."""
     if parts == 1:
         task(0, 1)
         return
-    for future in [_pool(parts).submit(task, part, parts) for part in range(parts)]:
-        future.result()
+    futures = [_pool(parts).submit(task, part, parts) for part in range(parts)]
+    try:
+        for future in futures:
+            future.result()
+    finally:
+        wait(futures)
 
 
 @numba.njit(cache=True)

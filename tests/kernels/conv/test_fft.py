@@ -77,3 +77,15 @@ def test_the_same_bits_with_one_and_two_threads(rng, threads):
     opts = dict(padding=3, groups=2, algorithm="fft")
     gy = rng.standard_normal(conv2d(x, w, **opts).shape).astype(np.float32)
     assert_same_bits_for_one_and_two_threads(threads, x, w, gy, opts)
+
+
+def test_an_empty_batch(rng):
+    """No image: every output empty, dL/dW zero (a size-0 spectrum keeps its frequency axis)."""
+    from convprop.kernels import conv2d_backward
+
+    x, w = np.zeros((0, 4, 9, 9)), rng.standard_normal((6, 2, 3, 3))
+    y = conv2d(x, w, padding=1, groups=2, algorithm="fft")
+    assert y.shape == (0, 6, 9, 9)
+    gx, gw, gb = conv2d_backward(y, x, w, padding=1, groups=2, algorithm="fft")
+    assert gx.shape == x.shape and gb.shape == (6,)
+    np.testing.assert_array_equal(gw, np.zeros_like(w))

@@ -59,7 +59,8 @@ def _spectrum(a: np.ndarray, size: tuple[int, ...]) -> np.ndarray:
     spec = sfft.rfft(a, n=size[-1], axis=-1, workers=-1)
     for axis, n in zip(reversed(axes[:-1]), reversed(size[:-1]), strict=True):
         spec = sfft.fft(spec, n=n, axis=axis, workers=-1)
-    return np.ascontiguousarray(spec).reshape(*a.shape[: a.ndim - len(size)], -1)
+    frequencies = math.prod(size[:-1]) * (size[-1] // 2 + 1)  # spelt out: an empty batch
+    return np.ascontiguousarray(spec).reshape(*a.shape[: a.ndim - len(size)], frequencies)
 
 
 def _from_spectrum(spec: np.ndarray, size: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
