@@ -8,6 +8,8 @@ import pytest
 from convprop import kernels as K
 from convprop.kernels import parallel
 
+from ..helpers import set_jit
+
 
 def test_every_part_runs_once_and_the_caller_waits():
     seen, lock = [], threading.Lock()
@@ -36,11 +38,9 @@ def test_an_error_on_a_helper_thread_is_raised_to_the_caller():
 def test_the_pool_is_made_again_in_a_forked_child(rng, monkeypatch, threads):
     """A forked child's copy of the pool has no threads behind it: a pool made by another
     process id is replaced, not used (it would wait forever)."""
-    from convprop.kernels import jit
-
-    if not jit.enabled():
-        pytest.skip("the compiled kernels are off (CONVPROP_JIT=0)")
     import numba
+
+    set_jit(monkeypatch, True)
 
     if numba.config.NUMBA_NUM_THREADS < 2:
         pytest.skip("Numba has one thread here")

@@ -21,6 +21,14 @@ def python_sigint_handler():
     interrupt._pending = False
 
 
+def _fit(epochs, on_step):
+    """LeNet-5 trained by fit() on 16 random 8x8 images, on_step called after each step."""
+    train, test = _loaders()
+    model = models.lenet5(1, 10, 8)
+    optimizer = optim.SGD(model.parameters(), lr=0.01)
+    loop.fit(model, optimizer, train, test, epochs, progress=False, on_step=on_step)
+
+
 def _loaders():
     rng = np.random.default_rng(0)
     data = TensorDataset(rng.standard_normal((16, 1, 8, 8)).astype(np.float32), np.arange(16) % 10)
@@ -28,8 +36,6 @@ def _loaders():
 
 
 def test_a_swallowed_ctrl_c_stops_fit_at_the_end_of_the_step():
-    train, test = _loaders()
-    model = models.lenet5(1, 10, 8)
     steps = []
 
     def swallowed(_model, _loss):  # as if SIGINT's KeyboardInterrupt had been cleared
@@ -38,23 +44,13 @@ def test_a_swallowed_ctrl_c_stops_fit_at_the_end_of_the_step():
             interrupt._pending = True
 
     with pytest.raises(KeyboardInterrupt):
-        loop.fit(
-            model,
-            optim.SGD(model.parameters(), lr=0.01),
-            train,
-            test,
-            3,
-            progress=False,
-            on_step=swallowed,
-        )
+        _fit(3, swallowed)
     assert len(steps) == 2  # stopped at the step that saw it, not at the epoch's end
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     assert not interrupt._pending
 
 
 def test_during_fit_sigint_is_marked_and_raised():
-    train, test = _loaders()
-    model = models.lenet5(1, 10, 8)
     seen = []
 
     def handler_in_place(_model, _loss):
@@ -63,15 +59,7 @@ def test_during_fit_sigint_is_marked_and_raised():
             signal.raise_signal(signal.SIGINT)
 
     with pytest.raises(KeyboardInterrupt):
-        loop.fit(
-            model,
-            optim.SGD(model.parameters(), lr=0.01),
-            train,
-            test,
-            1,
-            progress=False,
-            on_step=handler_in_place,
-        )
+        _fit(1, handler_in_place)
     assert seen[0] is interrupt._on_sigint and len(seen) == 1
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
@@ -79,17 +67,7 @@ def test_during_fit_sigint_is_marked_and_raised():
 def test_an_ignored_sigint_stays_ignored():
     # nohup and a shell's background jobs ignore SIGINT: fit() must not turn Ctrl-C back on
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    train, test = _loaders()
-    model = models.lenet5(1, 10, 8)
     seen = []
-    loop.fit(
-        model,
-        optim.SGD(model.parameters(), lr=0.01),
-        train,
-        test,
-        1,
-        progress=False,
-        on_step=lambda _model, _loss: seen.append(signal.getsignal(signal.SIGINT)),
-    )
+    _fit(1, lambda _model, _loss: seen.append(signal.getsignal(signal.SIGINT)))
     assert seen and all(h is signal.SIG_IGN for h in seen)
     assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN

@@ -14,9 +14,10 @@ channel's first one (so data far from 0 does not cancel). One thread owns each c
 the results are bit-identical for any number of threads.
 
 Arrays are (N, C, positions) and C-contiguous. Division follows NumPy's rules
-(error_model="numpy"): an empty batch or a zero variance with eps = 0 gives NaN or inf,
-as the NumPy path does, not Python's ZeroDivisionError. Imported only through jit.lazy: importing
-it imports Numba.
+(error_model="numpy"): an empty batch or a zero variance with eps = 0 gives NaN or inf, as
+the NumPy path does, not Python's ZeroDivisionError.
+
+Imported only through jit.lazy: importing it imports Numba.
 """
 
 from __future__ import annotations

@@ -18,6 +18,8 @@ from convprop.kernels import (
 from convprop.kernels.conv import chunking
 from convprop.shapes import conv2d_geometry
 
+from ...helpers import set_jit
+
 
 @pytest.mark.parametrize("algorithm", ["im2col", "batch_inner", "fft"])
 def test_chunked_results_equal_unchunked(rng, monkeypatch, algorithm):
@@ -112,10 +114,7 @@ def test_one_image_beyond_max_elements_is_refused_naming_the_record(rng):
 def test_the_compiled_records_run_a_large_batch_unsplit(rng, monkeypatch, name):
     """Their temporaries are per thread (padded planes, blocks of tiles), not per image: a
     limit far below a padded copy of the batch does not split it."""
-    from convprop.kernels import jit
-
-    if not jit.enabled():
-        pytest.skip("the compiled kernels are off (CONVPROP_JIT=0)")
+    set_jit(monkeypatch, True)
     x = rng.standard_normal((64, 8, 20, 20)).astype(np.float32)  # 820 KB
     w = rng.standard_normal((8, 8 if name == "winograd" else 1, 3, 3)).astype(np.float32)
     groups = 1 if name == "winograd" else 8
