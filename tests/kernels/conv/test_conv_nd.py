@@ -63,6 +63,24 @@ def test_every_algorithm_equals_the_reference_loops(dims, case, algorithm, dtype
         assert_close(got, want)
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("dims, case", CASES, ids=str)
+def test_the_fft_in_tiles_equals_the_reference_loops(dims, case, dtype, monkeypatch):
+    """fft_tiles forced to cut every axis it can (one output per tile), in 1-D and 3-D."""
+    from convprop.kernels.conv import fft_tiles
+
+    for name, value in (("LENGTH", 1), ("SPANS", 1), ("TILE_ABOVE", 0)):
+        monkeypatch.setattr(fft_tiles, name, value)
+    forward, backward = FUNCS[dims]
+    x, w, b, opts = _case(case, dtype, f"tiles{dims}{case}")
+    y_ref = forward(x, w, b, **opts, algorithm="direct")
+    assert_close(forward(x, w, b, **opts, algorithm="fft"), y_ref)
+    gy = np.random.default_rng(2).standard_normal(y_ref.shape).astype(dtype)
+    refs = backward(gy, x, w, **opts, algorithm="direct")
+    for got, want in zip(backward(gy, x, w, **opts, algorithm="fft"), refs, strict=True):
+        assert_close(got, want)
+
+
 def _torch_padding(padding, dims):
     """PyTorch's conv takes symmetric padding only: pre-pad explicit pairs with F.pad."""
     if isinstance(padding, (tuple, list)) and any(isinstance(p, tuple) for p in padding):

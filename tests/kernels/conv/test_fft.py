@@ -89,3 +89,69 @@ def test_an_empty_batch(rng):
     gx, gw, gb = conv2d_backward(y, x, w, padding=1, groups=2, algorithm="fft")
     assert gx.shape == x.shape and gb.shape == (6,)
     np.testing.assert_array_equal(gw, np.zeros_like(w))
+
+
+@pytest.fixture(params=[1, 5], ids=["tile-per-output", "uneven-tiles"])
+def tiled(request, monkeypatch):
+    """fft_tiles cuts every axis it can: patches `param` cells long (at least one window
+    span), whatever the image's size."""
+    from convprop.kernels.conv import fft_tiles
+
+    monkeypatch.setattr(fft_tiles, "LENGTH", request.param)
+    monkeypatch.setattr(fft_tiles, "SPANS", 1)
+    monkeypatch.setattr(fft_tiles, "TILE_ABOVE", 0)
+    return fft_tiles
+
+
+@pytest.mark.parametrize("case", GRID, ids=grid_id)
+def test_tiled_fft_equals_reference(case, tiled):
+    """Overlap-save forward, overlap-add dL/dX and the tiles' summed dL/dW, on the grid."""
+    assert_matches_reference(case, "fft")
+
+
+def test_the_grid_is_tiled_when_forced(tiled):
+    """The test above runs tiles: most of the grid's layers are cut into several."""
+    from convprop.shapes import conv2d_geometry
+
+    plans = [
+        tiled._plan(conv2d_geometry("t", (2, 4, h, w), (8, 4 // g, kh, kw), s, p, d, g))
+        for (h, w, kh, kw), s, p, d, g, _ in GRID
+    ]
+    assert sum(plan is not None for plan in plans) > len(plans) // 2
+
+
+def test_a_large_image_is_tiled_and_equals_im2col(rng):
+    """The default rule: a 160x150 image (166x156 padded) with a 7x7 filter at stride 2 runs
+    as patches of at most 64 cells: 80x75 outputs in 3x3 tiles of at most 29."""
+    from convprop.kernels import conv2d_backward
+    from convprop.kernels.conv import fft_tiles
+    from convprop.shapes import conv2d_geometry
+
+    x = rng.standard_normal((2, 3, 160, 150))
+    w = rng.standard_normal((4, 3, 7, 7))
+    plan = fft_tiles._plan(conv2d_geometry("t", x.shape, w.shape, 2, 3, 1, 1))
+    assert plan is not None and plan[1] == (3, 3)
+    opts = dict(stride=2, padding=3)
+    want = conv2d(x, w, **opts, algorithm="im2col")
+    np.testing.assert_allclose(conv2d(x, w, **opts, algorithm="fft"), want, atol=1e-10)
+    gy = rng.standard_normal(want.shape)
+    for got, ref in zip(
+        conv2d_backward(gy, x, w, **opts, algorithm="fft"),
+        conv2d_backward(gy, x, w, **opts, algorithm="im2col"),
+        strict=True,
+    ):
+        np.testing.assert_allclose(got, ref, atol=1e-9)
+
+
+def test_tiles_take_an_empty_batch(tiled):
+    x = np.zeros((0, 2, 12, 10), np.float32)
+    w = np.ones((3, 2, 3, 3), np.float32)
+    assert conv2d(x, w, padding=1, algorithm="fft").shape == (0, 3, 12, 10)
+
+
+def test_tiles_give_the_same_bits_with_one_and_two_threads(rng, threads, tiled):
+    x = rng.standard_normal((3, 4, 21, 18)).astype(np.float32)
+    w = rng.standard_normal((4, 2, 5, 5)).astype(np.float32)
+    opts = dict(padding=2, groups=2, algorithm="fft")
+    gy = rng.standard_normal(conv2d(x, w, **opts).shape).astype(np.float32)
+    assert_same_bits_for_one_and_two_threads(threads, x, w, gy, opts)

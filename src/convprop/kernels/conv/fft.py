@@ -10,7 +10,8 @@ pointwise product summed over channels:
 W is dilated first (zeros between taps) and dY' is dL/dY spread apart with S-1 zeros
 (the stride's effect); the stride-1 forward is computed and then subsampled. The FFT
 size covers the padded input, so the circular products equal the linear ones: no
-index in any of the three sums wraps around.
+index in any of the three sums wraps around. An image much larger than its filter is cut
+into tiles first (fft_tiles.py, whose functions the "fft" record holds).
 """
 
 from __future__ import annotations

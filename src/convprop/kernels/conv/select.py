@@ -69,7 +69,7 @@ import numpy as np
 
 from ...shapes import ConvGeometry, fmt
 from .. import jit
-from . import batch_inner, fft, im2col, reference, winograd_plan
+from . import batch_inner, fft_tiles, im2col, reference, winograd_plan
 
 AlgorithmName = Literal["auto", "direct", "im2col", "batch_inner", "fft", "numba", "winograd"]
 Primitive = Callable[[np.ndarray, np.ndarray, ConvGeometry], np.ndarray]
@@ -129,10 +129,10 @@ BATCH_INNER = Algorithm(
 )
 FFT = Algorithm(
     "fft",
-    fft.conv_forward,
-    fft.conv_grad_input,
-    fft.conv_grad_weight,
-    fft.bytes_per_image,
+    fft_tiles.conv_forward,
+    fft_tiles.conv_grad_input,
+    fft_tiles.conv_grad_weight,
+    fft_tiles.bytes_per_image,
     nonfinite_detour=IM2COL,
 )
 
