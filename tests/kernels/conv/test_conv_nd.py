@@ -46,13 +46,17 @@ CASES = [(1, c) for c in GRID_1D] + [(3, c) for c in GRID_3D]
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
-@pytest.mark.parametrize("algorithm", ["im2col", "fft", "batch_inner", "auto"])
+@pytest.mark.parametrize("algorithm", ["im2col", "fft", "fft-in-tiles", "batch_inner", "auto"])
 @pytest.mark.parametrize("dims, case", CASES, ids=str)
 def test_every_algorithm_equals_the_reference_loops(dims, case, algorithm, dtype, monkeypatch):
-    from convprop.kernels.conv import batch_inner
+    from convprop.kernels.conv import batch_inner, fft_tiles
 
     # NCHW columns for "im2col" (and "auto"): the width rule would pick batch_inner for most
     monkeypatch.setattr(batch_inner, "WIDTH_LIMIT", 0)
+    if algorithm == "fft-in-tiles":  # every axis cut where it can be: one output per tile
+        for name, value in (("LENGTH", 1), ("SPANS", 1), ("TILE_ABOVE", 0)):
+            monkeypatch.setattr(fft_tiles, name, value)
+        algorithm = "fft"
     forward, backward = FUNCS[dims]
     x, w, b, opts = _case(case, dtype, f"{dims}{case}")
     y_ref = forward(x, w, b, **opts, algorithm="direct")
@@ -60,24 +64,6 @@ def test_every_algorithm_equals_the_reference_loops(dims, case, algorithm, dtype
     gy = np.random.default_rng(1).standard_normal(y_ref.shape).astype(dtype)
     refs = backward(gy, x, w, **opts, algorithm="direct")
     for got, want in zip(backward(gy, x, w, **opts, algorithm=algorithm), refs, strict=True):
-        assert_close(got, want)
-
-
-@pytest.mark.parametrize("dtype", ["float64", "float32"])
-@pytest.mark.parametrize("dims, case", CASES, ids=str)
-def test_the_fft_in_tiles_equals_the_reference_loops(dims, case, dtype, monkeypatch):
-    """fft_tiles forced to cut every axis it can (one output per tile), in 1-D and 3-D."""
-    from convprop.kernels.conv import fft_tiles
-
-    for name, value in (("LENGTH", 1), ("SPANS", 1), ("TILE_ABOVE", 0)):
-        monkeypatch.setattr(fft_tiles, name, value)
-    forward, backward = FUNCS[dims]
-    x, w, b, opts = _case(case, dtype, f"tiles{dims}{case}")
-    y_ref = forward(x, w, b, **opts, algorithm="direct")
-    assert_close(forward(x, w, b, **opts, algorithm="fft"), y_ref)
-    gy = np.random.default_rng(2).standard_normal(y_ref.shape).astype(dtype)
-    refs = backward(gy, x, w, **opts, algorithm="direct")
-    for got, want in zip(backward(gy, x, w, **opts, algorithm="fft"), refs, strict=True):
         assert_close(got, want)
 
 
