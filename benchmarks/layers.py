@@ -116,6 +116,16 @@ def gemm_ceiling(repeats: int) -> float:
     return 2 * 2048**3 / best / 1e9
 
 
+def blas_kernels() -> str:
+    """NumPy's BLAS and the CPU kernels it runs (OpenBLAS picks them when it loads, or
+    takes OPENBLAS_CORETYPE from the environment: AVX2 'Haswell' kernels on an AVX-512 CPU
+    halve the GEMM ceiling)."""
+    from threadpoolctl import threadpool_info
+
+    pools = [p for p in threadpool_info() if p["user_api"] == "blas"]
+    return ", ".join(f"{p['internal_api']} {p.get('architecture', '?')} kernels" for p in pools)
+
+
 def first_call(fn: Callable[[], object]) -> float:
     """Seconds of fn's first call: compiling its kernels (or reading Numba's cache) included;
     the row's compile_ms is this less a warm call."""
@@ -281,6 +291,7 @@ def main() -> None:
     threads = torch.get_num_threads()
     print(
         f"float32; torch {torch.__version__}, {threads} threads; GEMM ceiling {ceiling:.0f} GFLOP/s"
+        f" ({blas_kernels()})"
     )
     rows = [conv_case(*c, args.repeats, ceiling) for c in CONVS]
     rows += [conv_case(*c, args.repeats, ceiling, backward=False) for c in INFERENCE]
