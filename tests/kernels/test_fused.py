@@ -4,6 +4,7 @@ replace, bit for bit: ReLU forward and backward, and the SGD and Adam updates.""
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 import pytest
@@ -115,3 +116,33 @@ def test_bias_grad_is_the_channel_sum_rounded_once(shape, dtype):
     np.testing.assert_allclose(got, exact.astype(dtype), rtol=np.finfo(dtype).eps, atol=1e-9)
     strided = np.asfortranarray(g)
     assert fused.bias_grad(strided).tobytes() == got.tobytes()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(3, 4, 5, 6), (2, 3, 7), (1, 2, 2, 3, 4), (0, 3, 4, 4)])
+def test_bias_relu_is_the_bias_add_then_relu_in_place(shape, dtype):
+    y = _awkward(math.prod(shape), dtype, 9).reshape(shape)
+    bias = _awkward(shape[1], dtype, 10)
+    with np.errstate(invalid="ignore"):  # inf + -inf is NaN, kept by both
+        expected = np.maximum(y + bias.reshape(-1, *(1,) * (len(shape) - 2)), 0)
+    work = y.copy()
+    out = fused.bias_relu(work, bias)
+    assert out is work or out.base is work  # in place in a contiguous output
+    assert out.tobytes() == expected.tobytes()  # NaN kept, -0 -> +0, bit for bit
+    strided = np.asfortranarray(y)  # not contiguous: computed in a copy, returned
+    assert fused.bias_relu(strided, bias).tobytes() == expected.tobytes()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(3, 4, 5, 6), (2, 3, 7), (0, 3, 4, 4)])
+def test_relu_bias_backward_is_the_select_and_its_channel_sum(shape, dtype):
+    y = fused.relu(_awkward(math.prod(shape), dtype, 11)).reshape(shape)
+    g = _awkward(y.size, dtype, 12).reshape(shape)
+    g[np.isnan(g) | np.isinf(g)] = 0
+    g[y <= 0] = np.inf  # where the ReLU was off, even an infinite gradient gives 0
+    grad_z, grad_b = fused.relu_bias_backward(g, y)
+    assert grad_z.tobytes() == fused.relu_backward(g, y).tobytes()
+    assert grad_b.dtype == g.dtype
+    # within one rounding of the exact channel sum (float64 sums are exact to ~1e-13 here)
+    exact = grad_z.astype(np.float64).sum(axis=(0, *range(2, g.ndim)))
+    np.testing.assert_allclose(grad_b, exact.astype(dtype), rtol=np.finfo(dtype).eps, atol=1e-9)

@@ -13,7 +13,9 @@ from .dims import spatial_dims
 
 
 class Conv(Function):
-    """conv1d, conv2d or conv3d, by the input's number of spatial dimensions."""
+    """conv1d, conv2d or conv3d, by the input's number of spatial dimensions; with relu=True,
+    relu(conv(...)) in one op (nn.Sequential's Conv + ReLU pairs: the bias add and the ReLU
+    in one pass, and in the backward the ReLU's select and dL/db in one pass)."""
 
     def forward(
         self,
@@ -27,18 +29,20 @@ class Conv(Function):
         groups: int = 1,
         algorithm: str = "auto",
         convention: str = "correlation",
+        relu: bool = False,
     ) -> np.ndarray:
         dims = spatial_dims(x, "conv")
         self.x, self.w, self.has_bias = x, w, b is not None
         args = (stride, padding, dilation, groups, algorithm, convention)
-        y, self.plan = conv_core.convolve_planned(f"conv{dims}d", dims, x, w, b, *args)
+        y, self.plan = conv_core.convolve_planned(f"conv{dims}d", dims, x, w, b, *args, relu=relu)
+        self.y = y if relu else None  # the ReLU's backward reads its output
         return y
 
     def backward(self, g: np.ndarray) -> tuple[np.ndarray | None, ...]:
         # see conv_core.planned_backward (the first layer's input needs no gradient: skipped)
         need_x, need_w = self.needs_input_grad[:2]
         need_b = self.has_bias and self.needs_input_grad[2]
-        args = (self.plan, g, self.x, self.w, need_x, need_w, need_b)
+        args = (self.plan, g, self.x, self.w, need_x, need_w, need_b, self.y)
         gx, gw, gb = conv_core.planned_backward(*args)
         return (gx, gw, gb) if self.has_bias else (gx, gw)
 

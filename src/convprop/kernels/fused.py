@@ -4,6 +4,10 @@ where NumPy makes several and allocates a temporary for each.
 * relu: y = x where x > 0 (and where x is NaN, which stays NaN), else +0, as np.maximum(x, 0).
 * relu_backward: dL/dx = dL/dy where y > 0, else 0: a select, so an infinite or NaN
   dL/dy where y <= 0 gives 0, never inf * 0 = NaN.
+* bias_relu (in place) and relu_bias_backward: a convolution's bias add and the ReLU after
+  it in one pass, and in the backward the ReLU's select and the bias gradient in one pass
+  (nn.Sequential's Conv + ReLU pairs); equal to the separate passes bit for bit, forward
+  and dL/dz, and dL/db as bias_grad sums it.
 * bias_grad: dL/db[c] = the sum of dL/dY[n, c, ...] over the batch and the positions, in
   float64 (the one sum here: reassociated so that LLVM vectorises it, in an order fixed by
   the compiled code, never by the thread count; more exact than NumPy's float32 sum).
@@ -88,6 +92,58 @@ def bias_grad(grad_y: np.ndarray) -> np.ndarray:
     positions = math.prod(grad_y.shape[2:])  # not -1: an empty batch has 0 of them
     _channel_sums(np.ascontiguousarray(grad_y).reshape(n, c, positions), out)
     return out
+
+
+@numba.njit(cache=True)
+def _bias_relu(y, bias):  # type: ignore[no-untyped-def]
+    # y[n, c] = relu(y[n, c] + b[c]): the add rounded first, as y += b then relu
+    zero = y.dtype.type(0)
+    batch, channels, positions = y.shape
+    for n in range(batch):
+        for c in range(channels):
+            row, b = y[n, c], bias[c]
+            for j in range(positions):
+                v = row[j] + b
+                row[j] = v if v > 0 or v != v else zero
+
+
+@numba.njit(cache=True, fastmath={"reassoc"})
+def _relu_bias_backward(g, y, gz, gb):  # type: ignore[no-untyped-def]
+    # dL/dz = dL/dy where y > 0, else 0;  dL/db[c] = the sum of dL/dz[n, c, position]
+    zero = g.dtype.type(0)
+    batch, channels, positions = g.shape
+    for c in range(channels):
+        total = 0.0
+        for n in range(batch):
+            grow, yrow, zrow = g[n, c], y[n, c], gz[n, c]
+            for j in range(positions):
+                v = grow[j] if yrow[j] > 0 else zero
+                zrow[j] = v
+                total += v
+        gb[c] = total
+
+
+def _planes(a: np.ndarray) -> np.ndarray:
+    """(N, C, *spatial) as a contiguous (N, C, positions) array (a view where it can be)."""
+    n, c = a.shape[:2]
+    return np.ascontiguousarray(a).reshape(n, c, math.prod(a.shape[2:]))
+
+
+def bias_relu(y: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    """relu(y + bias) per channel over y (N, C, *spatial): in place where y is C-contiguous
+    (else in a contiguous copy); the result returned."""
+    y = np.ascontiguousarray(y)
+    _bias_relu(_planes(y), np.ascontiguousarray(bias))
+    return y
+
+
+def relu_bias_backward(grad_y: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(dL/dz, dL/db) for y = relu(z), z = conv + bias: dL/dy where y > 0 (else 0), and its
+    per-channel sum over the batch and the positions in float64, rounded once."""
+    grad_z = np.empty(grad_y.shape, dtype=grad_y.dtype)
+    grad_b = np.empty(grad_y.shape[1], dtype=grad_y.dtype)
+    _relu_bias_backward(_planes(grad_y), _planes(y), _planes(grad_z), grad_b)
+    return grad_z, grad_b
 
 
 @numba.njit(cache=True)

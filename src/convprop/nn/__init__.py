@@ -12,7 +12,7 @@ from .layers import (
     Sigmoid,
     Tanh,
 )
-from .module import Module, Parameter, Sequential
+from .module import Module, Parameter
 from .pool import (
     AvgPool1d,
     AvgPool2d,
@@ -36,6 +36,7 @@ from .pool_adaptive import (
     MaxUnpool2d,
     MaxUnpool3d,
 )
+from .sequential import Sequential
 
 __all__ = [
     "AdaptiveAvgPool1d",

@@ -17,7 +17,7 @@ from ..autograd import Tensor
 from ..functions import PAD_MODES
 from ..shapes import resolve_padding
 from ._checks import as_bool, as_int, as_tuple, check_groups, parameter
-from .functional_nd import conv, conv_transpose, pad
+from .functional_nd import conv, conv_relu, conv_transpose, pad
 from .init import default_layer_init_
 from .module import Module
 
@@ -96,6 +96,14 @@ class _ConvNd(Module):
             self.groups,
             dims=self.dims,
         )
+
+    def relu_forward(self, x: Tensor) -> Tensor:
+        """relu(self(x)) as one op: nn.Sequential runs a Conv followed by a ReLU so."""
+        padding = self.padding
+        if self.padding_mode != "zeros":
+            x, padding = pad(x, self._pad, mode=self.padding_mode), 0
+        args = (self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
+        return conv_relu(x, *args, dims=self.dims)
 
     def extra_repr(self) -> str:
         text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}"

@@ -91,6 +91,25 @@ def conv(
     return _unbatched(y, added)
 
 
+def conv_relu(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None,
+    stride: Any,
+    padding: Any,
+    dilation: Any,
+    groups: int,
+    *,
+    dims: int,
+) -> Tensor:
+    """relu(conv(...)) as one differentiable op, its bias add and ReLU in one pass
+    (nn.Sequential runs each Conv followed by a ReLU so)."""
+    op = op_name("conv", dims)
+    x, added = _batched(op, input, dims)
+    options = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
+    return _unbatched(ops.Conv.apply(*_present(op, x, weight, bias), **options, relu=True), added)
+
+
 def conv_transpose(
     input: Tensor,
     weight: Tensor,

@@ -39,6 +39,9 @@ from . import chunking
 from .select import Algorithm, choose
 
 _bias_grad = jit.lazy("fused", "bias_grad")
+_bias_relu = jit.lazy("fused", "bias_relu")
+_relu_bias_backward = jit.lazy("fused", "relu_bias_backward")
+_relu_backward_only = jit.lazy("fused", "relu_backward")
 
 Convention = Literal["correlation", "convolution"]
 
@@ -99,10 +102,27 @@ class ConvPlan:
     convention: str = "correlation"
 
 
-def _add_bias(y: np.ndarray, bias: np.ndarray | None) -> np.ndarray:
+def _add_bias(y: np.ndarray, bias: np.ndarray | None, relu: bool = False) -> np.ndarray:
+    """y + bias per channel, in place; then max(., 0) with relu (NaN kept), in the same pass
+    where the compiled kernels run (fused.bias_relu)."""
+    if relu and jit.runs(y.dtype):
+        return _bias_relu(y, np.zeros(y.shape[1], y.dtype) if bias is None else bias)
     if bias is not None:
         y += bias.reshape(-1, *(1,) * (y.ndim - 2))
+    if relu:
+        np.maximum(y, 0, out=y)
     return y
+
+
+def _relu_backward(
+    grad_y: np.ndarray, y: np.ndarray, need_b: bool
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """(dL/dz, dL/db) through y = relu(z): dL/dy where y > 0, else 0 (a select: an inf or NaN
+    dL/dy where y <= 0 gives 0), and its per-channel sum where need_b."""
+    if jit.runs(grad_y.dtype):
+        return _relu_bias_backward(grad_y, y) if need_b else (_relu_backward_only(grad_y, y), None)
+    grad_z = np.where(y > 0, grad_y, grad_y.dtype.type(0))
+    return grad_z, bias_grad(grad_z) if need_b else None
 
 
 def convolve_planned(
@@ -117,15 +137,17 @@ def convolve_planned(
     groups: int,
     algorithm: str,
     convention: str,
+    *,
+    relu: bool = False,
 ) -> tuple[np.ndarray, ConvPlan]:
     """conv1d/2d/3d's checked forward (validation, bias, convention, the algorithm) and its
-    plan."""
+    plan; with relu, max(output, 0) (a ReLU after the layer, fused with the bias add)."""
     x, weight, bias, _ = _checked(op, x, weight, bias, dims=dims)
     g = conv_geometry(op, x.shape, weight.shape, stride, padding, dilation, groups)
     _check_bias(op, bias, g.out_channels, weight)
     chosen = choose(algorithm, g, op, x.dtype)
     y = chunking.forward(chosen, x, _oriented(weight, convention, op), g)
-    return _add_bias(y, bias), ConvPlan(g, chosen, convention)
+    return _add_bias(y, bias, relu), ConvPlan(g, chosen, convention)
 
 
 def bias_grad(grad_y: np.ndarray) -> np.ndarray:
@@ -144,10 +166,18 @@ def planned_backward(
     need_x: bool = True,
     need_w: bool = True,
     need_b: bool = True,
+    relu_output: np.ndarray | None = None,
 ) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
     """Unchecked: the gradients of a convolution whose forward made `plan` (grad_y shaped
     like its output); None for a gradient not needed (the first layer's input, the bias of
-    a layer without one: a pass over dL/dY saved)."""
+    a layer without one: a pass over dL/dY saved). relu_output: the forward's output where
+    it ran with relu; grad_y is then dL/d(that output), taken back through the ReLU first."""
+    # dL/dz = dL/dY where Y > 0 (z: the output before the ReLU, when the forward fused one)
+    grad_b = None
+    if relu_output is not None:
+        grad_y, grad_b = _relu_backward(grad_y, relu_output, need_b)
+    elif need_b:
+        grad_b = bias_grad(grad_y)
     # dL/dX and dL/dW: the record's grad_input and grad_weight (formulas: reference.py)
     g, chosen = plan.geometry, plan.algorithm
     grad_x = grad_w = None
@@ -157,7 +187,7 @@ def planned_backward(
         # with the true convolution the kernels saw rot180(W); rotate its gradient back
         gw = _oriented(chunking.grad_weight(chosen, grad_y, x, g), plan.convention, "")
         grad_w = np.ascontiguousarray(gw)
-    return grad_x, grad_w, bias_grad(grad_y) if need_b else None
+    return grad_x, grad_w, grad_b
 
 
 def convolve_backward(
