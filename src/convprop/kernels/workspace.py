@@ -8,6 +8,7 @@ caller, so reusing it between calls is safe. Buffers above `limit_bytes` are not
 
 from __future__ import annotations
 
+import math
 import threading
 
 import numpy as np
@@ -19,15 +20,15 @@ _local = threading.local()  # one set of buffers per thread: no sharing, no lock
 def scratch(name: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
     """An uninitialised array of shape and dtype, reused across calls under the same name."""
     kept: dict[str, np.ndarray] = _local.__dict__.setdefault("buffers", {})
-    size = int(np.prod(shape)) * np.dtype(dtype).itemsize
+    count = math.prod(shape)  # not np.prod: 9 us a call, 1 ms of a small ResNet's step
     buffer = kept.get(name)
-    if buffer is None or buffer.dtype != dtype or buffer.size < int(np.prod(shape)):
-        buffer = np.empty(int(np.prod(shape)), dtype=dtype)
-        if size <= limit_bytes:
+    if buffer is None or buffer.dtype != dtype or buffer.size < count:
+        buffer = np.empty(count, dtype=dtype)
+        if count * buffer.itemsize <= limit_bytes:
             kept[name] = buffer
         else:
             kept.pop(name, None)
-    return buffer[: int(np.prod(shape))].reshape(shape)
+    return buffer[:count].reshape(shape)
 
 
 def clear() -> None:
