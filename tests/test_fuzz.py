@@ -114,7 +114,7 @@ def test_conv_and_transposed_conv_match_pytorch_or_refuse_clearly(c: dict[str, A
             tx, tw, tb = (leaf(a) for a in (x, w, b))
             y = getattr(F, name)(tx, tw, tb, **geo)
             y.backward(gy(c, y.shape))
-            return y.data, tx.grad, tw.grad, tb.grad
+            return y.array, *(t.grad.array for t in (tx, tw, tb))
         forward = getattr(K, name)
         y = forward(x, w, b, **geo, algorithm=c["algorithm"])
         gx, gw, gb = getattr(K, f"{name}_backward")(
@@ -223,9 +223,9 @@ def test_pooling_matches_pytorch_or_refuses_clearly(c: dict[str, Any]) -> None:
                 size = _unpool_size(c, y.shape)
                 up = getattr(F, f"max_unpool{dims}d")(y, idx, k, s, p, size)
                 up.backward(gy(c, up.shape))
-                return up.data, tx.grad
+                return up.array, tx.grad.array
             y.backward(gy(c, y.shape))
-            return (y.data, tx.grad) if kind == "avg" else (y.data, tx.grad, idx.data)
+            return (y.array, tx.grad.array) + (() if kind == "avg" else (idx.array,))
         if kind == "avg":
             y = getattr(K, name)(x, k, s, p, ceil, c["include"])
             return y, getattr(K, f"{name}_backward")(
@@ -280,7 +280,7 @@ def test_adaptive_pooling_matches_pytorch_or_refuses_clearly(c: dict[str, Any]) 
             tx = leaf(x)
             y = getattr(F, f"{name}{dims}d")(tx, out)
             y.backward(gy(c, y.shape))
-            return y.data, tx.grad
+            return y.array, tx.grad.array
         if c["kind"] == "avg":
             y = K.adaptive_avg_pool(x, out)
             return y, K.adaptive_avg_pool_backward(gy(c, y.shape), x.shape)
@@ -323,7 +323,7 @@ def test_pad_matches_pytorch_or_refuses_clearly(c: dict[str, Any]) -> None:
             tx = leaf(x)
             y = F.pad(tx, pads, mode=mode)
             y.backward(gy(c, y.shape))
-            return y.data, tx.grad
+            return y.array, tx.grad.array
         pairs = tuple(zip(pads[::2], pads[1::2], strict=True))[::-1]
         y = K.pad(x, pairs, mode)
         return y, K.pad_backward(gy(c, y.shape), pairs, mode)
@@ -376,7 +376,7 @@ def test_lp_pooling_matches_pytorch_or_refuses_clearly(c: dict[str, Any]) -> Non
             tx = leaf(x)
             y = getattr(F, name)(tx, norm, k, s, ceil, absolute=c["absolute"])
             y.backward(gy(c, y.shape))
-            return y.data, tx.grad
+            return y.array, tx.grad.array
         y, sums = K.lp_pool(x, norm, k, s, ceil, absolute=c["absolute"])
         g = gy(c, y.shape)
         return y, K.lp_pool_backward(g, x, sums, norm, k, s, ceil, absolute=c["absolute"])

@@ -55,8 +55,8 @@ def test_saliency_command_prints_and_plots(tmp_path, capsys):
 
 def _model(bias):
     model = models.lenet5(1, 10, 8)  # float32, as trained
-    model[-1].bias.data[:] = 0.0
-    model[-1].bias.data[0] = bias
+    model[-1].bias.array[:] = 0.0
+    model[-1].bias.array[0] = bias
     return model
 
 

@@ -117,8 +117,8 @@ def shapes_in_errors(shapes: str) -> Iterator[None]:
 def as_array(op: str, name: str, a: Any) -> np.ndarray:
     """The kernels' input contract: a float32 or float64 NumPy array, returned as a plain
     ndarray. What converts without loss is converted (an ndarray subclass, nested lists of
-    floats, a CPU torch.Tensor, float16, widened to float32); anything else (None, a
-    string, a number, a convprop.Tensor, integer, bool or complex values) is an
+    floats, a CPU torch.Tensor or convprop.Tensor, float16, widened to float32); anything else
+    (None, a string, a number, a tensor that requires grad, integer, bool or complex values) is an
     ArgumentTypeError naming the argument. A plain float array costs two checks."""
     if type(a) is not np.ndarray:
         if isinstance(a, np.ma.MaskedArray):  # the mask would be dropped without a word
@@ -129,6 +129,11 @@ def as_array(op: str, name: str, a: Any) -> np.ndarray:
         if a is None or isinstance(a, (str, bytes, int, float, complex, dict)):
             raise ArgumentTypeError(
                 f"{op}: {name} must be a float32 or float64 NumPy array, got {type(a).__name__}"
+            )
+        if getattr(a, "requires_grad", False) is True:  # the graph would be dropped silently
+            raise ArgumentTypeError(
+                f"{op}: {name} is a Tensor that requires grad; kernels take arrays"
+                + _how_to_convert(a)
             )
         try:
             converted = np.asarray(a)
@@ -155,7 +160,7 @@ def _how_to_convert(a: Any) -> str:
     module = type(a).__module__.split(".")[0]
     if module == "torch":  # a CPU tensor converts; one that requires grad or lives elsewhere not
         return " (pass tensor.detach().cpu().numpy())"
-    return " (pass tensor.data)" if hasattr(a, "grad") else ""
+    return " (pass tensor.detach().numpy())" if hasattr(a, "grad") else ""
 
 
 def check_array(op: str, name: str, a: Any, ndim: int, layout: str) -> np.ndarray:

@@ -36,7 +36,7 @@ def saliency_maps(
     for p in model.parameters():  # leave the model as it was: no stray gradients
         p.grad = None
     assert x.grad is not None
-    return np.abs(x.grad).max(axis=1), predictions, probabilities
+    return np.abs(x.grad.array).max(axis=1), predictions, probabilities
 
 
 # A prediction this close to certain leaves dL/dlogits = softmax - one_hot at the float's

@@ -148,7 +148,7 @@ def _adaptive_max_reference(x, size):
 
 
 def _unpool_reference(x, dims):
-    idx = _unpool_indices(dims).data
+    idx = _unpool_indices(dims).array
     y = K.max_unpool(x, idx, (14,) * dims)
     return [K.max_unpool_backward(np.ones_like(y), idx)]
 
@@ -216,7 +216,7 @@ def test_each_kernel_ops_backward_calls_only_unchecked_cores(
 ):
     rng = np.random.default_rng(1)
     x = Tensor(rng.standard_normal((2, 4, *(7,) * dims)), requires_grad=True)
-    expected = reference(x.data)
+    expected = reference(x.array)
     y = fn(x)
     _refuse(monkeypatch)
     y.sum().backward()  # raises if the backward validates again
@@ -240,7 +240,7 @@ def test_the_backward_of_each_op_calls_no_checked_entry_point(
     y = fn(*inputs)
     expected = []
     y.sum().backward()
-    expected = [t.grad.copy() for t in inputs]
+    expected = [t.grad.array.copy() for t in inputs]
     for t in inputs:
         t.grad = None
     y = fn(*inputs)

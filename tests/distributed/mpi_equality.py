@@ -39,7 +39,7 @@ def train(model, loader, opt):
 
 
 def flat(model):
-    return np.concatenate([p.data.ravel() for _, p in sorted(model.named_parameters())])
+    return np.concatenate([p.array.ravel() for _, p in sorted(model.named_parameters())])
 
 
 def spread(comm, values):

@@ -49,7 +49,7 @@ def test_shards_are_disjoint_cover_the_data_and_change_each_epoch(n, size, drop_
 def test_the_fused_buffer_holds_every_gradient_in_name_order():
     model = nn.Sequential(nn.Linear(3, 2), nn.ReLU(), nn.Linear(2, 1))
     for name, p in model.named_parameters():
-        p.grad = np.full(p.data.shape, float(len(name)), dtype=np.float32)
+        p.grad = Tensor(np.full(p.array.shape, float(len(name)), dtype=np.float32))
     model[2].bias.grad = None
     opt = distributed.DistributedOptimizer(
         optim.SGD(model.parameters(), lr=1.0), model.named_parameters()
@@ -68,7 +68,7 @@ def test_the_distributed_optimizer_is_an_optimizer_over_the_inner_ones_groups():
     assert opt.param_groups is inner.param_groups and opt.defaults is inner.defaults
     scheduler = optim.lr_scheduler.CosineAnnealingLR(opt, 4)
     for p in model.parameters():
-        p.grad = np.ones(p.data.shape, dtype=p.data.dtype)
+        p.grad = Tensor(np.ones(p.array.shape, dtype=p.array.dtype))
     opt.step()
     scheduler.step()
     assert inner.param_groups[0]["lr"] == scheduler.get_last_lr()[0] < 0.1
@@ -177,7 +177,7 @@ def test_sampler_and_shuffle_exclude_each_other():
     with pytest.raises(ValueError, match="sampler and shuffle exclude each other"):
         DataLoader(data, 2, shuffle=True, sampler=distributed.DistributedSampler(data, 1, 0))
     loader = DataLoader(data, 3, sampler=distributed.DistributedSampler(data, 2, 1, shuffle=False))
-    assert len(loader) == 1 and [b[0].data.tolist() for b in loader] == [[1, 3]]
+    assert len(loader) == 1 and [b[0].array.tolist() for b in loader] == [[1, 3]]
     assert isinstance(next(iter(loader))[0], Tensor)
 
 

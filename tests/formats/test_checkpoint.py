@@ -10,7 +10,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from convprop import models, optim
+from convprop import Tensor, models, optim
 from convprop.formats import checkpoint
 
 
@@ -28,7 +28,7 @@ def _state():
 def test_round_trip_restores_model_optimizer_and_meta(tmp_path):
     model, opt = _state()
     for p in model.parameters():
-        p.grad = np.ones_like(p.data)
+        p.grad = Tensor(np.ones_like(p.array))
     opt.step()
     checkpoint.save(
         tmp_path / "c.npz", model.state_dict(), opt.state_dict(), {"epoch": 3, "metrics": [0.5]}

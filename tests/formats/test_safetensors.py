@@ -31,7 +31,7 @@ def test_pytorch_weights_load_into_the_matching_convprop_model(tmp_path):
     ours = convprop.load_safetensors(models.lenet5(), path).eval()
     x = torch.randn(4, 1, 28, 28)
     np.testing.assert_allclose(
-        ours(Tensor(x.numpy())).data, theirs(x).detach().numpy(), rtol=1e-5, atol=1e-6
+        ours(Tensor(x.numpy())).array, theirs(x).detach().numpy(), rtol=1e-5, atol=1e-6
     )
 
 

@@ -154,7 +154,7 @@ def test_the_first_layers_input_gradient_is_skipped(op):
     assert gx is None
     # the weight and bias gradients are those of a full backward
     xt = torch.tensor(x, requires_grad=True)
-    wt, bt = torch.tensor(w.data, requires_grad=True), torch.tensor(b.data, requires_grad=True)
+    wt, bt = torch.tensor(w.array, requires_grad=True), torch.tensor(b.array, requires_grad=True)
     theirs = TF.conv2d if op is Conv else TF.conv_transpose2d
     theirs(xt, wt, bt).backward(torch.tensor(g))
     close(gw, wt.grad, np.float64, "dL/dW")
@@ -192,8 +192,8 @@ def test_a_frozen_weight_gets_no_gradient_but_the_input_does():
     g = rng.standard_normal(y.shape)
     gx, gw = fn.backward(g)
     assert gw is None
-    xt = torch.tensor(x.data, requires_grad=True)
-    TF.conv2d(xt, torch.tensor(w.data)).backward(torch.tensor(g))
+    xt = torch.tensor(x.array, requires_grad=True)
+    TF.conv2d(xt, torch.tensor(w.array)).backward(torch.tensor(g))
     close(gx, xt.grad, np.float64, "dL/dX")
 
 

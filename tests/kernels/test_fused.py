@@ -61,7 +61,7 @@ def test_relu_module_matches_its_numpy_path(monkeypatch: pytest.MonkeyPatch) -> 
         t = Tensor(x.copy(), requires_grad=True)
         y = nn.ReLU()(t)
         y.backward(g)
-        return y.data.tobytes(), t.grad.tobytes()
+        return y.array.tobytes(), t.grad.array.tobytes()
 
     compiled = run()
     monkeypatch.setenv(jit.ENVIRONMENT, "0")
@@ -88,10 +88,10 @@ def _train(kind: type, options: dict, dtype: type) -> list[bytes]:
     opt = kind(params, **options)
     for step in range(5):
         for p in params:
-            p.grad = rng.standard_normal(p.shape).astype(dtype) * (step + 1)
+            p.grad = Tensor(rng.standard_normal(p.shape).astype(dtype) * (step + 1))
         opt.step()
     state = [np.asarray(v).tobytes() for s in opt.state.values() for v in s.values()]
-    return [p.data.tobytes() for p in params] + state
+    return [p.array.tobytes() for p in params] + state
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

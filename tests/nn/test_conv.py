@@ -45,7 +45,7 @@ def test_module_matches_pytorch_outputs_and_gradients(name, args, kwargs, shape,
     yt = theirs(xt)
     xo = Tensor(x, requires_grad=True)
     y = ours(xo)
-    np.testing.assert_allclose(y.data, yt.detach().numpy(), atol=1e-12)
+    np.testing.assert_allclose(y.array, yt.detach().numpy(), atol=1e-12)
     g = rng.standard_normal(y.shape)
     yt.backward(torch.tensor(g))
     y.backward(Tensor(g))
@@ -70,7 +70,7 @@ def test_pad_matches_pytorch_with_its_gradient(shape, pad, mode):
     yt = torch.nn.functional.pad(xt, pad, mode=mode)
     xo = Tensor(x, requires_grad=True)
     y = F.pad(xo, pad, mode=mode)
-    np.testing.assert_array_equal(y.data, yt.detach().numpy())
+    np.testing.assert_array_equal(y.array, yt.detach().numpy())
     g = np.random.default_rng(2).standard_normal(y.shape)
     yt.backward(torch.tensor(g))
     y.backward(Tensor(g))
@@ -81,12 +81,12 @@ def test_max_pool_returns_indices_batched_and_unbatched():
     x = np.random.default_rng(3).standard_normal((2, 3, 4, 6, 4))
     y, idx = F.max_pool3d(Tensor(x), 2, return_indices=True)
     yt, it = torch.nn.functional.max_pool3d(torch.tensor(x), 2, return_indices=True)
-    np.testing.assert_array_equal(y.data, yt.numpy())
-    np.testing.assert_array_equal(idx.data, it.numpy())
+    np.testing.assert_array_equal(y.array, yt.numpy())
+    np.testing.assert_array_equal(idx.array, it.numpy())
     y1, idx1 = F.max_pool1d(Tensor(x[0, :, 0, 0]), 2, return_indices=True)
     _, it1 = torch.nn.functional.max_pool1d(torch.tensor(x[0, :, 0, 0]), 2, return_indices=True)
     assert y1.shape == (3, 2)
-    np.testing.assert_array_equal(idx1.data, it1.numpy())
+    np.testing.assert_array_equal(idx1.array, it1.numpy())
 
 
 @pytest.mark.parametrize(

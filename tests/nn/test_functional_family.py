@@ -48,11 +48,11 @@ def test_a_generated_name_and_the_nd_function_agree(dims: int) -> None:
     w = rng.standard_normal((6, 2, *(3,) * dims))
     named = getattr(F, f"conv{dims}d")(Tensor(x), Tensor(w), None, 2, 1, 1, 2)
     nd = functional_nd.conv(Tensor(x), Tensor(w), None, 2, 1, 1, 2, dims=dims)
-    np.testing.assert_array_equal(named.data, nd.data)
+    np.testing.assert_array_equal(named.array, nd.array)
     pooled = getattr(F, f"max_pool{dims}d")(Tensor(x), 2, return_indices=True)
     y, i = functional_nd.max_pool(Tensor(x), 2, return_indices=True, dims=dims)
-    np.testing.assert_array_equal(pooled[0].data, y.data)
-    np.testing.assert_array_equal(pooled[1].data, i.data)
+    np.testing.assert_array_equal(pooled[0].array, y.array)
+    np.testing.assert_array_equal(pooled[1].array, i.array)
 
 
 TABLES = [

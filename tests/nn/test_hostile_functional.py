@@ -75,7 +75,7 @@ def test_max_unpool_takes_an_output_size_pytorch_takes(size):
     y, idx, ty, tidx = _pooled()
     ours = F.max_unpool2d(y, idx, 2, output_size=size)
     theirs = TF.max_unpool2d(ty, tidx, 2, output_size=size)
-    np.testing.assert_array_equal(ours.data, theirs.numpy())
+    np.testing.assert_array_equal(ours.array, theirs.numpy())
 
 
 def test_max_unpool_output_size_is_never_truncated():

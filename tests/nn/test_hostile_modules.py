@@ -219,7 +219,7 @@ def test_valid_edge_cases_match_torch(ours, theirs, shape):
         m.eval(), t.eval()
     x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
     want = t(torch.from_numpy(x)).detach().numpy()
-    got = m(Tensor(x)).data
+    got = m(Tensor(x)).array
     assert got.shape == want.shape
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
     for k, v in t.state_dict().items():  # BatchNorm's running statistics too
@@ -229,7 +229,7 @@ def test_valid_edge_cases_match_torch(ours, theirs, shape):
 def test_batchnorm_eps_zero_evaluates_but_does_not_train_as_torch():
     x = np.random.default_rng(0).standard_normal((2, 2, 3, 3)).astype(np.float32)
     m, t = nn.BatchNorm2d(2, eps=0.0).eval(), torch.nn.BatchNorm2d(2, eps=0.0).eval()
-    np.testing.assert_allclose(m(Tensor(x)).data, t(torch.from_numpy(x)).detach().numpy())
+    np.testing.assert_allclose(m(Tensor(x)).array, t(torch.from_numpy(x)).detach().numpy())
     m.train()
     with pytest.raises(
         ValueError,
@@ -246,7 +246,7 @@ def test_batchnorm_momentum_none_is_the_cumulative_average_as_torch():
     for _ in range(3):
         x = rng.standard_normal((4, 3, 2, 2)).astype(np.float32)
         np.testing.assert_allclose(
-            m(Tensor(x)).data, t(torch.from_numpy(x)).detach().numpy(), atol=1e-5
+            m(Tensor(x)).array, t(torch.from_numpy(x)).detach().numpy(), atol=1e-5
         )
     for k in ("running_mean", "running_var", "num_batches_tracked"):
         np.testing.assert_allclose(m.state_dict()[k], t.state_dict()[k].numpy(), atol=1e-6)

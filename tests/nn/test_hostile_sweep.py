@@ -160,4 +160,4 @@ def test_hostile_constructor_arguments_are_refused_or_match_torch(data):
     event("computed, compared with PyTorch")
     pairs = zip(got, want, strict=True) if isinstance(got, tuple) else [(got, want)]
     for g, w in pairs:
-        np.testing.assert_allclose(g.data, w.detach().numpy(), rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(g.array, w.detach().numpy(), rtol=1e-4, atol=1e-5)

@@ -106,7 +106,7 @@ def test_layers_pass_gradcheck_through_input_and_parameters(layer, shape):
         return _with_params(module, params, ps, x_t)
 
     assert gradcheck(
-        fn, [Tensor(x, requires_grad=True), *(Tensor(p.data, requires_grad=True) for p in params)]
+        fn, [Tensor(x, requires_grad=True), *(Tensor(p.array, requires_grad=True) for p in params)]
     )
 
 
@@ -159,7 +159,7 @@ def test_first_layer_skips_the_input_gradient_but_keeps_the_weight_gradient():
     conv = nn.Conv2d(2, 3, 3, padding=1).double()
     x = np.random.default_rng(3).standard_normal((2, 2, 5, 5))
     conv(Tensor(x)).sum().backward()
-    without = conv.weight.grad.copy()
+    without = conv.weight.grad.array.copy()
     conv.zero_grad()
     leaf = Tensor(x, requires_grad=True)
     conv(leaf).sum().backward()
@@ -174,7 +174,7 @@ def test_a_parameter_assigned_later_is_the_one_forward_reads():
     layer.bias = nn.Parameter(np.ones(3, np.float32))
     t = torch.nn.Linear(2, 3, bias=False)
     t.bias = torch.nn.Parameter(torch.ones(3))
-    t.weight.data = torch.from_numpy(layer.weight.data.copy())
+    t.weight.data = torch.from_numpy(layer.weight.array.copy())
     x = np.random.default_rng(0).standard_normal((4, 2)).astype(np.float32)
     want = t(torch.from_numpy(x)).detach().numpy()
     np.testing.assert_allclose(layer(Tensor(x)).numpy(), want, rtol=1e-6)

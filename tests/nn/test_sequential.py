@@ -30,7 +30,7 @@ def _run(model, x: np.ndarray, step):  # type: ignore[no-untyped-def]
     y = step(model, xt)
     weights = np.random.default_rng(1).standard_normal(y.shape).astype(x.dtype)
     (y * Tensor(weights)).sum().backward()
-    return y.data, xt.grad, [p.grad for p in model.parameters()]
+    return y.array, xt.grad, [p.grad for p in model.parameters()]
 
 
 def _one_by_one(model, x):  # type: ignore[no-untyped-def]
@@ -89,11 +89,11 @@ def test_a_replaced_forward_is_honoured():
 
     x = Tensor(np.ones((1, 1, 4, 4), np.float32))
     shifted = nn.Sequential(Shifted(1, 1, 3), nn.ReLU())
-    assert np.all(shifted(x).data == 0)  # every output pushed below zero, then ReLU
+    assert np.all(shifted(x).array == 0)  # every output pushed below zero, then ReLU
 
     conv, relu = nn.Conv2d(1, 1, 3), nn.ReLU()
     relu.forward = lambda t: t * 0 + 7.0  # type: ignore[method-assign]
-    assert np.all(nn.Sequential(conv, relu)(x).data == 7.0)
+    assert np.all(nn.Sequential(conv, relu)(x).array == 7.0)
 
 
 def test_gradcheck_through_the_fused_pair():

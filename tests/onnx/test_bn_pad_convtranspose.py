@@ -51,7 +51,7 @@ def _load(model, tmp_path):
 def _convprop(model, x, tmp_path, node):
     """convprop's output, or the ValueError that refused it (which must name the node)."""
     try:
-        return _load(model, tmp_path)(Tensor(x)).data
+        return _load(model, tmp_path)(Tensor(x)).array
     except ValueError as error:
         assert f"'{node}'" in str(error), str(error)
         return error
@@ -101,7 +101,7 @@ def test_batch_normalization_after_a_gemm_matches_both_oracles_and_exports_back(
     x = rng.standard_normal((5, 3)).astype(np.float32)
     loaded = _load(model, tmp_path)
     assert isinstance(loaded[1], BatchNormalization)
-    got = loaded(Tensor(x)).data
+    got = loaded(Tensor(x)).array
     np.testing.assert_allclose(got, _onnxruntime(model, x), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(got, _reference(model, x), rtol=1e-5, atol=1e-6)
     path = conv_onnx.export(loaded, x[:1], tmp_path / "back.onnx")
@@ -122,12 +122,12 @@ def test_batch_normalization_on_1d_3d_and_4d_data_matches_torch(shape, tmp_path)
         torch.from_numpy(x), mean, var, scale, bias, training=False, eps=0.5
     ).numpy()
     loaded = _load(model, tmp_path)
-    np.testing.assert_allclose(loaded(Tensor(x)).data, want, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(loaded(Tensor(x)).array, want, rtol=1e-5, atol=1e-6)
     loaded.train()  # fine-tuning: batch statistics over N and every axis after C
     want = torch.nn.functional.batch_norm(
         torch.from_numpy(x), mean.clone(), var.clone(), scale, bias, training=True, eps=0.5
     ).numpy()
-    np.testing.assert_allclose(loaded(Tensor(x)).data, want, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(loaded(Tensor(x)).array, want, rtol=1e-4, atol=1e-5)
 
 
 def test_batch_normalization_refuses_rank_1_and_a_wrong_channel_count_by_node(tmp_path):
@@ -170,18 +170,18 @@ def test_batch_norm2d_with_float32_statistics_computes_a_float64_input_in_float6
     layer = nn.BatchNorm2d(3, eps=0.5)  # ONNX's epsilon is a float32 attribute: 0.5 is exact
     layer.running_mean = rng.standard_normal(3).astype(np.float32)
     layer.running_var = (rng.random(3) + 0.2).astype(np.float32)
-    layer.weight.data[...] = rng.standard_normal(3)
-    layer.bias.data[...] = rng.standard_normal(3)
+    layer.weight.array[...] = rng.standard_normal(3)
+    layer.bias.array[...] = rng.standard_normal(3)
     model = nn.Sequential(layer).eval()
     x = rng.standard_normal((2, 3, 4, 5))
     shape = (1, 3, 1, 1)
     stats = [
         np.asarray(a, np.float64).reshape(shape)
-        for a in (layer.running_mean, layer.running_var, layer.weight.data, layer.bias.data)
+        for a in (layer.running_mean, layer.running_var, layer.weight.array, layer.bias.array)
     ]
     mean, var, scale, bias = stats
     want = (x - mean) / np.sqrt(var + 0.5) * scale + bias
-    got = model(Tensor(x)).data
+    got = model(Tensor(x)).array
     assert got.dtype == np.float64 and layer.running_var.dtype == np.float32
     np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-13)
     path = conv_onnx.export(model, x[:1], tmp_path / "bn64.onnx")
@@ -215,7 +215,7 @@ def test_pad_on_the_batch_and_channel_axes_matches_both_oracles(mode, tmp_path):
         model = _pad_model(x.shape, pads, mode, 1.5, axes)
         want = _onnxruntime(model, x)
         assert _same(want, _reference(model, x))
-        np.testing.assert_array_equal(_load(model, tmp_path)(Tensor(x)).data, want)
+        np.testing.assert_array_equal(_load(model, tmp_path)(Tensor(x)).array, want)
 
 
 def test_wrap_may_go_round_more_than_once_and_reflect_may_not(tmp_path):
@@ -223,7 +223,7 @@ def test_wrap_may_go_round_more_than_once_and_reflect_may_not(tmp_path):
     wrap = _pad_model(x.shape, [0, 3, 5, 0, 4, 7], "wrap")
     want = _onnxruntime(wrap, x)
     assert _same(want, _reference(wrap, x))
-    np.testing.assert_array_equal(_load(wrap, tmp_path)(Tensor(x)).data, want)
+    np.testing.assert_array_equal(_load(wrap, tmp_path)(Tensor(x)).array, want)
     reflect = _pad_model(x.shape, [0, 0, 3, 0, 0, 0], "reflect", name="refl")
     assert _onnxruntime(reflect, x) is None  # refused there, reflected again by the reference
     with pytest.raises(ValueError, match=r"'refl' \(Pad\): mode reflect with pads \(3, 0\)"):
@@ -266,7 +266,7 @@ def test_pad_gradients_match_torch_on_every_axis(tmp_path):
         xt = torch.from_numpy(x).requires_grad_()
         yt = torch.nn.functional.pad(xt, torch_pads, modes[mode])
         (yt * torch.from_numpy(w)).sum().backward()
-        np.testing.assert_allclose(y.data, yt.detach().numpy(), rtol=1e-12)
+        np.testing.assert_allclose(y.array, yt.detach().numpy(), rtol=1e-12)
         np.testing.assert_allclose(t.grad, xt.grad.numpy(), rtol=1e-12, atol=1e-12)
 
 
@@ -334,7 +334,7 @@ def test_conv_transpose_output_longer_than_the_full_result_is_refused_by_node(tm
         model = _conv_transpose(x.shape, w, **attrs)
         want = _onnxruntime(model, x)
         assert _same(want, _reference(model, x)), attrs
-        np.testing.assert_allclose(_load(model, tmp_path)(Tensor(x)).data, want, rtol=1e-6)
+        np.testing.assert_allclose(_load(model, tmp_path)(Tensor(x)).array, want, rtol=1e-6)
 
 
 # export: ConvTranspose with output_padding >= stride
@@ -363,10 +363,10 @@ def test_conv_transpose_with_output_padding_of_a_stride_or_more_exports_exactly(
     ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
     x = rng.standard_normal((2, 2, *(3,) * dims)).astype(np.float32)
     want = theirs(torch.from_numpy(x)).detach().numpy()
-    np.testing.assert_allclose(ours(Tensor(x)).data, want, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(ours(Tensor(x)).array, want, rtol=1e-5, atol=1e-6)
     path = conv_onnx.export(nn.Sequential(ours), x[:1], tmp_path / "ct.onnx")
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     np.testing.assert_allclose(session.run(None, {"input": x})[0], want, rtol=1e-5, atol=1e-6)
     reference = ReferenceEvaluator(str(path)).run(None, {"input": x})[0]
     np.testing.assert_allclose(reference, want, rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(conv_onnx.load(path)(Tensor(x)).data, want, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(conv_onnx.load(path)(Tensor(x)).array, want, rtol=1e-5, atol=1e-6)

@@ -51,7 +51,7 @@ def test_exported_checkpoint_loads_and_agrees_with_onnxruntime_and_predict(tmp_p
     digits = load_digits().images[:6, None].astype(np.float32)  # raw pixels, 0..16
     noise = np.random.default_rng(3).uniform(0, 16, (3, 1, 8, 8)).astype(np.float32)
     raw = np.concatenate([digits, noise])
-    got = loaded(Tensor(raw)).data
+    got = loaded(Tensor(raw)).array
     np.testing.assert_allclose(got, _run(out, raw), rtol=1e-5, atol=1e-5)
 
     model, _ = restore(str(ckpt))  # convprop's predict normalises before the model
@@ -109,7 +109,7 @@ def test_hand_built_broadcasting_graph_matches_onnxruntime_pytorch_and_round_tri
     xt = Tensor(x, requires_grad=True)
     y = model(xt)
     assert y.shape == want.shape and y.dtype == want.dtype
-    np.testing.assert_allclose(y.data, want, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(y.array, want, rtol=1e-6, atol=1e-6)
     # gradients: PyTorch's autograd on the same formula
     g = np.random.default_rng(2).standard_normal(want.shape).astype(np.float32)
     (y * Tensor(g)).sum().backward()
@@ -125,7 +125,7 @@ def test_hand_built_broadcasting_graph_matches_onnxruntime_pytorch_and_round_tri
     assert [n.op_type for n in nodes] == ["Sub", "Div", "Mul", "Add", "Sub"]
     assert [n.input[0].endswith(".constant") for n in nodes] == [0, 1, 0, 1, 1]
     np.testing.assert_allclose(_run(again, x), want, rtol=1e-6, atol=1e-6)
-    np.testing.assert_allclose(conv_onnx.load(again)(Tensor(x)).data, want, rtol=1e-6)
+    np.testing.assert_allclose(conv_onnx.load(again)(Tensor(x)).array, want, rtol=1e-6)
 
 
 def _one(op, inputs, consts, shape=("N", 3, 4, 5), name="n1"):
@@ -190,7 +190,7 @@ def test_the_layer_checks_shapes_when_it_runs(tmp_path):
     c = np.random.default_rng(4).uniform(1, 2, (3, 1, 1)).astype(np.float32)
     layer = Elementwise("Sub", c, True, "s1")
     x = np.random.default_rng(5).standard_normal((2, 3, 4, 5)).astype(np.float32)
-    np.testing.assert_array_equal(layer(Tensor(x)).data, c - x)  # c - x: the same float ops
+    np.testing.assert_array_equal(layer(Tensor(x)).array, c - x)  # c - x: the same float ops
     for shape in [(2, 1, 4, 5), (2, 2, 4, 5)]:  # stretched to (2, 3, 4, 5); no broadcast
         with pytest.raises(ValueError, match="s1 \\(Sub\\): the constant of shape \\(3, 1, 1\\)"):
             layer(Tensor(np.zeros(shape, np.float32)))
@@ -208,4 +208,4 @@ def test_constant_arithmetic_is_folded_as_onnx_computes_it(tmp_path):
     path = tmp_path / "f.onnx"
     onnx.save(_model(nodes, consts, shape=("N", 3)), str(path))
     x = np.random.default_rng(6).standard_normal((4, 3)).astype(np.float32)
-    np.testing.assert_allclose(conv_onnx.load(path)(Tensor(x)).data, _run(path, x), rtol=1e-6)
+    np.testing.assert_allclose(conv_onnx.load(path)(Tensor(x)).array, _run(path, x), rtol=1e-6)

@@ -122,7 +122,7 @@ def test_onnx_node_case_passes_or_is_refused_by_name(case, tmp_path):
         got = got if isinstance(got, tuple) else (got,)
         assert len(got) == len(outputs), case.name
         for mine, want in zip(got, outputs, strict=True):
-            mine = mine.data if isinstance(mine, Tensor) else np.asarray(mine)
+            mine = mine.array if isinstance(mine, Tensor) else np.asarray(mine)
             assert mine.shape == want.shape, (case.name, mine.shape, want.shape)
             assert mine.dtype == want.dtype, (case.name, mine.dtype, want.dtype)
             rtol, atol = _tolerance(case, want.dtype)

@@ -91,7 +91,7 @@ def test_convprop_to_onnx_runs_the_same_in_onnxruntime(name, build, shape, tmp_p
     onnx.checker.check_model(onnx.load(str(path)), full_check=True)
     assert onnx.load(str(path)).opset_import[0].version == 22
     model.eval()
-    want = model(Tensor(x)).data
+    want = model(Tensor(x)).array
     got = _run(path, x)  # a batch of several from a one-image example: the batch is free
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
     # ONNX -> convprop -> ONNX is stable: the same nodes, attributes and weights
@@ -145,7 +145,7 @@ def test_pytorch_to_onnx_to_convprop_equals_pytorch_and_fine_tunes(name, build, 
         )
     ours = conv_onnx.load(path)
     np.testing.assert_allclose(
-        ours(Tensor(x.numpy())).data, theirs(x).detach().numpy(), rtol=1e-5, atol=1e-5
+        ours(Tensor(x.numpy())).array, theirs(x).detach().numpy(), rtol=1e-5, atol=1e-5
     )
     # and it fine-tunes: gradients reach every parameter, and SGD steps lower a loss
     ours.train()
@@ -236,7 +236,7 @@ def test_truncated_file_and_unexportable_layers(tmp_path):
     whole = nn.Sequential(nn.AvgPool2d(2, divisor_override=3))
     x = np.random.default_rng(1).standard_normal((1, 2, 4, 6)).astype(np.float32)
     path = conv_onnx.export(whole, x, tmp_path / "w.onnx")
-    np.testing.assert_allclose(_run(path, x), whole(Tensor(x)).data, rtol=1e-6)
+    np.testing.assert_allclose(_run(path, x), whole(Tensor(x)).array, rtol=1e-6)
     with pytest.raises(ValueError, match="has uneven windows"):
         conv_onnx.export(
             nn.Sequential(nn.AdaptiveAvgPool2d(3)),
@@ -266,5 +266,5 @@ def test_export_command_writes_a_file_that_evaluates_the_same(tmp_path, capsys):
 
     model, _ = restore(str(ckpt))  # the ONNX model normalises raw 0..16 pixels itself
     raw = np.random.default_rng(2).uniform(0, 16, (5, 1, 8, 8)).astype(np.float32)
-    expected = model(Tensor(CONTRACT.normalise(raw))).data
+    expected = model(Tensor(CONTRACT.normalise(raw))).array
     np.testing.assert_allclose(_run(out, raw), expected, rtol=1e-5, atol=1e-5)

@@ -47,7 +47,7 @@ def _convprop(model, x, tmp_path):
     except ValueError as error:
         assert "'pool0'" in str(error), str(error)
         return error
-    return y.data
+    return y.array
 
 
 def _same(a, b):

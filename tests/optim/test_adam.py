@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from convprop import optim
+from convprop import Tensor, optim
 from convprop.autograd import Parameter
 
 
@@ -32,7 +32,7 @@ def test_float32_groups_and_skipped_steps_follow_pytorch(name):
                 p.grad, t.grad = None, None
                 continue
             g = rng.standard_normal(p.shape).astype(np.float32)
-            p.grad, t.grad = g.copy(), torch.tensor(g)
+            p.grad, t.grad = Tensor(g.copy()), torch.tensor(g)
         opt.step()
         topt.step()
         for p, t in zip(ours, theirs, strict=True):
@@ -46,7 +46,7 @@ def test_hand_worked_first_step_moves_each_element_by_lr_against_its_gradient_si
     p = Parameter(np.array([1.0, 1.0, 1.0]))
     opt = optim.Adam([p], lr=0.1, eps=1e-8)
     g = np.array([3.0, -0.5, 1e-3])
-    p.grad = g
+    p.grad = Tensor(g)
     opt.step()
     np.testing.assert_allclose(p.numpy(), 1.0 - 0.1 * g / (np.abs(g) + 1e-8), rtol=1e-12)
 
@@ -57,7 +57,7 @@ def test_adamw_decays_the_weights_themselves_and_adam_adds_the_decay_to_the_grad
     a, b = Parameter(np.array([2.0])), Parameter(np.array([2.0]))
     adamw = optim.AdamW([a], lr=0.1, weight_decay=0.5)
     adam = optim.Adam([b], lr=0.1, weight_decay=0.5)
-    a.grad, b.grad = np.zeros(1), np.zeros(1)
+    a.grad, b.grad = Tensor(np.zeros(1)), Tensor(np.zeros(1))
     adamw.step()
     adam.step()
     np.testing.assert_allclose(a.numpy(), [2.0 * (1 - 0.1 * 0.5)], rtol=1e-12)

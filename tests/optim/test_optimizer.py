@@ -4,7 +4,7 @@ defaults, zero_grad either way, a state_dict that is a copy, and load_state_dict
 import numpy as np
 import pytest
 
-from convprop import nn, optim
+from convprop import Tensor, nn, optim
 from convprop.autograd import Parameter
 from convprop.optim import Optimizer
 
@@ -28,9 +28,9 @@ def test_zero_grad_sets_to_none_or_zeroes_in_place():
     p = Parameter(np.ones(3))
     opt = optim.SGD([p], lr=0.1)
     grad = np.full(3, 2.0)
-    p.grad = grad
+    p.grad = Tensor(grad)
     opt.zero_grad(set_to_none=False)
-    assert p.grad is grad and not grad.any()  # the same array, zeroed
+    assert p.grad.array is grad and not grad.any()  # the same array, zeroed
     opt.zero_grad()
     assert p.grad is None
     opt.zero_grad(set_to_none=False)  # nothing to zero: no error, still None
@@ -40,7 +40,7 @@ def test_zero_grad_sets_to_none_or_zeroes_in_place():
 def test_the_state_dict_is_a_copy_the_optimizer_keeps_no_hold_on():
     p = Parameter(np.ones(2))
     opt = optim.SGD([p], lr=0.1, momentum=0.9)
-    p.grad = np.ones(2)
+    p.grad = Tensor(np.ones(2))
     opt.step()
     saved = opt.state_dict()
     before = saved["state"][0]["momentum_buffer"].copy()
@@ -53,7 +53,7 @@ def test_state_keys_may_come_back_as_strings():
     # a checkpoint format that writes keys as text: "0" is parameter 0
     p = Parameter(np.ones(2))
     opt = optim.SGD([p], lr=0.1, momentum=0.9)
-    p.grad = np.ones(2)
+    p.grad = Tensor(np.ones(2))
     opt.step()
     saved = opt.state_dict()
     saved["state"] = {str(k): v for k, v in saved["state"].items()}
@@ -83,6 +83,6 @@ def test_loading_restores_the_saved_hyper_parameters():
 def test_the_base_class_has_no_update_rule():
     p = Parameter(np.ones(1))
     opt = Optimizer([p], dict(lr=0.1))
-    p.grad = np.ones(1)
+    p.grad = Tensor(np.ones(1))
     with pytest.raises(NotImplementedError):
         opt.step()

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from convprop import optim
+from convprop import Tensor, optim
 from convprop.nn import Parameter
 
 CONFIGS = [
@@ -34,7 +34,7 @@ def _run(name, config, steps, start=None, split=None):
             opt = getattr(optim, name)(ours, **config)
             opt.load_state_dict(saved)
         for p, t, g in zip(ours, theirs, step_grads, strict=True):
-            p.grad = g.copy()
+            p.grad = Tensor(g.copy())
             t.grad = torch.tensor(g)
         opt.step()
         topt.step()
@@ -65,7 +65,7 @@ def test_state_dict_round_trip_continues_the_same_run(name, config):
 def test_zero_grad_and_skipping_parameters_without_grad():
     p, q = Parameter(np.ones(2)), Parameter(np.ones(2))
     opt = optim.SGD([p, q], lr=1.0)
-    p.grad = np.ones(2)
+    p.grad = Tensor(np.ones(2))
     opt.step()
     np.testing.assert_array_equal(p.numpy(), [0.0, 0.0])
     np.testing.assert_array_equal(q.numpy(), [1.0, 1.0])
@@ -76,7 +76,7 @@ def test_zero_grad_and_skipping_parameters_without_grad():
 def test_parameter_groups_take_their_own_lr():
     p, q = Parameter(np.ones(1)), Parameter(np.ones(1))
     opt = optim.SGD([{"params": [p]}, {"params": [q], "lr": 0.5}], lr=0.1)
-    p.grad, q.grad = np.ones(1), np.ones(1)
+    p.grad, q.grad = Tensor(np.ones(1)), Tensor(np.ones(1))
     opt.step()
     np.testing.assert_allclose([p.numpy()[0], q.numpy()[0]], [0.9, 0.5])
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from convprop import optim
+from convprop import Tensor, optim
 from convprop.autograd import Parameter
 
 CONFIGS = [
@@ -24,7 +24,7 @@ def test_float32_parameters_stay_float32_and_follow_pytorch(config):
     opt, topt = optim.SGD([ours], **config), torch.optim.SGD([theirs], **config)
     for _ in range(8):
         g = rng.standard_normal(start.shape).astype(np.float32)
-        ours.grad, theirs.grad = g.copy(), torch.tensor(g)
+        ours.grad, theirs.grad = Tensor(g.copy()), torch.tensor(g)
         opt.step()
         topt.step()
         assert ours.dtype == np.float32
@@ -34,7 +34,7 @@ def test_float32_parameters_stay_float32_and_follow_pytorch(config):
 def _steps(opt, p, grads):
     values = []
     for g in grads:
-        p.grad = np.array([g])
+        p.grad = Tensor(np.full(p.shape, g))
         opt.step()
         values.append(float(p.numpy()[0]))
     return values

@@ -4,7 +4,7 @@ sits) and the recorder's per-step loss and per-layer gradient norms."""
 import numpy as np
 import pytest
 
-from convprop import nn
+from convprop import Tensor, nn
 from convprop.report.record import TrainingRecorder, layer_names, readable
 
 
@@ -53,8 +53,8 @@ def test_each_step_records_the_loss_and_every_layers_gradient_norm():
     rng = np.random.default_rng(0)
     grads = {}
     for name, p in model.named_parameters():
-        p.grad = rng.standard_normal(p.shape).astype(p.dtype)
-        grads[name] = p.grad.astype(np.float64)
+        p.grad = Tensor(rng.standard_normal(p.shape).astype(p.dtype))
+        grads[name] = p.grad.array.astype(np.float64)
     model[5].bias.grad = None  # a parameter without a gradient adds nothing
     recorder(model, 2.5)
     recorder(model, 1.0)
@@ -73,8 +73,8 @@ def test_each_step_records_the_loss_and_every_layers_gradient_norm():
 def test_norms_are_summed_in_float64_so_large_float32_gradients_do_not_overflow():
     layer = nn.Linear(2, 2)
     recorder = TrainingRecorder(layer)
-    layer.weight.grad = np.full((2, 2), 1e20, dtype=np.float32)  # 1e40 overflows float32
-    layer.bias.grad = np.zeros(2, dtype=np.float32)
+    layer.weight.grad = Tensor(np.full((2, 2), 1e20, dtype=np.float32))  # 1e40 overflows float32
+    layer.bias.grad = Tensor(np.zeros(2, dtype=np.float32))
     recorder(layer, 0.0)
     np.testing.assert_allclose(recorder.grad_norms["fc1"], [2e20], rtol=1e-6)
 

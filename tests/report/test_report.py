@@ -118,7 +118,7 @@ def test_recorder_norms_are_each_layers_gradient_norm():
     F.cross_entropy(model(Tensor(x[:32])), Tensor(y[:32])).backward()
     recorder(model, 1.5)
     conv = model[0]
-    want = np.sqrt(np.sum(conv.weight.grad**2) + np.sum(conv.bias.grad**2))
+    want = np.sqrt(np.sum(conv.weight.grad.array**2) + np.sum(conv.bias.grad.array**2))
     assert recorder.losses == [1.5]
     layers = ["conv1 (0)", "conv2 (3)", "fc1 (7)", "fc2 (9)", "fc3 (11)"]
     assert list(recorder.grad_norms) == layers

@@ -51,7 +51,7 @@ def _train(build, shape: tuple[int, ...], threads: int, kind: type) -> list[byte
         opt.zero_grad()
         F.cross_entropy(model(Tensor(x)), Tensor(labels)).backward()
         opt.step()
-    return [p.data.tobytes() for p in model.parameters()]
+    return [p.array.tobytes() for p in model.parameters()]
 
 
 CASES = [

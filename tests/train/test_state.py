@@ -5,7 +5,7 @@ process-count check; restore() of a checkpoint's model for predict and export.""
 import numpy as np
 import pytest
 
-from convprop import nn, optim, rng
+from convprop import Tensor, nn, optim, rng
 from convprop.data import DataLoader, TensorDataset
 from convprop.train import Progress, Resumed, build_model, restore
 from convprop.train.state import save
@@ -32,7 +32,7 @@ def _run(seed=0):
 
 def _step(model, opt):
     for p in model.parameters():
-        p.grad = np.ones(p.shape, dtype=p.dtype)
+        p.grad = Tensor(np.ones(p.shape, dtype=p.dtype))
     opt.step()
 
 

@@ -38,7 +38,7 @@ class Function:
         inputs = tuple(t if isinstance(t, Tensor) else Tensor(t) for t in inputs)  # arrays too
         fn = cls() if _fn is None else _fn
         fn.needs_input_grad = tuple(t.requires_grad for t in inputs)
-        out = Tensor(fn.forward(*(t.data for t in inputs), **params))
+        out = Tensor(fn.forward(*(t.array for t in inputs), **params))
         if is_grad_enabled() and any(fn.needs_input_grad):
             out.requires_grad = True
             out._ctx = fn

@@ -58,28 +58,87 @@ class Tensor:
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
         if isinstance(data, Tensor):
-            data = data.data
-        self.data: np.ndarray = _as_array(data, dtype)
-        if requires_grad and self.data.dtype.kind != "f":
+            data = data.array
+        self.array: np.ndarray = _as_array(data, dtype)
+        if requires_grad and self.array.dtype.kind != "f":
             raise ValueError(
-                f"Tensor: only floating tensors can require gradients, got {self.data.dtype}"
+                f"Tensor: only floating tensors can require gradients, got {self.array.dtype}"
             )
         self.requires_grad = bool(requires_grad)
-        self.grad: np.ndarray | None = None
+        self._grad: Tensor | None = None
         self._ctx: Function | None = None
+
+    @classmethod
+    def _sharing(cls, array: np.ndarray) -> Tensor:
+        """A Tensor over `array` itself (no copy, no conversion), outside any graph."""
+        t = Tensor.__new__(Tensor)
+        t.array, t.requires_grad, t._grad, t._ctx = array, False, None, None
+        return t
+
+    # --- storage, as PyTorch's .data and .grad -----------------------------------------
+    @property
+    def data(self) -> Tensor:
+        """This tensor's values as a Tensor outside the graph, sharing its storage (writes
+        through it change this tensor and are not recorded), as PyTorch's .data."""
+        return Tensor._sharing(self.array)
+
+    @data.setter
+    def data(self, value: Tensor) -> None:
+        if not isinstance(value, Tensor):
+            raise TypeError(
+                f"Tensor.data: assigned data must be a Tensor, got {type(value).__name__}"
+            )
+        self.array = value.array
+
+    @property
+    def grad(self) -> Tensor | None:
+        """The accumulated gradient (a Tensor, updated in place by later backward calls), or
+        None before the first."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(
+                    "Tensor.grad: assigned grad expected to be a Tensor or None but got grad "
+                    f"of type {type(value).__name__}"
+                )
+            if value.shape != self.shape or value.dtype != self.dtype:
+                raise ValueError(
+                    f"Tensor.grad: assigned grad must match the tensor's shape and dtype: "
+                    f"{tuple(value.shape)} {value.dtype} for {tuple(self.shape)} {self.dtype}"
+                )
+        self._grad = value
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        """np.asarray(t): the values (no copy unless asked), as PyTorch's CPU tensors."""
+        if copy:
+            return np.array(self.array, dtype=dtype, copy=True)
+        return self.array if dtype is None else self.array.astype(dtype, copy=False)
+
+    def __bool__(self) -> bool:
+        if self.array.size != 1:
+            raise ValueError(
+                f"Boolean value of Tensor with more than one value is ambiguous "
+                f"(shape {tuple(self.shape)})"
+            )
+        return bool(self.array.item())
+
+    __hash__ = object.__hash__  # identity, as PyTorch: == returns a Tensor, not a bool
 
     # --- inspection -------------------------------------------------------------------
     @property
     def shape(self) -> tuple[int, ...]:
-        return self.data.shape
+        return self.array.shape
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self.array.dtype
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self.array.ndim
 
     @property
     def is_leaf(self) -> bool:
@@ -89,23 +148,23 @@ class Tensor:
         return self.shape if dim is None else self.shape[dim]
 
     def numel(self) -> int:
-        return int(self.data.size)
+        return int(self.array.size)
 
     def numpy(self) -> np.ndarray:
-        return self.data
+        return self.array
 
     def item(self) -> float | int:
-        return self.data.item()
+        return self.array.item()
 
     def detach(self) -> Tensor:
-        return Tensor(self.data)
+        return Tensor(self.array)
 
     def __len__(self) -> int:
-        return len(self.data)
+        return len(self.array)
 
     def __repr__(self) -> str:
         grad = ", requires_grad=True" if self.requires_grad else ""
-        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        body = np.array2string(self.array, separator=", ", prefix="tensor(")
         return f"tensor({body}{grad})"
 
     # --- operations (each a Function in ops.py) ------------------------------------
@@ -149,7 +208,7 @@ class Tensor:
 
     def __getitem__(self, index: Any) -> Tensor:
         if isinstance(index, Tensor):
-            index = index.data
+            index = index.array
         return ops.GetItem.apply(self, index=index)
 
     def exp(self) -> Tensor:
@@ -163,7 +222,7 @@ class Tensor:
 
     def mean(self, dim: ops.Axis = None, keepdim: bool = False) -> Tensor:
         axes = _axes(dim)
-        count = self.data.size if axes is None else int(np.prod([self.shape[a] for a in axes]))
+        count = self.array.size if axes is None else int(np.prod([self.shape[a] for a in axes]))
         return self.sum(dim, keepdim) / count
 
     def max(self, dim: int | None = None, keepdim: bool = False) -> Any:
@@ -172,7 +231,7 @@ class Tensor:
         if dim is None:
             return ops.Max.apply(self, axis=None, keepdims=False, split_ties=True)
         values = ops.Max.apply(self, axis=(dim,), keepdims=keepdim, split_ties=False)
-        indices = self.data.argmax(axis=dim)
+        indices = self.array.argmax(axis=dim)
         return MaxResult(values, Tensor(np.expand_dims(indices, dim) if keepdim else indices))
 
     def amax(self, dim: ops.Axis = None, keepdim: bool = False) -> Tensor:
@@ -181,8 +240,8 @@ class Tensor:
 
     def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
         if dim is None:
-            return Tensor(np.asarray(self.data.argmax()))
-        indices = self.data.argmax(axis=dim)
+            return Tensor(np.asarray(self.array.argmax()))
+        indices = self.array.argmax(axis=dim)
         return Tensor(np.expand_dims(indices, dim) if keepdim else indices)
 
     def reshape(self, *shape: Any) -> Tensor:
@@ -220,13 +279,13 @@ class Tensor:
         if not self.requires_grad:
             raise ValueError("backward: this tensor does not require grad (no graph to walk)")
         if grad is None:
-            if self.data.size != 1:
+            if self.array.size != 1:
                 raise ValueError(
                     f"backward: grad can be implied only for one element, got shape {self.shape}"
                 )
-            seed = np.ones_like(self.data)
+            seed = np.ones_like(self.array)
         else:
-            seed = np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=self.dtype)
+            seed = np.asarray(grad.array if isinstance(grad, Tensor) else grad, dtype=self.dtype)
             if seed.shape != self.shape:
                 raise ValueError(
                     f"backward: grad has shape {seed.shape} but the tensor {self.shape}"
@@ -236,8 +295,11 @@ class Tensor:
             g = grads.pop(id(node), None)
             if g is None:
                 continue
-            if node._ctx is None:
-                node.grad = g.copy() if node.grad is None else node.grad + g
+            if node._ctx is None:  # a leaf: accumulate into .grad, in place after the first
+                if node._grad is None:
+                    node._grad = Tensor._sharing(np.array(g, dtype=node.dtype))
+                else:
+                    node._grad.array += g
                 continue
             for parent, pg in zip(node._ctx.parents, node._ctx.backward(g), strict=True):
                 if pg is None or not parent.requires_grad:

@@ -25,7 +25,7 @@ class TensorDataset(Dataset):
     """Samples are the i-th rows of arrays that share their first dimension."""
 
     def __init__(self, *arrays: Any) -> None:
-        self.arrays = tuple(np.asarray(a.data if isinstance(a, Tensor) else a) for a in arrays)
+        self.arrays = tuple(np.asarray(a.array if isinstance(a, Tensor) else a) for a in arrays)
         if not self.arrays or len({len(a) for a in self.arrays}) != 1:
             shapes = [a.shape for a in self.arrays]
             raise ValueError(

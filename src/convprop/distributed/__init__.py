@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from .. import _optional
-from ..autograd import Parameter
+from ..autograd import Parameter, Tensor
 from ..nn import Module
 from ..optim import Optimizer
 from .comm import LocalComm, LocalGroup, MPIComm, Single
@@ -152,7 +152,7 @@ def broadcast_parameters(model: Module, root: int = 0, comm: Comm | None = None)
     """Copy root's parameters and buffers (BatchNorm's running statistics too) to every rank,
     in the state_dict's name order."""
     comm = comm or _world
-    arrays = {name: p.data for name, p in model.named_parameters()}
+    arrays = {name: p.array for name, p in model.named_parameters()}
     arrays.update(model.named_buffers())
     for name in sorted(arrays):
         array = arrays[name]
@@ -212,7 +212,7 @@ class DistributedOptimizer(Optimizer):
     def fused_gradients(self) -> np.ndarray:
         """All gradients in name order, one contiguous float64 buffer (absent ones as 0)."""
         parts = [
-            np.zeros(p.data.size) if p.grad is None else np.asarray(p.grad, np.float64).ravel()
+            np.zeros(p.array.size) if p.grad is None else p.grad.array.astype(np.float64).ravel()
             for _, p in self.named
         ]
         return np.concatenate(parts) if parts else np.zeros(0)
@@ -226,8 +226,9 @@ class DistributedOptimizer(Optimizer):
         buffer /= comm.size
         offset = 0
         for _, p in self.named:
-            n = p.data.size
-            p.grad = buffer[offset : offset + n].reshape(p.data.shape).astype(p.data.dtype)
+            n = p.array.size
+            averaged = buffer[offset : offset + n].reshape(p.array.shape)
+            p.grad = Tensor(averaged.astype(p.array.dtype))
             offset += n
 
     def step(self) -> None:

@@ -293,14 +293,15 @@ def _from_autograd(
             for leaf in leaves:
                 leaf.grad = None
             out.backward(grad_y)
+            grads = [None if leaf.grad is None else leaf.grad.array for leaf in leaves]
             return [
-                (leaf.grad if leaf.grad is not None else np.zeros_like(leaf.data)) if f else None
-                for leaf, f in zip(leaves, flags, strict=True)
+                (np.zeros_like(leaf.array) if g is None else g) if f else None
+                for leaf, g, f in zip(leaves, grads, flags, strict=True)
             ]
 
-        return out.data, vjp
+        return out.array, vjp
 
-    arrays = [np.asarray(t.data if isinstance(t, Tensor) else t) for t in tensors]
+    arrays = [np.asarray(t.array if isinstance(t, Tensor) else t) for t in tensors]
     return checked, arrays
 
 

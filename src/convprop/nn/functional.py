@@ -236,7 +236,7 @@ def _reduce(loss: Tensor, reduction: str, op: str) -> Tensor:
 
 def _check_target(op: str, input: Tensor, target: Tensor) -> np.ndarray:
     input = tensor_arg(op, "input", input)
-    labels = np.asarray(target.data if isinstance(target, Tensor) else target)
+    labels = np.asarray(target.array if isinstance(target, Tensor) else target)
     if input.ndim != 2 or labels.shape != (input.shape[0],) or labels.dtype.kind not in "iu":
         raise ValueError(
             f"{op}: expected input (N, C) and integer target (N,), got input {input.shape}, "

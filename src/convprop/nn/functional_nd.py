@@ -259,7 +259,7 @@ def max_unpool(
     """The partial inverse of max pooling: max_unpool{1,2,3}d."""
     op = op_name("max_unpool", dims)
     x, added = _batched(op, input, dims)
-    idx = tensor_arg(op, "indices", indices).data
+    idx = tensor_arg(op, "indices", indices).array
     idx = idx[None] if added else idx
     size = _unpool_size(op, x.shape[2:], kernel_size, stride, padding, output_size)
     y = ops.MaxUnpool.apply(x, Tensor(idx), output_size=size)

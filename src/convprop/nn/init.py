@@ -16,14 +16,14 @@ def fan_in(shape: tuple[int, ...]) -> int:
 
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
-    tensor.data[...] = generator().uniform(a, b, tensor.shape)
+    tensor.array[...] = generator().uniform(a, b, tensor.shape)
     return tensor
 
 
 def kaiming_uniform_(tensor: Tensor, a: float = 0.0) -> Tensor:
     """U(-bound, bound), bound = gain * sqrt(3 / fan_in), gain = sqrt(2 / (1 + a^2)). A
     zero-element tensor (Linear(0, n)'s weight) is left as it is, as PyTorch does."""
-    if tensor.data.size == 0:
+    if tensor.array.size == 0:
         return tensor
     bound = math.sqrt(2.0 / (1 + a * a)) * math.sqrt(3.0 / fan_in(tensor.shape))
     return uniform_(tensor, -bound, bound)
@@ -39,10 +39,10 @@ def default_layer_init_(weight: Tensor, bias: Tensor | None) -> None:
 
 
 def zeros_(tensor: Tensor) -> Tensor:
-    tensor.data[...] = 0
+    tensor.array[...] = 0
     return tensor
 
 
 def ones_(tensor: Tensor) -> Tensor:
-    tensor.data[...] = 1
+    tensor.array[...] = 1
     return tensor

@@ -97,7 +97,7 @@ class Module:
             dot = f"{prefix}." if prefix else ""
             for name, p in module._parameters.items():
                 if p is not None:
-                    state[dot + name] = p.data.copy()
+                    state[dot + name] = p.array.copy()
             for name, b in module._buffers.items():
                 if b is not None:
                     state[dot + name] = np.array(b, copy=True)
@@ -109,7 +109,7 @@ class Module:
         A missing or unexpected key (with strict) or a shape mismatch raises ValueError
         naming the first offending key and both shapes; nothing is changed then.
         """
-        targets: dict[str, np.ndarray] = {n: p.data for n, p in self.named_parameters()}
+        targets: dict[str, np.ndarray] = {n: p.array for n, p in self.named_parameters()}
         targets.update(self.named_buffers())
         missing = [k for k in targets if k not in state]
         unexpected = [k for k in state if k not in targets]
@@ -120,7 +120,7 @@ class Module:
         for key, target in targets.items():
             if key in state:
                 value = np.asarray(
-                    state[key].data if isinstance(state[key], Tensor) else state[key]
+                    state[key].array if isinstance(state[key], Tensor) else state[key]
                 )
                 if value.shape != target.shape:
                     raise ValueError(
@@ -130,7 +130,7 @@ class Module:
         for key, target in targets.items():
             if key in state:
                 value = state[key]
-                target[...] = np.asarray(value.data if isinstance(value, Tensor) else value)
+                target[...] = np.asarray(value.array if isinstance(value, Tensor) else value)
 
     # --- modes and grads ----------------------------------------------------------------
     def train(self, mode: bool = True) -> Module:
@@ -149,7 +149,7 @@ class Module:
     def to(self, dtype: Any) -> Module:
         """Cast every floating parameter and buffer to dtype (float64 for gradient checks)."""
         for p in self.parameters():
-            p.data = p.data.astype(dtype)
+            p.array = p.array.astype(dtype)
         for module in self.modules():
             for name, b in module._buffers.items():
                 if b is not None and b.dtype.kind == "f":

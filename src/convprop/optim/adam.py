@@ -45,26 +45,26 @@ class Adam(Optimizer):
         lr, (b1, b2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
         if "step" not in state:
             state["step"] = np.array(0)
-            state["exp_avg"] = np.zeros_like(p.data)
-            state["exp_avg_sq"] = np.zeros_like(p.data)
+            state["exp_avg"] = np.zeros_like(p.array)
+            state["exp_avg_sq"] = np.zeros_like(p.array)
         m, v = state["exp_avg"], state["exp_avg_sq"]
-        if fusable(p.data, grad, m, v):
+        if fusable(p.array, grad, m, v):
             state["step"] += 1
-            flat = (a.reshape(-1) for a in (p.data, grad, m, v))
+            flat = (a.reshape(-1) for a in (p.array, grad, m, v))
             step = int(state["step"])
             _fused_adam(*flat, lr, (b1, b2), eps, wd, self.decoupled, step)  # below, one pass
             return
         if wd and self.decoupled:
-            p.data *= 1 - lr * wd
+            p.array *= 1 - lr * wd
         elif wd:
-            grad = grad + wd * p.data
+            grad = grad + wd * p.array
         state["step"] += 1
         t = int(state["step"])
         m += (1 - b1) * (grad - m)  # PyTorch's lerp form of b1 m + (1-b1) g
         v *= b2
         v += (1 - b2) * grad * grad
         denom = np.sqrt(v) / math.sqrt(1 - b2**t) + eps
-        p.data -= (lr / (1 - b1**t) * m / denom).astype(p.dtype, copy=False)
+        p.array -= (lr / (1 - b1**t) * m / denom).astype(p.dtype, copy=False)
 
 
 class AdamW(Adam):

@@ -57,12 +57,12 @@ class Optimizer:
             if set_to_none:
                 p.grad = None
             elif p.grad is not None:
-                p.grad[...] = 0
+                p.grad.array[...] = 0
 
     def step(self) -> None:
         for i, group, p in self._indexed():
             if p.grad is not None:
-                self._update(p, p.grad, self.state.setdefault(i, {}), group)
+                self._update(p, p.grad.array, self.state.setdefault(i, {}), group)
 
     def _update(
         self, p: Any, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]

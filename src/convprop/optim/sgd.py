@@ -48,15 +48,15 @@ class SGD(Optimizer):
         self, p: Any, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]
     ) -> None:
         momentum, buf = group["momentum"], state.get("momentum_buffer")
-        if fusable(p.data, grad, *(() if buf is None else (buf,))):
+        if fusable(p.array, grad, *(() if buf is None else (buf,))):
             first = bool(momentum) and buf is None
             if first:
-                buf = state["momentum_buffer"] = np.empty_like(p.data)
-            flat = (a.reshape(-1) for a in (p.data, grad, p.data if buf is None else buf))
+                buf = state["momentum_buffer"] = np.empty_like(p.array)
+            flat = (a.reshape(-1) for a in (p.array, grad, p.array if buf is None else buf))
             hyper = (group["lr"], momentum, group["dampening"], group["weight_decay"])
             _fused_sgd(*flat, *hyper, group["nesterov"], first)  # the lines below, one pass
             return
-        g = grad + group["weight_decay"] * p.data if group["weight_decay"] else grad
+        g = grad + group["weight_decay"] * p.array if group["weight_decay"] else grad
         if momentum:
             if "momentum_buffer" not in state:
                 state["momentum_buffer"] = np.array(g, copy=True)
@@ -66,4 +66,4 @@ class SGD(Optimizer):
                 buf += (1 - group["dampening"]) * g
             buf = state["momentum_buffer"]
             g = g + momentum * buf if group["nesterov"] else buf
-        p.data -= (group["lr"] * g).astype(p.dtype, copy=False)
+        p.array -= (group["lr"] * g).astype(p.dtype, copy=False)

@@ -50,7 +50,7 @@ def filters(model: Module) -> Any:
     plt = pyplot()
     conv = first_convolution(model)
     assert conv is not None
-    w = conv.weight.data.mean(axis=1)
+    w = conv.weight.array.mean(axis=1)
     cols = min(8, len(w))
     rows = -(-len(w) // cols)
     fig, axes = plt.subplots(rows, cols, figsize=(1.4 * cols, 1.5 * rows), squeeze=False)

@@ -48,6 +48,6 @@ class TrainingRecorder:
         for name, p in model.named_parameters():
             prefix = name.rsplit(".", 1)[0] if "." in name else ""
             if p.grad is not None:
-                squares[prefix] += float(np.sum(np.square(p.grad, dtype=np.float64)))
+                squares[prefix] += float(np.sum(np.square(p.grad.array, dtype=np.float64)))
         for prefix, label in self.layers.items():
             self.grad_norms[label].append(float(np.sqrt(squares[prefix])))

@@ -103,8 +103,8 @@ def test_lp_pool_equals_pytorch_forward_and_autograd_with_zeros_and_negatives(
     got = mine(xc, p, k, s, ceil)
     got.backward(Tensor(gy))
     w, gw = want.detach().numpy(), xt.grad.numpy()
-    assert np.array_equal(np.isnan(got.data), np.isnan(w))  # NaN where PyTorch has NaN
-    np.testing.assert_allclose(got.data, w, rtol=1e-10, atol=1e-12)
+    assert np.array_equal(np.isnan(got.array), np.isnan(w))  # NaN where PyTorch has NaN
+    np.testing.assert_allclose(got.array, w, rtol=1e-10, atol=1e-12)
     assert np.array_equal(np.isnan(xc.grad), np.isnan(gw))
     np.testing.assert_allclose(xc.grad, gw, rtol=1e-9, atol=1e-12)
 

@@ -92,7 +92,7 @@ def _conv(g: Graph, layer: Any, prefix: str, shape: Shape) -> None:
         pads = [0, 0] + [b for b, _ in pairs] + [0, 0] + [a for _, a in pairs]
         g.node("Pad", (g.weight(f"{prefix}.pads", np.array(pads, np.int64)),), mode=mode)
         pairs = ((0, 0),) * dims
-    inputs = [g.weight(f"{prefix}.weight", layer.weight.data)]
+    inputs = [g.weight(f"{prefix}.weight", layer.weight.array)]
     transpose = isinstance(layer, CONV_TRANSPOSE)
     out_pad = (
         as_tuple("export", "output_padding", layer.output_padding, 0, dims) if transpose else ()
@@ -101,7 +101,7 @@ def _conv(g: Graph, layer: Any, prefix: str, shape: Shape) -> None:
         op < s for op, s in zip(out_pad, stride, strict=True)
     )
     if narrow and layer.bias is not None:
-        inputs.append(g.weight(f"{prefix}.bias", layer.bias.data))
+        inputs.append(g.weight(f"{prefix}.bias", layer.bias.array))
     common: dict[str, Any] = dict(
         kernel_shape=list(layer.kernel_size),
         strides=list(stride),
@@ -138,14 +138,14 @@ def _wide_output_padding(
     ends = [max(p - op, 0) for op, p in zip(out_pad, padding, strict=True)]
     common["pads"] = [*padding, *ends]
     if not any(extra):
-        bias = () if layer.bias is None else (g.weight(f"{prefix}.bias", layer.bias.data),)
+        bias = () if layer.bias is None else (g.weight(f"{prefix}.bias", layer.bias.array),)
         g.node("ConvTranspose", (weight, *bias), **common)
         return
     g.node("ConvTranspose", (weight,), **common)
     pads = np.array([0, 0, *([0] * len(extra)), 0, 0, *extra], np.int64)
     g.node("Pad", (g.weight(f"{prefix}.output_padding", pads),))
     if layer.bias is not None:
-        per_channel = layer.bias.data.reshape(-1, *([1] * len(extra)))
+        per_channel = layer.bias.array.reshape(-1, *([1] * len(extra)))
         g.node("Add", (g.weight(f"{prefix}.bias", per_channel),))
 
 
@@ -248,17 +248,17 @@ def _layer(
     g: Graph, layer: nn.Module, prefix: str, shape: tuple[int, ...], out: tuple[int, ...]
 ) -> None:
     if isinstance(layer, nn.Linear):
-        inputs = [g.weight(f"{prefix}.weight", layer.weight.data)]
+        inputs = [g.weight(f"{prefix}.weight", layer.weight.array)]
         if layer.bias is not None:
-            inputs.append(g.weight(f"{prefix}.bias", layer.bias.data))
+            inputs.append(g.weight(f"{prefix}.bias", layer.bias.array))
         g.node("Gemm", tuple(inputs), transB=1)
     elif isinstance(layer, nn.BatchNorm2d):
         mean = layer.running_mean if layer.track_running_stats else None
         if mean is None:
             raise ValueError(f"export: {prefix} BatchNorm2d without running statistics")
         c = layer.num_features
-        scale = layer.weight.data if layer.weight is not None else np.ones(c)
-        bias = layer.bias.data if layer.bias is not None else np.zeros(c)
+        scale = layer.weight.array if layer.weight is not None else np.ones(c)
+        bias = layer.bias.array if layer.bias is not None else np.zeros(c)
         names = [
             g.weight(f"{prefix}.{n}", v)
             for n, v in (
@@ -325,7 +325,7 @@ def export(
     onnx = _onnx()
     if opset < MIN_OPSET:
         raise ValueError(f"export: opset must be at least {MIN_OPSET} (pooling's ceil_mode fix)")
-    x = example_input.data if isinstance(example_input, Tensor) else np.asarray(example_input)
+    x = example_input.array if isinstance(example_input, Tensor) else np.asarray(example_input)
     dtype = np.dtype(x.dtype if x.dtype.kind == "f" else np.float32)
     g = Graph(onnx, dtype)
     h = Tensor(x.astype(dtype))

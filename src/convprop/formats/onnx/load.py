@@ -204,7 +204,7 @@ def _arithmetic(
     if node.op == "Add" and isinstance(last, nn.Linear) and last.bias is None:
         node.only({})
         if b.shape in ((last.out_features,), (1, last.out_features)):
-            last.bias = nn.Parameter(b.reshape(-1).astype(last.weight.data.dtype))
+            last.bias = nn.Parameter(b.reshape(-1).astype(last.weight.array.dtype))
             return None
     layer: nn.Module = elementwise(node, running, shape, rank)
     return layer

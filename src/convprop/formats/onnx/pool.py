@@ -253,7 +253,7 @@ class OnnxPool(Module):
                 return y
             shift = tuple(cb - b for (cb, _), (b, _) in zip(crop, full, strict=True))
             padded = tuple(n + b + a for n, (b, a) in zip(sizes, full, strict=True))
-            flat = self._flat(self._crop_array(where.data, outs), padded, shift, shape)
+            flat = self._flat(self._crop_array(where.array, outs), padded, shift, shape)
             return y, Tensor(flat)
         if self.op == "LpPool":
             y = lp_pool(_pad(x, full, 0.0), self.p, k, s, dilation=d, absolute=True, dims=dims)
