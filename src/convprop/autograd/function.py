@@ -43,6 +43,8 @@ class Function:
             out.requires_grad = True
             out._ctx = fn
             fn.parents = inputs
+            for t in inputs:  # what the graph has read is no longer changed in place
+                t._read = True
         return out
 
     @classmethod

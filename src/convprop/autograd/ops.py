@@ -55,21 +55,36 @@ class Div(Function):
 
 
 class MatMul(Function):
+    """a @ b with NumPy's and PyTorch's rules: a 1-D operand is a row (a) or a column (b)
+    vector, that axis dropped from the result; other leading axes broadcast."""
+
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        if a.ndim < 2 or b.ndim < 2:
+        if a.ndim == 0 or b.ndim == 0:
             raise ValueError(
-                f"matmul: both operands must be at least 2-D, got {a.shape} @ {b.shape}"
+                f"matmul: both operands must be at least 1-D, got {a.shape} @ {b.shape}"
             )
-        if a.shape[-1] != b.shape[-2]:
+        self.shapes = a.shape, b.shape
+        self.a, self.b = (
+            a.reshape(1, -1) if a.ndim == 1 else a,
+            b.reshape(-1, 1) if b.ndim == 1 else b,
+        )
+        if self.a.shape[-1] != self.b.shape[-2]:
             raise ValueError(f"matmul: inner dimensions differ: {a.shape} @ {b.shape}")
-        self.a, self.b = a, b
-        return a @ b
+        y = self.a @ self.b
+        self.y_shape, shape = y.shape, list(y.shape)
+        if b.ndim == 1:
+            shape.pop(-1)  # the column vector's axis
+        if a.ndim == 1:
+            shape.pop(-1 if b.ndim == 1 else -2)  # the row vector's axis
+        return y.reshape(shape)
 
     def backward(self, g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         # d(A@B)/dA = G @ B^T, d(A@B)/dB = A^T @ G (batch axes summed back where broadcast)
+        g = g.reshape(self.y_shape)
         ga = g @ np.swapaxes(self.b, -1, -2)
         gb = np.swapaxes(self.a, -1, -2) @ g
-        return unbroadcast(ga, self.a.shape), unbroadcast(gb, self.b.shape)
+        ga, gb = unbroadcast(ga, self.a.shape), unbroadcast(gb, self.b.shape)
+        return ga.reshape(self.shapes[0]), gb.reshape(self.shapes[1])
 
 
 class Neg(Function):
@@ -170,6 +185,36 @@ class GetItem(Function):
         out = np.zeros(self.shape, dtype=self.dtype)
         np.add.at(out, self.index, g)
         return (out,)
+
+
+class Clamp(Function):
+    def forward(self, a: np.ndarray, *, low: float | None, high: float | None) -> np.ndarray:
+        self.passed = np.ones(a.shape, dtype=bool)
+        if low is not None:
+            self.passed &= a >= low
+        if high is not None:
+            self.passed &= a <= high
+        return np.clip(a, low, high)
+
+    def backward(self, g: np.ndarray) -> tuple[np.ndarray]:
+        # d clamp/da = 1 where low <= a <= high (the bounds included, as PyTorch), else 0
+        return (np.where(self.passed, g, g.dtype.type(0)),)
+
+
+class SetItem(Function):
+    def forward(self, a: np.ndarray, v: np.ndarray, *, index: Any) -> np.ndarray:
+        self.index, self.v_shape = index, v.shape
+        out = a.copy()
+        out[index] = v
+        return out
+
+    def backward(self, g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        # the overwritten elements pass nothing back to a; v receives their gradient
+        ga = g.copy()
+        ga[self.index] = 0
+        gv = np.asarray(g[self.index])
+        gv = gv.reshape((1,) * (len(self.v_shape) - gv.ndim) + gv.shape)  # v had leading 1s
+        return ga, unbroadcast(gv, self.v_shape)
 
 
 def as_tensor(value: Any, like: Tensor) -> Tensor:

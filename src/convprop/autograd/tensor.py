@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
+from . import compare, inplace
+
 if TYPE_CHECKING:
     from .function import Function
 
@@ -67,12 +69,13 @@ class Tensor:
         self.requires_grad = bool(requires_grad)
         self._grad: Tensor | None = None
         self._ctx: Function | None = None
+        self._read = False  # an input of a recorded operation (inplace.py's rule)
 
     @classmethod
     def _sharing(cls, array: np.ndarray) -> Tensor:
         """A Tensor over `array` itself (no copy, no conversion), outside any graph."""
         t = Tensor.__new__(Tensor)
-        t.array, t.requires_grad, t._grad, t._ctx = array, False, None, None
+        t.array, t.requires_grad, t._grad, t._ctx, t._read = array, False, None, None, False
         return t
 
     # --- storage, as PyTorch's .data and .grad -----------------------------------------
@@ -166,6 +169,17 @@ class Tensor:
         grad = ", requires_grad=True" if self.requires_grad else ""
         body = np.array2string(self.array, separator=", ", prefix="tensor(")
         return f"tensor({body}{grad})"
+
+    # --- comparisons (compare.py) and in-place operations (inplace.py) ----------------
+    __eq__ = compare.equal_operator
+    __ne__ = compare.not_equal_operator
+    __lt__, __le__, __gt__, __ge__ = compare.lt, compare.le, compare.gt, compare.ge
+    eq, ne, lt, le, gt, ge = compare.eq, compare.ne, compare.lt, compare.le, compare.gt, compare.ge
+    __iadd__, __isub__ = inplace.iadd, inplace.isub
+    __imul__, __itruediv__ = inplace.imul, inplace.itruediv
+    add_, sub_, mul_, div_ = inplace.add_, inplace.sub_, inplace.mul_, inplace.div_
+    clamp_, fill_, zero_, copy_ = inplace.clamp_, inplace.fill_, inplace.zero_, inplace.copy_
+    __setitem__, requires_grad_ = inplace.setitem, inplace.requires_grad_
 
     # --- operations (each a Function in ops.py) ------------------------------------
     def __add__(self, other: Any) -> Tensor:
