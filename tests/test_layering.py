@@ -46,6 +46,11 @@ MODULES = {
     "rng": "base",
     "_threads": "base",
     "_optional": "base",
+    "devices": "base",  # device names and dtypes (PyTorch's): nothing of ours imported
+    "dtypes": "base",
+    "cuda": "base",
+    "accelerator": "base",
+    "backends": "base",
     "shapes": "shapes",
     "arguments": "shapes",
     "models": "models",

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .methods import named
+
 if TYPE_CHECKING:
     from .tensor import Tensor
 
@@ -25,12 +27,8 @@ def _compare(op: str, ufunc: Callable[..., Any], a: Tensor, other: Any) -> Tenso
 
 
 def _method(op: str, ufunc: Callable[..., Any]) -> Callable[[Tensor, Any], Tensor]:
-    def method(self: Tensor, other: Any) -> Tensor:
-        return _compare(op, ufunc, self, other)
-
-    method.__name__ = method.__qualname__ = op
-    method.__doc__ = f"Tensor.{op}(other): a bool Tensor, element by element, as PyTorch's."
-    return method
+    doc = f"Tensor.{op}(other): a bool Tensor, element by element, as PyTorch's."
+    return named(op, doc, lambda self, other: _compare(op, ufunc, self, other))
 
 
 eq, ne = _method("eq", np.equal), _method("ne", np.not_equal)

@@ -217,6 +217,16 @@ class SetItem(Function):
         return ga, unbroadcast(gv, self.v_shape)
 
 
+class Cast(Function):
+    def forward(self, a: np.ndarray, *, dtype: np.dtype) -> np.ndarray:
+        self.dtype = a.dtype
+        return a.astype(dtype)
+
+    def backward(self, g: np.ndarray) -> tuple[np.ndarray]:
+        # the identity, the gradient cast back to the input's dtype
+        return (g.astype(self.dtype),)
+
+
 def as_tensor(value: Any, like: Tensor) -> Tensor:
     """A constant operand: Python scalars take the other operand's dtype (as in PyTorch)."""
     if isinstance(value, Tensor):

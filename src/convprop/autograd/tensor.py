@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
-from . import compare, inplace
+from . import compare, convert, inplace
 
 if TYPE_CHECKING:
     from .function import Function
@@ -156,9 +156,6 @@ class Tensor:
     def numpy(self) -> np.ndarray:
         return self.array
 
-    def item(self) -> float | int:
-        return self.array.item()
-
     def detach(self) -> Tensor:
         return Tensor(self.array)
 
@@ -180,6 +177,20 @@ class Tensor:
     add_, sub_, mul_, div_ = inplace.add_, inplace.sub_, inplace.mul_, inplace.div_
     clamp_, fill_, zero_, copy_ = inplace.clamp_, inplace.fill_, inplace.zero_, inplace.copy_
     __setitem__, requires_grad_ = inplace.setitem, inplace.requires_grad_
+
+    # --- devices, dtypes and Python numbers (convert.py) ---------------------------------
+    to, cpu, cuda, double, half, long = (
+        convert.to,
+        convert.cpu,
+        convert.cuda,
+        convert.double,
+        convert.half,
+        convert.long,
+    )
+    device = property(convert.device)
+    is_cuda = False
+    item, tolist = convert.item, convert.tolist
+    __float__, __int__, __index__ = convert.to_float, convert.to_int, convert.index
 
     # --- operations (each a Function in ops.py) ------------------------------------
     def __add__(self, other: Any) -> Tensor:
@@ -354,5 +365,15 @@ def _topological(root: Tensor) -> Iterator[Tensor]:
             )
     return iter(order)
 
+
+# Methods named after Python's float, int, bool and type: set after the class body, where
+# those names would shadow the builtins in every annotation
+for _name, _method in [
+    ("float", convert.float_),
+    ("int", convert.int_),
+    ("bool", convert.bool_),
+    ("type", convert.type_),
+]:
+    setattr(Tensor, _name, _method)
 
 from . import ops  # noqa: E402  (ops builds on Tensor; Tensor's operators call ops)

@@ -11,6 +11,7 @@ import numpy as np
 
 from ..autograd import Parameter as Parameter
 from ..autograd import Tensor
+from ..autograd.convert import to_arguments
 
 
 class Module:
@@ -146,15 +147,29 @@ class Module:
         for p in self.parameters():
             p.grad = None
 
-    def to(self, dtype: Any) -> Module:
-        """Cast every floating parameter and buffer to dtype (float64 for gradient checks)."""
+    def to(self, *args: Any, **kwargs: Any) -> Module:
+        """to(dtype), to(device), to(device, dtype), to(tensor) and the keywords device, dtype
+        and non_blocking, as torch.nn.Module.to: every floating parameter and buffer cast to
+        a floating dtype, in place (float64 for gradient checks); only the CPU as device."""
+        dtype, _ = to_arguments("Module.to", args, kwargs)
+        if dtype is None:
+            return self  # only a device: the CPU, where everything already is
+        if dtype.kind != "f":
+            raise ValueError(f"Module.to: only floating dtypes are accepted, got {dtype}")
         for p in self.parameters():
-            p.array = p.array.astype(dtype)
+            if p.dtype.kind == "f":
+                p.array = p.array.astype(dtype)
         for module in self.modules():
             for name, b in module._buffers.items():
                 if b is not None and b.dtype.kind == "f":
                     module._buffers[name] = b.astype(dtype)
         return self
+
+    def cpu(self) -> Module:
+        return self
+
+    def cuda(self, device: Any = None) -> Module:
+        return self.to("cuda")  # refused: convprop computes on the CPU
 
     def double(self) -> Module:
         return self.to(np.float64)
