@@ -20,7 +20,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("package",),  # convprop/__init__.py: the public re-exports
     ("explain", "report", "train"),
     ("models", "formats", "distributed", "saliency"),
-    ("nn", "optim", "data", "gradcheck"),
+    ("nn", "optim", "data", "utils", "gradcheck"),
     ("functions",),  # the differentiable CNN ops: validate once, keep the plan for backward
     ("autograd",),  # the engine: Tensor, Function, Parameter, element-wise ops
     ("kernels",),  # pure functions on arrays: no Tensor, no state

@@ -10,7 +10,7 @@ from .autograd import Tensor, no_grad
 from .devices import device
 from .formats.safetensors import load_safetensors
 from .gradcheck import GradcheckError, GradcheckKinkWarning, GradcheckResult, gradcheck
-from .rng import manual_seed
+from .rng import Generator, manual_seed
 from .shapes import output_size
 
 __version__ = "0.1.0"
@@ -63,6 +63,7 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = [
+    "Generator",
     "GradcheckError",
     "GradcheckKinkWarning",
     "GradcheckResult",
