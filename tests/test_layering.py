@@ -20,7 +20,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("package",),  # convprop/__init__.py: the public re-exports
     ("explain", "report", "train"),
     ("models", "formats", "distributed", "saliency"),
-    ("nn", "optim", "data", "utils", "gradcheck"),
+    ("nn", "optim", "data", "utils", "gradcheck", "tensors"),
     ("functions",),  # the differentiable CNN ops: validate once, keep the plan for backward
     ("autograd",),  # the engine: Tensor, Function, Parameter, element-wise ops
     ("kernels",),  # pure functions on arrays: no Tensor, no state
@@ -54,6 +54,8 @@ MODULES = {
     "shapes": "shapes",
     "arguments": "shapes",
     "models": "models",
+    "creation": "tensors",  # torch.zeros, torch.cat, ...: made from autograd's Tensor
+    "tensor_ops": "tensors",
     "onnx": "formats",  # convprop.onnx: the public names of formats/onnx
     "saliency": "saliency",
     "__main__": "cli",

@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 
 from ..arguments import ArgumentTypeError
-from .tensor import Tensor, is_grad_enabled
+from .grad_mode import is_grad_enabled
+from .tensor import Tensor
 
 
 class Function:

@@ -43,7 +43,8 @@ def _in_place(
     """Write `write(array, other's value)` into t's storage or, inside the graph, make t
     `record(t's old self, other)`; t returned."""
     from . import ops
-    from .tensor import Tensor, is_grad_enabled
+    from .grad_mode import is_grad_enabled
+    from .tensor import Tensor
 
     other_grad = isinstance(other, Tensor) and other.requires_grad
     if not is_grad_enabled() or not (t.requires_grad or other_grad):

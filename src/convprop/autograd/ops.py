@@ -123,6 +123,28 @@ class Log(Function):
         return (g / self.a,)
 
 
+class Sigmoid(Function):
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        # 1/(1+e^-x) for x >= 0 and e^x/(1+e^x) below: no overflow either way
+        e = np.exp(-np.abs(x))
+        self.y = np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+        return self.y
+
+    def backward(self, g: np.ndarray) -> tuple[np.ndarray]:
+        # d sigmoid/dx = y (1 - y)
+        return (g * self.y * (1 - self.y),)
+
+
+class Tanh(Function):
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.y = np.tanh(x)
+        return self.y
+
+    def backward(self, g: np.ndarray) -> tuple[np.ndarray]:
+        # d tanh/dx = 1 - y^2
+        return (g * (1 - self.y * self.y),)
+
+
 class Sum(Function):
     def forward(self, a: np.ndarray, *, axis: Axis, keepdims: bool) -> np.ndarray:
         self.shape, self.axis, self.keepdims = a.shape, axis, keepdims

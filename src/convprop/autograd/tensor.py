@@ -8,35 +8,15 @@ gradient accumulate it in ``.grad`` with ``+=``, as PyTorch does.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
-from . import compare, convert, inplace
+from . import compare, convert, inplace, reductions
 
 if TYPE_CHECKING:
     from .function import Function
-
-_GRAD_ENABLED = True
-
-
-class no_grad(contextlib.ContextDecorator):  # PyTorch's name
-    """Within this context (or a function it decorates) operations record no graph."""
-
-    def __enter__(self) -> None:
-        global _GRAD_ENABLED
-        self._previous = _GRAD_ENABLED
-        _GRAD_ENABLED = False
-
-    def __exit__(self, *exc: object) -> None:
-        global _GRAD_ENABLED
-        _GRAD_ENABLED = self._previous
-
-
-def is_grad_enabled() -> bool:
-    return _GRAD_ENABLED
 
 
 def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
@@ -366,13 +346,15 @@ def _topological(root: Tensor) -> Iterator[Tensor]:
     return iter(order)
 
 
-# Methods named after Python's float, int, bool and type: set after the class body, where
-# those names would shadow the builtins in every annotation
+# Methods named after Python's float, int, bool, type and min: set after the class body,
+# where those names would shadow the builtins in every annotation; and reductions.py's
 for _name, _method in [
     ("float", convert.float_),
     ("int", convert.int_),
     ("bool", convert.bool_),
     ("type", convert.type_),
+    ("min", reductions.min_),
+    *((name, getattr(reductions, name)) for name in reductions.METHODS),
 ]:
     setattr(Tensor, _name, _method)
 

@@ -6,7 +6,8 @@ with what the backward needs (the geometry, the chosen algorithm, the switches, 
 divisors), and its backward calls the unchecked primitives with them.
 """
 
-from .activation import LeakyReLU, LogSoftmax, ReLU, Sigmoid, Tanh
+from ..autograd.ops import Sigmoid, Tanh
+from .activation import LeakyReLU, LogSoftmax, ReLU
 from .conv import Conv, ConvTranspose
 from .norm import BatchNorm
 from .pad import PAD_MODES, Pad
