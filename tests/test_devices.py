@@ -166,3 +166,10 @@ def test_import_convprop_reaches_the_submodules_lazily():
     assert done.stdout == "ok\n", done.stderr
     with pytest.raises(AttributeError, match="no attribute 'nonexistent'"):
         _ = convprop.nonexistent
+
+
+def test_module_to_converts_gradients_with_their_parameters():
+    m = nn.Linear(2, 1)
+    m(Tensor(np.ones((1, 2), np.float32))).sum().backward()
+    m.double()
+    assert m.weight.dtype == m.weight.grad.dtype == np.float64

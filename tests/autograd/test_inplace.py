@@ -135,3 +135,78 @@ def test_requires_grad_is_pytorchs():
         y.requires_grad_(False)
     with pytest.raises(ValueError, match="only floating tensors"):
         Tensor(np.array([1, 2])).requires_grad_()
+
+
+def test_a_saved_tensor_changed_in_place_is_refused_at_backward_as_pytorch():
+    """Outside the graph the write goes to the storage; the graph noted its version."""
+    for change in ("input", "leaf under no_grad", "output under no_grad"):
+        for lib in ("ours", "torch"):
+            make = Tensor if lib == "ours" else torch.tensor
+            w = make(np.array([1.0, 2.0]), requires_grad=True)
+            x = make(np.array([3.0, 4.0]))
+            if change == "input":
+                y = (w * x).sum()
+                x += 10
+            elif change == "leaf under no_grad":
+                y = (w * w).sum()
+                with no_grad() if lib == "ours" else torch.no_grad():
+                    w -= 1
+            else:
+                h = w.exp()
+                y = h.sum()
+                with no_grad() if lib == "ours" else torch.no_grad():
+                    h += 1
+            error = ValueError if lib == "ours" else RuntimeError
+            with pytest.raises(error, match="modified by an inplace operation"):
+                y.backward()
+
+
+def test_h_plus_equals_h_uses_the_value_before_the_change():
+    grads = []
+    for make in (Tensor, torch.tensor):
+        w = make(np.array([1.0, 2.0]), requires_grad=True)
+        h = w * 1
+        h += h
+        h.sum().backward()
+        grads.append(np.asarray(w.grad))
+    np.testing.assert_array_equal(grads[0], grads[1])
+
+
+def test_what_the_graph_path_cannot_record_is_refused():
+    w = Tensor(np.ones(3), requires_grad=True)
+    h = w * 1
+    with pytest.raises(ValueError, match=r"doesn't match the broadcast shape"):
+        h += Tensor(np.ones((2, 3)))
+    counts = Tensor(np.array([1, 2]))
+    with pytest.raises(ValueError, match="only floating tensors"):
+        counts += Tensor(np.array([0.5, 0.5]), requires_grad=True)
+    v = (w * 1).reshape(3, 1)  # a view of the product's memory
+    with pytest.raises(ValueError, match="is a view of another tensor's memory"):
+        v *= 3
+
+
+def test_fill_inside_the_graph_passes_no_nan_from_the_old_values():
+    results = []
+    for make in (Tensor, torch.tensor):
+        w = make(np.array([0.0, 1.0]), requires_grad=True)
+        with np.errstate(divide="ignore"):
+            h = w.log()  # -inf at 0
+        h.fill_(2.0)
+        with np.errstate(invalid="ignore"):  # log's backward: 0 / 0 at w = 0, as PyTorch's NaN
+            h.sum().backward()
+        results.append((np.asarray(h.detach()), np.asarray(w.grad)))
+    np.testing.assert_array_equal(results[0][0], results[1][0])
+    np.testing.assert_array_equal(results[0][1], results[1][1])
+
+
+def test_tensor_indices_inside_tuples_keep_their_axis():
+    a = np.arange(6.0).reshape(3, 2)
+    ours = Tensor(a)[Tensor(np.array([1])), :]
+    assert ours.shape == tuple(torch.tensor(a)[torch.tensor([1]), :].shape) == (1, 2)
+
+
+def test_numpy_refuses_a_tensor_that_requires_grad():
+    w = Tensor(np.ones(2), requires_grad=True)
+    with pytest.raises(ValueError, match=r"Use tensor\.detach\(\)\.numpy\(\) instead"):
+        np.exp(w)
+    assert np.asarray(w.detach()).shape == (2,)

@@ -147,6 +147,17 @@ def test_pytorchs_refusals():
         cud.DataLoader(data, num_workers=2, worker_init_fn=print)
     with pytest.raises(ValueError, match="Size mismatch between tensors"):
         cud.TensorDataset(Tensor(np.ones(3)), Tensor(np.ones(4)))
+    with pytest.raises(ValueError, match="mutually exclusive with drop_last"):
+        cud.DataLoader(data, batch_size=None, drop_last=True)
+    with pytest.raises(ValueError, match="need num_workers > 0"):
+        cud.DataLoader(data, persistent_workers=True)
+    with pytest.raises(ValueError, match="timeout option should be non-negative"):
+        cud.DataLoader(data, timeout=-1)
+    with pytest.raises(ValueError, match="Fraction at index 0 is not between 0 and 1"):
+        cud.random_split(data, [1.5, -0.5])
+    with pytest.raises(ValueError, match="replacement should be a boolean value"):
+        cud.RandomSampler(data, replacement="no")
+    assert len(cud.DataLoader(data, worker_init_fn=print)) == 10  # never called without workers
 
 
 def test_reachable_as_pytorchs_module_path():

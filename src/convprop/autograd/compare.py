@@ -17,7 +17,9 @@ if TYPE_CHECKING:
 
 
 def _compare(op: str, ufunc: Callable[..., Any], a: Tensor, other: Any) -> Tensor:
-    b = other.array if hasattr(other, "requires_grad") else other
+    from .tensor import Tensor
+
+    b = other.array if isinstance(other, Tensor) else other
     try:
         result = ufunc(a.array, b)
     except (TypeError, ValueError) as e:  # shapes that do not broadcast, strings

@@ -15,12 +15,14 @@ from typing import Any
 import numpy as np
 
 from ..arguments import ArgumentTypeError
+from . import versions
 from .grad_mode import is_grad_enabled
 from .tensor import Tensor
 
 
 class Function:
     parents: tuple[Tensor, ...] = ()
+    versions: tuple[int, ...] = ()  # of the output's and the inputs' memory, when recorded
     needs_input_grad: tuple[bool, ...] = ()  # per input: does backward need to compute it?
     # forward(*arrays, **params) -> array and backward(grad) -> one gradient per input;
     # declared as attributes so each subclass names its own arguments
@@ -46,6 +48,8 @@ class Function:
             fn.parents = inputs
             for t in inputs:  # what the graph has read is no longer changed in place
                 t._read = True
+            if versions._counters:  # some in-place write happened: note what backward needs
+                fn.versions = tuple(versions.version(t.array) for t in (out, *inputs))
         return out
 
     @classmethod

@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from . import versions
+
 if TYPE_CHECKING:
     from .tensor import Tensor
 
@@ -30,7 +32,9 @@ LEAF_ERROR = "a leaf Variable that requires grad is being used in an in-place op
 
 
 def _value(other: Any) -> Any:
-    return other.array if hasattr(other, "requires_grad") else other
+    from .tensor import Tensor
+
+    return other.array if isinstance(other, Tensor) else other
 
 
 def _in_place(
@@ -52,20 +56,51 @@ def _in_place(
             write(t.array, _value(other))
         except (TypeError, ValueError) as e:  # a float into an int tensor, shapes
             raise ValueError(f"{op}: {e}; tensor {t.shape} {t.dtype}") from None
+        versions.bump(t.array)  # what the graph saved of this memory is stale now
         return t
     if t.requires_grad and t._ctx is None:
         raise ValueError(f"{op}: {LEAF_ERROR}")
+    _check_recordable(t, op, other)
+    old = Tensor._sharing(t.array)
+    old.requires_grad, old._ctx = t.requires_grad, t._ctx
+    if other is t:  # h += h: both operands are the value before the change
+        other = old
+    new = record(old, other if isinstance(other, Tensor) else ops.as_tensor(other, t))
+    t.array, t._ctx, t.requires_grad = new.array.astype(t.dtype, copy=False), new._ctx, True
+    return t
+
+
+def _check_recordable(t: Tensor, op: str, other: Any) -> None:
+    """What the graph path cannot record faithfully is refused, never changed silently."""
     if t._read:
         raise ValueError(
             f"{op}: this tensor {t.shape} was already read by an operation recorded for "
             "backward, and changing it in place would change that gradient; write it out "
             "of place instead (y = y + x, not y += x)"
         )
-    old = Tensor._sharing(t.array)
-    old.requires_grad, old._ctx = t.requires_grad, t._ctx
-    new = record(old, other if isinstance(other, Tensor) else ops.as_tensor(other, t))
-    t.array, t._ctx, t.requires_grad = new.array.astype(t.dtype, copy=False), new._ctx, True
-    return t
+    if t.array.base is not None:
+        raise ValueError(
+            f"{op}: this tensor {t.shape} is a view of another tensor's memory, which an "
+            "in-place change inside the graph would not reach; write it out of place"
+        )
+    if t.dtype.kind != "f":
+        raise ValueError(f"{op}: only floating tensors can require gradients, got {t.dtype}")
+    value = _value(other)
+    shape = np.shape(value)
+    try:
+        broadcast = np.broadcast_shapes(t.shape, shape)
+    except ValueError:
+        broadcast = None
+    if broadcast != t.shape:
+        raise ValueError(
+            f"{op}: output with shape {t.shape} doesn't match the broadcast shape "
+            f"{broadcast if broadcast is not None else shape}"
+        )
+    if not np.can_cast(np.result_type(t.array, value), t.dtype, "same_kind"):
+        raise ValueError(
+            f"{op}: result type {np.result_type(t.array, value)} can't be cast to the "
+            f"desired output type {t.dtype}"
+        )
 
 
 def _scaled(other: Any, alpha: float) -> Any:
@@ -121,7 +156,7 @@ def clamp_(self: Tensor, min: float | None = None, max: float | None = None) -> 
 
 # --- overwriting ----------------------------------------------------------------------
 def fill_(self: Tensor, value: Any) -> Tensor:
-    return _in_place(self, "fill_", value, _fill, lambda a, v: a * 0 + v)
+    return _in_place(self, "fill_", value, _fill, _recorded_fill)
 
 
 def zero_(self: Tensor) -> Tensor:
@@ -129,14 +164,30 @@ def zero_(self: Tensor) -> Tensor:
 
 
 def copy_(self: Tensor, src: Any) -> Tensor:
-    return _in_place(self, "copy_", src, _fill, lambda a, v: a * 0 + v)
+    return _in_place(self, "copy_", src, _fill, _recorded_fill)
+
+
+def _recorded_fill(a: Tensor, v: Tensor) -> Tensor:
+    from . import ops
+
+    return ops.Fill.apply(a, v)
+
+
+def as_index(index: Any) -> Any:
+    """An index with its Tensors as arrays, inside tuples and lists too (NumPy would take a
+    one-element tensor in a tuple for an int, through __index__, and drop its axis)."""
+    if isinstance(index, tuple):
+        return tuple(as_index(i) for i in index)
+    if isinstance(index, list):
+        return [as_index(i) for i in index]
+    return _value(index)
 
 
 def setitem(self: Tensor, index: Any, value: Any) -> None:
     """t[index] = value."""
     from . import ops
 
-    index = _value(index)
+    index = as_index(index)
 
     def write(a: np.ndarray, v: Any) -> None:
         a[index] = v

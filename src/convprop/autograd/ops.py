@@ -239,6 +239,16 @@ class SetItem(Function):
         return ga, unbroadcast(gv, self.v_shape)
 
 
+class Fill(Function):
+    def forward(self, a: np.ndarray, v: np.ndarray) -> np.ndarray:
+        self.shape, self.v_shape = a.shape, v.shape
+        return np.broadcast_to(v, a.shape).astype(a.dtype)
+
+    def backward(self, g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        # the old values are gone: nothing flows back to a; v receives every gradient
+        return np.zeros(self.shape, g.dtype), unbroadcast(g, self.v_shape)
+
+
 class Cast(Function):
     def forward(self, a: np.ndarray, *, dtype: np.dtype) -> np.ndarray:
         self.dtype = a.dtype

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
-from . import compare, convert, inplace, reductions
+from . import compare, convert, inplace, reductions, versions
 
 if TYPE_CHECKING:
     from .function import Function
@@ -95,7 +95,13 @@ class Tensor:
         self._grad = value
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        """np.asarray(t): the values (no copy unless asked), as PyTorch's CPU tensors."""
+        """np.asarray(t): the values (no copy unless asked), as PyTorch's CPU tensors; refused
+        for a tensor that requires grad, whose graph NumPy would drop without a word."""
+        if self.requires_grad:
+            raise ValueError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
+                "instead."
+            )
         if copy:
             return np.array(self.array, dtype=dtype, copy=True)
         return self.array if dtype is None else self.array.astype(dtype, copy=False)
@@ -212,9 +218,7 @@ class Tensor:
         return ops.Pow.apply(self, exponent=exponent)
 
     def __getitem__(self, index: Any) -> Tensor:
-        if isinstance(index, Tensor):
-            index = index.array
-        return ops.GetItem.apply(self, index=index)
+        return ops.GetItem.apply(self, index=inplace.as_index(index))
 
     def exp(self) -> Tensor:
         return ops.Exp.apply(self)
@@ -306,11 +310,23 @@ class Tensor:
                 else:
                     node._grad.array += g
                 continue
+            _check_versions(node)
             for parent, pg in zip(node._ctx.parents, node._ctx.backward(g), strict=True):
                 if pg is None or not parent.requires_grad:
                     continue
                 previous = grads.get(id(parent))
                 grads[id(parent)] = pg if previous is None else previous + pg
+
+
+def _check_versions(node: Tensor) -> None:
+    """Refuse a node whose output or inputs were written in place after it was recorded."""
+    fn = node._ctx
+    assert fn is not None
+    recorded = fn.versions or (0,) * (1 + len(fn.parents))
+    if versions._counters:
+        versions.check("output", node.array, recorded[0])
+        for i, (parent, v) in enumerate(zip(fn.parents, recorded[1:], strict=True)):
+            versions.check(f"input {i}", parent.array, v)
 
 
 class MaxResult(NamedTuple):

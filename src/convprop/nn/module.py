@@ -159,6 +159,8 @@ class Module:
         for p in self.parameters():
             if p.dtype.kind == "f":
                 p.array = p.array.astype(dtype)
+                if p.grad is not None:  # as PyTorch: the gradient follows its parameter
+                    p.grad = Tensor(p.grad.array.astype(dtype))
         for module in self.modules():
             for name, b in module._buffers.items():
                 if b is not None and b.dtype.kind == "f":

@@ -9,8 +9,9 @@ random_split, the samplers and DataLoader, batches collated into Tensors.
   with generator=convprop.Generator().manual_seed(s) the order follows that generator.
 * num_workers > 0 is accepted and runs in this process: the same batches in the same
   order, as PyTorch's workers deliver them; pin_memory, timeout, prefetch_factor and
-  persistent_workers have nothing to do on the CPU. worker_init_fn is refused with workers
-  (it would never run), as is a multiprocessing_context.
+  persistent_workers have nothing to do on the CPU (PyTorch's checks of them kept).
+  worker_init_fn is refused with workers (it would never run), as is a
+  multiprocessing_context.
 The orders are NumPy's random streams, not PyTorch's: the same seed gives the same batches
 in convprop, not the same as PyTorch's.
 """
@@ -102,6 +103,9 @@ def random_split(
     one to the first subsets, as PyTorch), over a random permutation."""
     n = len(dataset)
     if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
+        for i, f in enumerate(lengths):
+            if not 0 <= f <= 1:
+                raise ValueError(f"random_split: Fraction at index {i} is not between 0 and 1")
         counts = [math.floor(n * f) for f in lengths]
         for i in range(n - sum(counts)):
             counts[i % len(counts)] += 1
@@ -153,7 +157,11 @@ class RandomSampler(Sampler):
                 "RandomSampler: num_samples should be a positive integer value, "
                 f"got {num_samples!r}"
             )
-        self.data_source, self.replacement = data_source, bool(replacement)
+        if not isinstance(replacement, bool):
+            raise ValueError(
+                f"RandomSampler: replacement should be a boolean value, got {replacement!r}"
+            )
+        self.data_source, self.replacement = data_source, replacement
         self._num_samples, self.generator = num_samples, generator
 
     @property
@@ -181,7 +189,11 @@ class BatchSampler:
             raise ValueError(
                 f"BatchSampler: batch_size should be a positive integer value, got {batch_size!r}"
             )
-        self.sampler, self.batch_size, self.drop_last = sampler, batch_size, bool(drop_last)
+        if not isinstance(drop_last, bool):
+            raise ValueError(
+                f"BatchSampler: drop_last should be a boolean value, got {drop_last!r}"
+            )
+        self.sampler, self.batch_size, self.drop_last = sampler, batch_size, drop_last
 
     def __iter__(self) -> Iterator[list[int]]:
         batch: list[int] = []
@@ -253,10 +265,22 @@ class DataLoader:
                 "DataLoader: num_workers option should be non-negative; use num_workers=0 to "
                 f"disable multiprocessing, got {num_workers!r}"
             )
-        if worker_init_fn is not None or multiprocessing_context is not None:
+        if num_workers > 0 and (worker_init_fn is not None or multiprocessing_context is not None):
             raise ValueError(
                 "DataLoader: worker_init_fn and multiprocessing_context are not supported: "
                 "convprop's loader runs in this process (num_workers gives the same batches)"
+            )
+        if num_workers == 0 and (prefetch_factor is not None or persistent_workers):
+            raise ValueError(
+                "DataLoader: prefetch_factor and persistent_workers options need "
+                "num_workers > 0 (as PyTorch's)"
+            )
+        if timeout < 0:
+            raise ValueError("DataLoader: timeout option should be non-negative")
+        if batch_size is None and drop_last:
+            raise ValueError(
+                "DataLoader: batch_size=None option disables auto-batching and is mutually "
+                "exclusive with drop_last"
             )
         if sampler is not None and shuffle:
             raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")
