@@ -23,7 +23,7 @@ MODULES = sorted(
         for name in nn.__all__
         if inspect.isclass(cls := getattr(nn, name))
         and issubclass(cls, nn.Module)
-        and cls not in (nn.Module, nn.Sequential)
+        and cls not in (nn.Module, nn.Sequential, nn.ModuleList, nn.ModuleDict)  # no forward
     ),
     key=lambda c: c.__name__,
 )

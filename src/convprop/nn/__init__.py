@@ -1,6 +1,7 @@
 """Layers, containers and losses on convprop Tensors, with PyTorch's names."""
 
 from . import functional, init
+from .containers import Identity, ModuleDict, ModuleList
 from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .layers import (
     BatchNorm2d,
@@ -12,6 +13,7 @@ from .layers import (
     Sigmoid,
     Tanh,
 )
+from .losses import CrossEntropyLoss, MSELoss, NLLLoss
 from .module import Module, Parameter
 from .pool import (
     AvgPool1d,
@@ -55,14 +57,17 @@ __all__ = [
     "ConvTranspose1d",
     "ConvTranspose2d",
     "ConvTranspose3d",
+    "CrossEntropyLoss",
     "Dropout",
     "Flatten",
     "GlobalAvgPool",
+    "Identity",
     "LPPool1d",
     "LPPool2d",
     "LPPool3d",
     "LeakyReLU",
     "Linear",
+    "MSELoss",
     "MaxPool1d",
     "MaxPool2d",
     "MaxPool3d",
@@ -70,6 +75,9 @@ __all__ = [
     "MaxUnpool2d",
     "MaxUnpool3d",
     "Module",
+    "ModuleDict",
+    "ModuleList",
+    "NLLLoss",
     "Parameter",
     "ReLU",
     "Sequential",
