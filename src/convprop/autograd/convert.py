@@ -44,15 +44,23 @@ def to_arguments(op: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tupl
     dtype, where = kwargs.pop("dtype", None), kwargs.pop("device", None)
     if kwargs:
         raise ValueError(f"{op}: unexpected keyword arguments {sorted(kwargs)}")
+    flags: list[bool] = []  # positional non_blocking, then copy
     for a in args:
-        if isinstance(a, Tensor):
-            dtype = a.dtype
-        elif isinstance(a, devices.device) or type(a).__name__ == "device":  # or torch's
+        if isinstance(a, bool):
+            flags.append(a)
+            continue
+        is_device = isinstance(a, devices.device) or type(a).__name__ == "device"  # or torch's
+        if is_device or (isinstance(a, str) and a not in dtypes.DTYPES):
+            if where is not None:
+                raise ValueError(f"{op}: received two devices ({where!r} and {a!r})")
             where = a
-        elif isinstance(a, str) and a not in dtypes.DTYPES:
-            where = a
-        elif not isinstance(a, bool):  # to(dtype, non_blocking) positionally
-            dtype = a
+            continue
+        if dtype is not None:
+            raise ValueError(f"{op}: received two dtypes ({dtype!r} and {a!r})")
+        dtype = a.dtype if isinstance(a, Tensor) else a
+    if len(flags) > 2:
+        raise ValueError(f"{op}: too many positional arguments {args!r}")
+    copy = copy or (len(flags) == 2 and flags[1])
     if where is not None:
         devices.as_device(op, where)
     return (None if dtype is None else dtypes.as_dtype(op, dtype)), copy

@@ -71,6 +71,11 @@ class Tensor:
             raise TypeError(
                 f"Tensor.data: assigned data must be a Tensor, got {type(value).__name__}"
             )
+        if self.requires_grad and value.dtype.kind != "f":
+            raise ValueError(
+                f"Tensor.data: a tensor that requires grad must be floating point, got "
+                f"{value.dtype}"
+            )
         self.array = value.array
 
     @property

@@ -142,10 +142,28 @@ class Module:
     def eval(self) -> Module:
         return self.train(False)
 
-    def zero_grad(self) -> None:
-        """Forget accumulated gradients (set to None, PyTorch's default)."""
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget accumulated gradients: set them to None (PyTorch's default), or zero them
+        in place with set_to_none=False."""
         for p in self.parameters():
-            p.grad = None
+            if set_to_none or p.grad is None:
+                p.grad = None
+            else:
+                p.grad.zero_()
+
+    def apply(self, fn: Any) -> Module:
+        """fn(module) for every submodule, children first, then this module, as PyTorch's
+        (the usual way to initialise weights: model.apply(init_weights))."""
+        for child in self._modules.values():
+            child.apply(fn)
+        fn(self)
+        return self
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Every parameter's requires_grad set (freezing layers for fine-tuning)."""
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
 
     def to(self, *args: Any, **kwargs: Any) -> Module:
         """to(dtype), to(device), to(device, dtype), to(tensor) and the keywords device, dtype
