@@ -105,6 +105,8 @@ mean = _method("mean")
 std = _method("std")
 var = _method("var")
 norm = _method("norm")
+sort = _method("sort")
+topk = _method("topk")
 
 
 def matmul(input: Tensor, other: Tensor) -> Tensor:

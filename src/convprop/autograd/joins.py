@@ -1,6 +1,7 @@
 """Operations on several tensors at once, each a Function, forward beside backward:
-cat and stack (the gradient split back along the joined axis) and where (the gradient
-routed to the side each element came from)."""
+cat and stack (the gradient split back along the joined axis), where (the gradient
+routed to the side each element came from), and gather by indices along an axis (sort and
+topk's values; the gradient put back where each value was taken)."""
 
 from __future__ import annotations
 
@@ -42,3 +43,15 @@ class Where(Function):
         ga = np.where(self.condition, g, zero)
         gb = np.where(self.condition, zero, g)
         return unbroadcast(ga, self.shapes[0]), unbroadcast(gb, self.shapes[1])
+
+
+class Gather(Function):
+    def forward(self, a: np.ndarray, *, indices: np.ndarray, dim: int) -> np.ndarray:
+        self.shape, self.indices, self.dim = a.shape, indices, dim
+        return np.take_along_axis(a, indices, axis=dim)
+
+    def backward(self, g: np.ndarray) -> tuple[np.ndarray]:
+        # each taken element receives its gradient back at the place it was taken from
+        ga = np.zeros(self.shape, dtype=g.dtype)
+        np.put_along_axis(ga, self.indices, g, axis=self.dim)
+        return (ga,)

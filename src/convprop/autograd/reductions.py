@@ -25,10 +25,17 @@ METHODS: tuple[str, ...] = (
     "sigmoid",
     "tanh",
     "clip",
+    "sort",
+    "topk",
 )  # bound as Tensor's methods of these names (and min_ as min)
 
 
 class MinResult(NamedTuple):
+    values: Tensor
+    indices: Tensor
+
+
+class SortResult(NamedTuple):
     values: Tensor
     indices: Tensor
 
@@ -149,3 +156,30 @@ def tanh(self: Tensor) -> Tensor:
     from . import ops
 
     return ops.Tanh.apply(self)
+
+
+def sort(self: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Any:
+    """(values, indices) along dim, ties in their original order, as a stable torch.sort;
+    the values differentiable (each gradient goes back to where its value came from)."""
+    from .joins import Gather
+
+    axis = _dim("sort", self, dim)
+    keys = -self.array if descending else self.array
+    if self.dtype.kind == "b" and descending:
+        keys = ~self.array
+    order = np.argsort(keys, axis=axis, kind="stable").astype(np.int64)
+    return SortResult(Gather.apply(self, indices=order, dim=axis), self._sharing(order))
+
+
+def topk(self: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:
+    """The k largest (or smallest) values along dim and their indices, as torch.topk."""
+    from .joins import Gather
+
+    axis = _dim("topk", self, dim)
+    size = self.shape[axis] if self.ndim else 1
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 0 <= k <= size:
+        raise ValueError(f"topk: k ({k!r}) out of range for dimension {dim} of size {size}")
+    keys = -self.array if largest else self.array
+    order = np.argsort(keys, axis=axis, kind="stable")
+    chosen = np.take(order, np.arange(k), axis=axis).astype(np.int64)
+    return SortResult(Gather.apply(self, indices=chosen, dim=axis), self._sharing(chosen))

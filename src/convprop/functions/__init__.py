@@ -7,13 +7,15 @@ divisors), and its backward calls the unchecked primitives with them.
 """
 
 from ..autograd.ops import Sigmoid, Tanh
-from .activation import LeakyReLU, LogSoftmax, ReLU
+from .activation import ELU, GELU, Hardtanh, LeakyReLU, LogSoftmax, ReLU, SiLU
 from .conv import Conv, ConvTranspose
 from .norm import BatchNorm
 from .pad import PAD_MODES, Pad
 from .pool import AdaptiveAvgPool, AdaptiveMaxPool, AvgPool, LPPool, MaxPool, MaxUnpool
 
 __all__ = [
+    "ELU",
+    "GELU",
     "PAD_MODES",
     "AdaptiveAvgPool",
     "AdaptiveMaxPool",
@@ -21,6 +23,7 @@ __all__ = [
     "BatchNorm",
     "Conv",
     "ConvTranspose",
+    "Hardtanh",
     "LPPool",
     "LeakyReLU",
     "LogSoftmax",
@@ -28,6 +31,7 @@ __all__ = [
     "MaxUnpool",
     "Pad",
     "ReLU",
+    "SiLU",
     "Sigmoid",
     "Tanh",
 ]

@@ -4,13 +4,19 @@ from . import functional, init
 from .containers import Identity, ModuleDict, ModuleList
 from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .layers import (
+    ELU,
+    GELU,
     BatchNorm2d,
     Dropout,
     Flatten,
+    Hardtanh,
     LeakyReLU,
     Linear,
+    LogSoftmax,
     ReLU,
     Sigmoid,
+    SiLU,
+    Softmax,
     Tanh,
 )
 from .losses import CrossEntropyLoss, MSELoss, NLLLoss
@@ -41,6 +47,8 @@ from .pool_adaptive import (
 from .sequential import Sequential
 
 __all__ = [
+    "ELU",
+    "GELU",
     "AdaptiveAvgPool1d",
     "AdaptiveAvgPool2d",
     "AdaptiveAvgPool3d",
@@ -61,12 +69,14 @@ __all__ = [
     "Dropout",
     "Flatten",
     "GlobalAvgPool",
+    "Hardtanh",
     "Identity",
     "LPPool1d",
     "LPPool2d",
     "LPPool3d",
     "LeakyReLU",
     "Linear",
+    "LogSoftmax",
     "MSELoss",
     "MaxPool1d",
     "MaxPool2d",
@@ -81,7 +91,9 @@ __all__ = [
     "Parameter",
     "ReLU",
     "Sequential",
+    "SiLU",
     "Sigmoid",
+    "Softmax",
     "Tanh",
     "functional",
     "init",

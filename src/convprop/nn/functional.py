@@ -167,8 +167,39 @@ def tanh(input: Tensor) -> Tensor:
     return ops.Tanh.apply(tensor_arg("tanh", "input", input))
 
 
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    as_float("elu", "alpha", alpha)
+    return ops.ELU.apply(tensor_arg("elu", "input", input), alpha=float(alpha))
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return ops.GELU.apply(tensor_arg("gelu", "input", input), approximate=approximate)
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    return ops.SiLU.apply(tensor_arg("silu", "input", input))
+
+
+def hardtanh(
+    input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False
+) -> Tensor:
+    low, high = as_float("hardtanh", "min_val", min_val), as_float("hardtanh", "max_val", max_val)
+    if low > high:
+        raise ValueError(f"hardtanh: min_val ({low}) cannot be greater than max_val ({high})")
+    return ops.Hardtanh.apply(tensor_arg("hardtanh", "input", input), low=low, high=high)
+
+
 def log_softmax(input: Tensor, dim: int = -1) -> Tensor:
-    return ops.LogSoftmax.apply(tensor_arg("log_softmax", "input", input), dim=dim)
+    x = tensor_arg("log_softmax", "input", input)
+    size = max(x.ndim, 1)
+    if isinstance(dim, bool) or not isinstance(dim, int) or not -size <= dim < size:
+        raise ValueError(
+            f"log_softmax: Dimension out of range (expected to be in range of [{-size}, "
+            f"{size - 1}], but got {dim!r}); input shape {tuple(x.shape)}"
+        )
+    return ops.LogSoftmax.apply(x, dim=dim)
 
 
 def softmax(input: Tensor, dim: int = -1) -> Tensor:
