@@ -40,10 +40,6 @@ def _made(op: str, array: np.ndarray, dtype: Any, device: Any, requires_grad: bo
     return Tensor(array, requires_grad=requires_grad)
 
 
-def _stream(generator: rng.Generator | None) -> np.random.Generator:
-    return rng.generator() if generator is None else generator.numpy
-
-
 def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """A new tensor holding a copy of data (floats float32, ints int64, as PyTorch)."""
     if isinstance(data, (Tensor, np.ndarray, np.generic)):  # an array keeps its dtype
@@ -146,28 +142,25 @@ def eye(
     return _made("eye", np.eye(*size, dtype=np.float32), dtype, device, requires_grad)
 
 
-def rand(
-    *size: Any,
-    generator: rng.Generator | None = None,
-    dtype: Any = None,
-    device: Any = None,
-    requires_grad: bool = False,
-) -> Tensor:
-    """Uniform on [0, 1), float32."""
-    array = _stream(generator).random(_size("rand", size), dtype=np.float32)
-    return _made("rand", array, dtype, device, requires_grad)
+def _random(op: str, draw: str, doc: str) -> Callable[..., Tensor]:
+    def make(
+        *size: Any,
+        generator: rng.Generator | None = None,
+        dtype: Any = None,
+        device: Any = None,
+        requires_grad: bool = False,
+    ) -> Tensor:
+        stream = rng.stream(generator)
+        array = getattr(stream, draw)(_size(op, size), dtype=np.float32)
+        return _made(op, array, dtype, device, requires_grad)
+
+    make.__name__ = make.__qualname__ = op
+    make.__doc__ = doc
+    return make
 
 
-def randn(
-    *size: Any,
-    generator: rng.Generator | None = None,
-    dtype: Any = None,
-    device: Any = None,
-    requires_grad: bool = False,
-) -> Tensor:
-    """Standard normal, float32."""
-    array = _stream(generator).standard_normal(_size("randn", size), dtype=np.float32)
-    return _made("randn", array, dtype, device, requires_grad)
+rand = _random("rand", "random", "rand(*size, generator=None, ...): uniform on [0, 1), float32.")
+randn = _random("randn", "standard_normal", "randn(*size, generator=None, ...): N(0, 1), float32.")
 
 
 def randint(
@@ -188,7 +181,7 @@ def randint(
     low, high, shape = args
     if high <= low:
         raise ValueError(f"randint: low must be less than high, got {low} >= {high}")
-    array = _stream(generator).integers(low, high, _size("randint", (shape,)), dtype=np.int64)
+    array = rng.stream(generator).integers(low, high, _size("randint", (shape,)), dtype=np.int64)
     return _made("randint", array, dtype, device, requires_grad)
 
 
@@ -203,7 +196,11 @@ def randperm(
     """A random permutation of 0 .. n-1, int64."""
     _size("randperm", (n,))
     return _made(
-        "randperm", _stream(generator).permutation(n).astype(np.int64), dtype, device, requires_grad
+        "randperm",
+        rng.stream(generator).permutation(n).astype(np.int64),
+        dtype,
+        device,
+        requires_grad,
     )
 
 

@@ -18,6 +18,11 @@ def generator() -> np.random.Generator:
     return _generator
 
 
+def stream(generator: Generator | None) -> np.random.Generator:
+    """The NumPy stream a `generator=` argument names: its own, else convprop's."""
+    return _generator if generator is None else generator.numpy
+
+
 class Generator:
     """torch.Generator's role: a random stream of its own, for a DataLoader's shuffle or
     random_split (`generator=convprop.Generator().manual_seed(42)`). Unseeded, it starts

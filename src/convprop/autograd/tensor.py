@@ -325,13 +325,14 @@ class Tensor:
 
 def _check_versions(node: Tensor) -> None:
     """Refuse a node whose output or inputs were written in place after it was recorded."""
+    if not versions._counters:  # no in-place write yet in this process: nothing can differ
+        return
     fn = node._ctx
     assert fn is not None
     recorded = fn.versions or (0,) * (1 + len(fn.parents))
-    if versions._counters:
-        versions.check("output", node.array, recorded[0])
-        for i, (parent, v) in enumerate(zip(fn.parents, recorded[1:], strict=True)):
-            versions.check(f"input {i}", parent.array, v)
+    versions.check("output", node.array, recorded[0])
+    for i, (parent, v) in enumerate(zip(fn.parents, recorded[1:], strict=True)):
+        versions.check(f"input {i}", parent.array, v)
 
 
 class MaxResult(NamedTuple):

@@ -7,17 +7,13 @@ from typing import Any
 
 import numpy as np
 
+from .. import rng
 from ..autograd import Tensor, versions
-from ..rng import generator as default_generator
 
 
 def fan_in(shape: tuple[int, ...]) -> int:
     """Inputs feeding one output: dim 1 times the receptive field, as PyTorch computes it."""
     return shape[1] * int(np.prod(shape[2:])) if len(shape) > 1 else shape[0]
-
-
-def _stream(generator: Any) -> np.random.Generator:
-    return default_generator() if generator is None else generator.numpy
 
 
 def _write(tensor: Tensor, values: Any) -> Tensor:
@@ -29,11 +25,11 @@ def _write(tensor: Tensor, values: Any) -> Tensor:
 
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Tensor:
-    return _write(tensor, _stream(generator).uniform(a, b, tensor.shape))
+    return _write(tensor, rng.stream(generator).uniform(a, b, tensor.shape))
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: Any = None) -> Tensor:
-    return _write(tensor, _stream(generator).normal(mean, std, tensor.shape))
+    return _write(tensor, rng.stream(generator).normal(mean, std, tensor.shape))
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
@@ -76,6 +72,11 @@ def _fan(op: str, tensor: Tensor, mode: str) -> int:
     return fan_in if mode == "fan_in" else fan_out
 
 
+def _kaiming_std(op: str, tensor: Tensor, a: float, mode: str, nonlinearity: str) -> float:
+    """gain / sqrt(fan): the spread both kaiming initialisers draw with."""
+    return calculate_gain(nonlinearity, a) / math.sqrt(_fan(op, tensor, mode))
+
+
 def kaiming_uniform_(
     tensor: Tensor,
     a: float = 0.0,
@@ -83,13 +84,11 @@ def kaiming_uniform_(
     nonlinearity: str = "leaky_relu",
     generator: Any = None,
 ) -> Tensor:
-    """U(-bound, bound), bound = gain * sqrt(3 / fan), gain = calculate_gain(nonlinearity,
-    a). A zero-element tensor (Linear(0, n)'s weight) is left as it is, as PyTorch does."""
+    """U(-bound, bound), bound = sqrt(3) * kaiming_normal_'s std. A zero-element tensor
+    (Linear(0, n)'s weight) is left as it is, as PyTorch does."""
     if tensor.array.size == 0:
         return tensor
-    bound = calculate_gain(nonlinearity, a) * math.sqrt(
-        3.0 / _fan("kaiming_uniform_", tensor, mode)
-    )
+    bound = math.sqrt(3.0) * _kaiming_std("kaiming_uniform_", tensor, a, mode, nonlinearity)
     return uniform_(tensor, -bound, bound, generator)
 
 
@@ -100,10 +99,10 @@ def kaiming_normal_(
     nonlinearity: str = "leaky_relu",
     generator: Any = None,
 ) -> Tensor:
-    """N(0, std^2), std = gain / sqrt(fan)."""
+    """N(0, std^2), std = gain / sqrt(fan), gain = calculate_gain(nonlinearity, a)."""
     if tensor.array.size == 0:
         return tensor
-    std = calculate_gain(nonlinearity, a) / math.sqrt(_fan("kaiming_normal_", tensor, mode))
+    std = _kaiming_std("kaiming_normal_", tensor, a, mode, nonlinearity)
     return normal_(tensor, 0.0, std, generator)
 
 

@@ -92,7 +92,7 @@ def _stream(generator: rng.Generator | None) -> np.random.Generator:
     """The NumPy stream to draw from: the generator's, else a fresh one seeded from
     convprop's generator (manual_seed reaches it), as PyTorch's samplers do each epoch."""
     if generator is not None:
-        return generator.numpy
+        return rng.stream(generator)
     return np.random.default_rng(int(rng.generator().integers(2**63)))
 
 
